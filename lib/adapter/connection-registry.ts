@@ -1,0 +1,122 @@
+import { Injectable } from '@nestjs/common';
+import type { BrokerMessage } from '../broker/broker.interface.js';
+import { BROADCAST_TOPIC, CONNECTION_TOPIC_PREFIX, USER_TOPIC_PREFIX } from '../distributed-ws.constants.js';
+import { encodeMessage } from '../protocol/codec.js';
+import { SubscriptionIndex } from '../topics/subscription-index.js';
+import type { Connection } from './connection.js';
+import { applyControl } from './control.js';
+
+/**
+ * The connections of this instance and the index of what each receives. Every connection
+ * implicitly holds the broadcast topic, its own `$dws/conn/<id>` and, once authenticated,
+ * `$dws/user/<userId>`: direct messages are ordinary topics, so they are ordered and replayable.
+ */
+@Injectable()
+export class ConnectionRegistry {
+  readonly index = new SubscriptionIndex<Connection>();
+  private readonly byId = new Map<string, Connection>();
+  private stamp = 0;
+  private batchNo = 0;
+  // Delivery state shared with `visit` so the per-message loop allocates no closure.
+  private current: BrokerMessage | null = null;
+  private currentFrame: Buffer | null = null;
+  private readonly corked: Connection[] = [];
+
+  get size(): number {
+    return this.byId.size;
+  }
+
+  get(id: string): Connection | undefined {
+    return this.byId.get(id);
+  }
+
+  values(): IterableIterator<Connection> {
+    return this.byId.values();
+  }
+
+  add(connection: Connection): void {
+    this.byId.set(connection.id, connection);
+    for (const topic of implicitTopics(connection)) this.index.add(topic, connection);
+  }
+
+  remove(connection: Connection): void {
+    if (this.byId.get(connection.id) === connection) this.byId.delete(connection.id);
+    for (const topic of implicitTopics(connection)) this.index.remove(topic, connection);
+    for (const filter of connection.filters) this.index.remove(filter, connection);
+    connection.filters.clear();
+  }
+
+  /** Moves a connection to another session id (resume adopts the old session). */
+  rename(connection: Connection, id: string, userId: string | null): void {
+    this.remove(connection);
+    connection.id = id;
+    connection.userId = userId;
+    this.add(connection);
+  }
+
+  subscribe(connection: Connection, filter: string): boolean {
+    if (connection.filters.has(filter)) return false;
+    connection.filters.add(filter);
+    this.index.add(filter, connection);
+    return true;
+  }
+
+  unsubscribe(connection: Connection, filter: string): boolean {
+    if (!connection.filters.delete(filter)) return false;
+    this.index.remove(filter, connection);
+    return true;
+  }
+
+  /**
+   * Delivers one batch from the broker. Each message is serialized once (lazily, only if
+   * someone here receives it) and the same buffer goes to every matching socket; sockets are
+   * corked for the batch so that a batch costs one write per socket, not one per message.
+   */
+  deliver(batch: readonly BrokerMessage[]): void {
+    this.batchNo++;
+    for (const message of batch) {
+      if (message.control !== undefined) {
+        applyControl(this, message);
+        continue;
+      }
+      this.current = message;
+      this.currentFrame = null;
+      this.stamp++;
+      this.index.forEachMatching(message.topic, this.visit);
+    }
+    this.current = null;
+    this.currentFrame = null;
+    for (const connection of this.corked) (connection.ws as any)._socket?.uncork();
+    this.corked.length = 0;
+  }
+
+  private readonly visit = (connection: Connection): void => {
+    if (connection.stamp === this.stamp) return;
+    connection.stamp = this.stamp;
+    const message = this.current!;
+    if (connection.held === null && connection.corkedBatch !== this.batchNo) {
+      connection.corkedBatch = this.batchNo;
+      const socket = (connection.ws as any)._socket;
+      if (socket) {
+        socket.cork();
+        this.corked.push(connection);
+      }
+    }
+    this.currentFrame ??= Buffer.from(encodeMessage(message.topic, message.payload, message.offset));
+    connection.deliver(this.currentFrame, message);
+  };
+}
+
+export function connectionTopic(id: string): string {
+  return CONNECTION_TOPIC_PREFIX + id;
+}
+
+export function userTopic(userId: string): string {
+  return USER_TOPIC_PREFIX + userId;
+}
+
+function implicitTopics(connection: Connection): string[] {
+  const topics = [BROADCAST_TOPIC, connectionTopic(connection.id)];
+  if (connection.userId !== null) topics.push(userTopic(connection.userId));
+  return topics;
+}

@@ -1,0 +1,70 @@
+import { randomBytes } from 'node:crypto';
+import type { WebSocket } from 'ws';
+import type { BrokerMessage } from '../broker/broker.interface.js';
+import { CloseCode } from '../protocol/close-codes.js';
+
+/** A `@SubscribeMessage()` handler as Nest hands it to the adapter, bound to this client. */
+export interface GatewayHandler {
+  message: string;
+  callback: (...args: unknown[]) => unknown;
+  isAckHandledManually?: boolean;
+}
+
+const OPEN = 1;
+
+/**
+ * Server-side state of one WebSocket: identity, subscriptions, delivery bookkeeping.
+ * Fields are plain and mutable because the delivery loop touches them for every message.
+ */
+export class Connection {
+  /** Distinguishes this socket from an older one of the same session (take-over). */
+  readonly incarnation = randomBytes(6).toString('base64url');
+  /** Patterns the client subscribed to (implicit personal topics excluded). */
+  readonly filters = new Set<string>();
+  readonly handlers = new Map<string, GatewayHandler>();
+  principal: unknown = null;
+  userId: string | null = null;
+  /** Last delivery stamp seen: dedupes a message matching several of its filters. */
+  stamp = 0;
+  /** Last batch this socket was corked for. */
+  corkedBatch = 0;
+  alive = true;
+  /** While a resume replays, live messages wait here (null when live). */
+  held: BrokerMessage[] | null = null;
+  /** Reserved events of one connection run in order (a publish never overtakes an earlier one). */
+  queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    public id: string,
+    readonly ws: WebSocket,
+    private readonly maxBufferedBytes: number,
+    private readonly maxHeld: number,
+  ) {}
+
+  get open(): boolean {
+    return this.ws.readyState === OPEN;
+  }
+
+  /** Sends a serialized frame; closes with 4001 when the peer does not keep up. */
+  send(frame: string | Buffer): void {
+    if (this.ws.readyState !== OPEN) return;
+    this.ws.send(frame, { binary: false });
+    if (this.ws.bufferedAmount > this.maxBufferedBytes) {
+      this.close(CloseCode.SlowConsumer, 'slow consumer: resume to catch up');
+    }
+  }
+
+  /** Delivers a live message: held while a resume replays, sent otherwise. */
+  deliver(frame: string | Buffer, message: BrokerMessage): void {
+    if (this.held === null) {
+      this.send(frame);
+    } else if (this.held.push(message) > this.maxHeld) {
+      this.held = null;
+      this.close(CloseCode.SlowConsumer, 'slow consumer: too many messages while resuming');
+    }
+  }
+
+  close(code: number, reason: string): void {
+    if (this.ws.readyState === OPEN) this.ws.close(code, reason);
+  }
+}

@@ -1,0 +1,29 @@
+import type { BrokerMessage } from '../broker/broker.interface.js';
+import type { ConnectionRegistry } from './connection-registry.js';
+
+/** Commands instances send each other through the backplane, on a connection's or user's topic. */
+export type ControlCommand =
+  | { op: 'close'; code: number; reason: string }
+  /** A session was resumed on another socket: every other socket of it closes. */
+  | { op: 'takeover'; code: number; keep: string };
+
+export function encodeControl(command: ControlCommand): string {
+  return JSON.stringify(command);
+}
+
+/** Applies a control entry to the matching connections of this instance. Malformed ones are ignored. */
+export function applyControl(registry: ConnectionRegistry, message: BrokerMessage): void {
+  let command: ControlCommand;
+  try {
+    command = JSON.parse(message.control!);
+  } catch {
+    return;
+  }
+  for (const connection of registry.index.matching(message.topic)) {
+    if (command.op === 'close') {
+      connection.close(command.code, command.reason);
+    } else if (command.op === 'takeover' && connection.incarnation !== command.keep) {
+      connection.close(command.code, 'session resumed on another connection');
+    }
+  }
+}

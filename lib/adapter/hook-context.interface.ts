@@ -1,0 +1,30 @@
+import type { WebSocket } from 'ws';
+
+/** What an `@OnSubscribe()` hook receives. */
+export interface SubscribeContext<P extends Record<string, string> = Record<string, string>> {
+  /** The pattern the client asked for, e.g. `chat/rooms/+`. */
+  readonly topic: string;
+  /** The declared template being authorized, e.g. `chat/rooms/{roomId}`. */
+  readonly template: string;
+  /** Parameters the pattern fixes (`chat/rooms/7` → `{ roomId: '7' }`; wildcard levels are absent). */
+  readonly params: Partial<P>;
+  readonly connectionId: string;
+  /** What `authenticate` returned for this connection, or null. */
+  readonly principal: unknown;
+  /** True when the subscription is being restored by `resume`. */
+  readonly resuming: boolean;
+  readonly client: WebSocket;
+}
+
+/** What an `@OnPublish()` hook receives. */
+export interface PublishContext<T = unknown, P extends Record<string, string> = Record<string, string>> {
+  /** The concrete topic, e.g. `chat/rooms/7`. */
+  readonly topic: string;
+  readonly template: string;
+  readonly params: P;
+  /** The payload, already validated against the topic's schema. */
+  readonly payload: T;
+  readonly connectionId: string;
+  readonly principal: unknown;
+  readonly client: WebSocket;
+}

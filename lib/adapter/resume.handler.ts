@@ -1,0 +1,171 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Broker, BrokerMessage, ShardPosition } from '../broker/broker.interface.js';
+import { compareIds, formatOffset, parseOffset } from '../broker/offset.js';
+import { DWS_BROKER } from '../distributed-ws.constants.js';
+import { encodeAck, encodeEvent, encodeMessage } from '../protocol/codec.js';
+import { ErrorCode } from '../protocol/error-codes.js';
+import { type ClientFrame, ReservedEvent, type ResumeAck } from '../protocol/frames.js';
+import { ProtocolError } from '../protocol/protocol.error.js';
+import { matchesFilter } from '../topics/topic-matcher.js';
+import { ConnectionRegistry, connectionTopic, userTopic } from './connection-registry.js';
+import type { Connection } from './connection.js';
+import { encodeControl } from './control.js';
+import { errorFrameFor } from './exception-mapper.js';
+import { checkFilter, ReservedEventsHandler } from './reserved-events.handler.js';
+import { RuntimeOptions } from './runtime-options.js';
+import { BROADCAST_TOPIC } from '../distributed-ws.constants.js';
+import { CloseCode } from '../protocol/close-codes.js';
+
+const PAGE_SIZE = 1000;
+// How long a resume waits for this instance's reader to reach the client's position (the client
+// may come from an instance whose reader was a few ms ahead). Measured lag is single-digit ms.
+const CATCH_UP_TIMEOUT_MS = 3000;
+
+type Replay = { recovered: true; messages: BrokerMessage[] } | { recovered: false; reason: string };
+
+/**
+ * `resume`: a client back from a lost connection continues its session on this instance.
+ *
+ * Seam without loss or duplicate: live messages for the connection are held from the moment the
+ * reader is at `snapshot`; the replay reads (client position, snapshot] from the logs; held
+ * messages (all after `snapshot`) follow, minus those the client already had. A position that
+ * cannot be honoured (epoch changed, trimmed, too many) answers `recovered: false`, and nothing
+ * of the replay is sent: never a silent partial replay.
+ */
+@Injectable()
+export class ResumeHandler {
+  constructor(
+    private readonly connections: ConnectionRegistry,
+    private readonly reserved: ReservedEventsHandler,
+    private readonly runtime: RuntimeOptions,
+    @Inject(DWS_BROKER) private readonly broker: Broker,
+  ) {}
+
+  async resume(connection: Connection, frame: ClientFrame): Promise<string | null> {
+    const { token, topics, positions } = parseResumeData(frame);
+    const claims = this.runtime.tokens.verify(token);
+    if (!claims) {
+      throw new ProtocolError(ErrorCode.InvalidSession, 'Session token is invalid: tampered with, truncated or signed with another secret.');
+    }
+    if (claims.userId !== connection.userId) {
+      throw new ProtocolError(ErrorCode.InvalidSession, 'Session token belongs to another user.');
+    }
+    const maxLength = this.runtime.options.maxTopicLength;
+    const accepted: string[] = [];
+    const rejected: ResumeAck['rejected'] = [];
+    for (const topic of topics.slice(0, this.runtime.options.maxSubscriptions)) {
+      try {
+        const filter = checkFilter(topic, maxLength);
+        await this.reserved.authorizeSubscription(connection, filter, true);
+        accepted.push(filter);
+      } catch (error) {
+        const { code, message } = JSON.parse(errorFrameFor(error, undefined)).data;
+        rejected.push({ topic: String(topic).slice(0, maxLength), code, message });
+      }
+    }
+
+    connection.held = [];
+    const snapshot = this.broker.positions();
+    this.connections.rename(connection, claims.sessionId, claims.userId);
+    for (const filter of accepted) this.connections.subscribe(connection, filter);
+    this.broker
+      .publish({
+        topic: connectionTopic(claims.sessionId),
+        payload: 'null',
+        control: encodeControl({ op: 'takeover', code: CloseCode.SessionTakenOver, keep: connection.incarnation }),
+      })
+      .catch(() => undefined);
+
+    const from = positions === null ? null : positions.length === this.broker.shards ? positions : null;
+    const replay = from ? await this.replay(connection, from, snapshot) : ({ recovered: false, reason: 'positions' } as const);
+    if (replay.recovered) await this.catchUp(from!);
+
+    const held = connection.held ?? [];
+    connection.held = null;
+    if (!connection.open) return null;
+    const ack: ResumeAck = {
+      recovered: replay.recovered,
+      connectionId: connection.id,
+      sessionToken: this.runtime.tokens.issue({ sessionId: connection.id, userId: connection.userId }),
+      topics: [...connection.filters],
+      rejected,
+      replayed: replay.recovered ? replay.messages.length : 0,
+      positions: [],
+      ...(replay.recovered ? {} : { reason: replay.reason }),
+    };
+    const next = snapshot.map((p) =>
+      replay.recovered && compareIds(from![p.shard].id, p.id) > 0 ? from![p.shard] : p,
+    );
+    ack.positions = next.map((p) => formatOffset(p.shard, p.epoch, p.id));
+    connection.send(encodeAck(frame.id, ack));
+    if (replay.recovered) {
+      for (const m of replay.messages) connection.send(encodeMessage(m.topic, m.payload, m.offset));
+    }
+    connection.send(encodeEvent(ReservedEvent.Positions, { positions: ack.positions }));
+    for (const m of held) {
+      if (replay.recovered && compareIds(m.id, from![m.shard].id) <= 0) continue;
+      connection.send(encodeMessage(m.topic, m.payload, m.offset));
+    }
+    return null;
+  }
+
+  private async replay(connection: Connection, from: ShardPosition[], snapshot: ShardPosition[]): Promise<Replay> {
+    const implicit = new Set([BROADCAST_TOPIC, connectionTopic(connection.id)]);
+    if (connection.userId !== null) implicit.add(userTopic(connection.userId));
+    const filters = [...connection.filters];
+    const wanted = (topic: string) => implicit.has(topic) || filters.some((f) => matchesFilter(f, topic));
+    const budget = this.runtime.options.maxReplay;
+    const messages: BrokerMessage[] = [];
+    for (const position of from) {
+      const until = snapshot[position.shard].id;
+      let after = position.id;
+      for (;;) {
+        const page = await this.broker.read(position.shard, position.epoch, after, PAGE_SIZE);
+        if (page.status === 'epoch-changed') return { recovered: false, reason: 'epoch' };
+        if (page.status === 'window-exceeded') return { recovered: false, reason: 'window' };
+        let passed = false;
+        for (const m of page.messages) {
+          if (compareIds(m.id, until) > 0) {
+            passed = true;
+            break;
+          }
+          if (m.control === undefined && wanted(m.topic) && messages.push(m) > budget) {
+            return { recovered: false, reason: 'limit' };
+          }
+        }
+        if (passed || page.done || page.messages.length === 0) break;
+        after = page.messages[page.messages.length - 1].id;
+      }
+    }
+    return { recovered: true, messages };
+  }
+
+  /** Waits (bounded) until this instance's reader has delivered up to the client's positions. */
+  private async catchUp(from: ShardPosition[]): Promise<void> {
+    const deadline = Date.now() + CATCH_UP_TIMEOUT_MS;
+    while (Date.now() < deadline) {
+      const now = this.broker.positions();
+      if (from.every((p) => compareIds(now[p.shard].id, p.id) >= 0 || now[p.shard].epoch !== p.epoch)) return;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  }
+}
+
+function parseResumeData(frame: ClientFrame): { token: unknown; topics: unknown[]; positions: ShardPosition[] | null } {
+  const data = frame.data as { token?: unknown; topics?: unknown; positions?: unknown } | undefined;
+  if (!data || typeof data !== 'object' || typeof data.token !== 'string' || !Array.isArray(data.topics)) {
+    throw new ProtocolError(
+      ErrorCode.BadRequest,
+      'resume needs data {"token": string, "topics": string[], "positions": string[]}.',
+    );
+  }
+  if (!Array.isArray(data.positions)) return { token: data.token, topics: data.topics, positions: null };
+  const byShard: ShardPosition[] = [];
+  for (const raw of data.positions) {
+    const offset = parseOffset(raw);
+    if (!offset || byShard[offset.shard] !== undefined) return { token: data.token, topics: data.topics, positions: null };
+    byShard[offset.shard] = offset;
+  }
+  const complete = byShard.length === data.positions.length && byShard.every(Boolean);
+  return { token: data.token, topics: data.topics, positions: complete ? byShard : null };
+}

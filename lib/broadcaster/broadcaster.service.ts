@@ -1,0 +1,109 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { connectionTopic, ConnectionRegistry, userTopic } from '../adapter/connection-registry.js';
+import { encodeControl } from '../adapter/control.js';
+import type { Broker } from '../broker/broker.interface.js';
+import { BROADCAST_TOPIC, DWS_BROKER } from '../distributed-ws.constants.js';
+import { TopicRegistry } from '../explorer/topic-registry.js';
+import { CloseCode } from '../protocol/close-codes.js';
+import { isReservedTopic, validateTopicName } from '../topics/topic-validation.js';
+
+/** Thrown by `Broadcaster` for a topic or payload that could never be delivered. */
+export class BroadcastError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BroadcastError';
+  }
+}
+
+/**
+ * Sends to clients on every instance, from anywhere in the app (controllers, jobs, gateways).
+ * Every method resolves once the backplane stored the message — the offset it returns is what
+ * clients will see — and rejects with `BrokerUnavailableError` when the backplane can't take it.
+ *
+ * @example
+ * ```ts
+ * constructor(private readonly broadcaster: Broadcaster) {}
+ * await this.broadcaster.publish('chat/rooms/42', { text: 'hi' });
+ * await this.broadcaster.sendToUser('alice', { kind: 'mention' });
+ * ```
+ */
+@Injectable()
+export class Broadcaster {
+  constructor(
+    @Inject(DWS_BROKER) private readonly broker: Broker,
+    private readonly topics: TopicRegistry,
+    private readonly connections: ConnectionRegistry,
+  ) {}
+
+  /**
+   * Publishes to a topic: every subscription matching it, on every instance, receives it.
+   * @throws BroadcastError for an invalid or reserved topic, or a payload the topic's schema refuses.
+   */
+  async publish(topic: string, payload: unknown): Promise<string> {
+    const invalid = validateTopicName(topic);
+    if (invalid) throw new BroadcastError(invalid);
+    if (isReservedTopic(topic)) {
+      throw new BroadcastError(`Topic "${topic}" is reserved: use broadcast(), sendToConnection() or sendToUser().`);
+    }
+    const resolved = this.topics.resolve(topic);
+    const error = resolved?.definition.validatePayload(payload);
+    if (error) throw new BroadcastError(`Payload for "${topic}" does not match its schema: ${error}`);
+    return this.broker.publish({ topic, payload: serialize(payload) });
+  }
+
+  /** Sends to every connection of every instance (topic `$dws/broadcast`). */
+  async broadcast(payload: unknown): Promise<string> {
+    return this.broker.publish({ topic: BROADCAST_TOPIC, payload: serialize(payload) });
+  }
+
+  /** Sends to one connection, or to each of a list, wherever they are connected (topic `$dws/conn/<id>`). */
+  async sendToConnection(ids: string | readonly string[], payload: unknown): Promise<string[]> {
+    const json = serialize(payload);
+    const list = typeof ids === 'string' ? [ids] : ids;
+    return Promise.all(list.map((id) => this.broker.publish({ topic: connectionTopic(id), payload: json })));
+  }
+
+  /** Sends to every connection of an authenticated user (topic `$dws/user/<userId>`). */
+  async sendToUser(userId: string, payload: unknown): Promise<string> {
+    return this.broker.publish({ topic: userTopic(userId), payload: serialize(payload) });
+  }
+
+  /**
+   * Closes a connection wherever it is, with a close code the client sees.
+   * @param code 1000 or 3000–4999. @default 1000
+   */
+  async disconnect(connectionId: string, code: number = CloseCode.Normal, reason = ''): Promise<void> {
+    await this.broker.publish({
+      topic: connectionTopic(connectionId),
+      payload: 'null',
+      control: encodeControl({ op: 'close', code: checkCode(code), reason: reason.slice(0, 120) }),
+    });
+  }
+
+  /** Closes every connection of a user, on every instance. @default code 1000 */
+  async disconnectUser(userId: string, code: number = CloseCode.Normal, reason = ''): Promise<void> {
+    await this.broker.publish({
+      topic: userTopic(userId),
+      payload: 'null',
+      control: encodeControl({ op: 'close', code: checkCode(code), reason: reason.slice(0, 120) }),
+    });
+  }
+
+  /** Connections open on this instance. */
+  get localConnections(): number {
+    return this.connections.size;
+  }
+}
+
+function serialize(payload: unknown): string {
+  const json = JSON.stringify(payload);
+  if (json === undefined) throw new BroadcastError('Payload must be JSON-serializable (got undefined or a function).');
+  return json;
+}
+
+function checkCode(code: number): number {
+  if (code !== 1000 && !(code >= 3000 && code <= 4999)) {
+    throw new BroadcastError(`Close code ${code} cannot be sent by an application: use 1000 or 3000–4999.`);
+  }
+  return code;
+}

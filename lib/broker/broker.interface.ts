@@ -1,0 +1,90 @@
+/**
+ * What the adapter needs from a backplane. Two implementations pass one contract suite
+ * (test/contract/broker.contract.ts): the embedded in-memory broker and Redis Streams.
+ *
+ * Model: topics hash onto `shards` ordered logs. Every entry gets an id that increases within
+ * its shard (Redis stream ids: `<ms>-<seq>`), and each shard has an epoch that changes when its
+ * log is lost. A position is therefore (shard, epoch, id), written as an offset string
+ * `"<shard>:<epoch>:<id>"` (see offset.ts).
+ */
+export interface BrokerEntry {
+  readonly topic: string;
+  /** The payload as JSON text, serialized once by the publisher and never re-parsed on delivery. */
+  readonly payload: string;
+  /** Set for commands between instances (disconnect, session take-over); never sent to clients. */
+  readonly control?: string;
+}
+
+export interface BrokerMessage extends BrokerEntry {
+  readonly shard: number;
+  /** Id within the shard's log, comparable with `compareIds`. */
+  readonly id: string;
+  /** `"<shard>:<epoch>:<id>"`, what the client keeps to resume. */
+  readonly offset: string;
+}
+
+export interface ShardPosition {
+  readonly shard: number;
+  readonly epoch: string;
+  readonly id: string;
+}
+
+/** Receives every message of every shard, in batches, in log order per shard. */
+export type BrokerListener = (batch: readonly BrokerMessage[]) => void;
+
+export type BrokerStatus = 'up' | 'down';
+
+/** One page of a replay. `done` is true when the page reached the end of the log. */
+export type ReplayPage =
+  | { readonly status: 'ok'; readonly messages: BrokerMessage[]; readonly done: boolean }
+  /** The shard's epoch differs from the client's: the log it read from no longer exists. */
+  | { readonly status: 'epoch-changed' }
+  /** Entries after the position were already trimmed (older than the retention window). */
+  | { readonly status: 'window-exceeded' };
+
+export interface Broker {
+  /** Number of shards; fixed for the life of a deployment. */
+  readonly shards: number;
+
+  /** Shard of a topic (stable hash; the same on every instance). */
+  shardOf(topic: string): number;
+
+  /** Connects and loads epochs. Called once in `onModuleInit`. */
+  connect(): Promise<void>;
+
+  /**
+   * Starts delivering everything published from now on to `listener`.
+   * Called once, after `connect`.
+   */
+  start(listener: BrokerListener): Promise<void>;
+
+  /**
+   * Appends an entry to its topic's shard.
+   * @returns the offset of the stored entry.
+   * @throws BrokerUnavailableError when the backplane cannot take it (within the documented bound).
+   */
+  publish(entry: BrokerEntry): Promise<string>;
+
+  /** The last position delivered to the listener, per shard (what a new connection starts from). */
+  positions(): ShardPosition[];
+
+  /**
+   * Reads entries of one shard strictly after `afterId`, at most `limit`.
+   * The first page checks that nothing after `afterId` was trimmed and that the epoch matches.
+   */
+  read(shard: number, epoch: string, afterId: string, limit: number): Promise<ReplayPage>;
+
+  /** Called with 'down' when the backplane becomes unreachable and 'up' when it is back. */
+  onStatus(listener: (status: BrokerStatus, error?: Error) => void): void;
+
+  /** Flushes pending publishes, stops readers, closes connections. */
+  close(): Promise<void>;
+}
+
+/** Thrown by `publish` when the backplane cannot accept messages. */
+export class BrokerUnavailableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'BrokerUnavailableError';
+  }
+}

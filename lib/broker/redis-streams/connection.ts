@@ -1,0 +1,127 @@
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import { keySlot } from './key-slot.js';
+import type {
+  RedisClusterConnection,
+  RedisStreamsConnection,
+  ResolvedRedisStreamsOptions,
+} from './redis-streams.options.js';
+
+export type RedisClient = Redis | Cluster;
+
+/** The publishing client and the way to open reader connections next to it. */
+export interface BrokerConnections {
+  readonly publisher: RedisClient;
+  /** False for an instance the user gave us: we neither configure nor close it. */
+  readonly owned: boolean;
+  /** Where Redis is, for error messages (password masked). */
+  readonly description: string;
+  /**
+   * Opens a dedicated connection to the node holding `key`, for one blocking XREAD loop.
+   * @throws Error when the cluster's slot map does not know the node (yet).
+   */
+  openReader(key: string, name: string): Redis;
+}
+
+/** Exponential from 50 ms, capped, with jitter so that instances don't reconnect in step. */
+export function backoff(attempt: number, maxMs: number): number {
+  const base = Math.min(maxMs, 50 * 2 ** Math.min(attempt, 16));
+  return Math.round(base / 2 + Math.random() * (base / 2));
+}
+
+function isClusterConnection(value: RedisStreamsConnection): value is RedisClusterConnection {
+  return typeof value === 'object' && Array.isArray((value as RedisClusterConnection).cluster);
+}
+
+function describe(connection: RedisStreamsConnection): string {
+  if (typeof connection === 'string') {
+    try {
+      const url = new URL(connection);
+      if (url.password) url.password = '***';
+      return url.toString();
+    } catch {
+      return connection;
+    }
+  }
+  if (connection instanceof Cluster) return 'the given ioredis Cluster';
+  if (isClusterConnection(connection)) {
+    return `the Redis Cluster at ${connection.cluster.map((n) => `${n.host}:${n.port}`).join(', ')}`;
+  }
+  const options: RedisOptions = connection instanceof Redis ? connection.options : connection;
+  return `redis://${options.host ?? 'localhost'}:${options.port ?? 6379}`;
+}
+
+/**
+ * Options of the connections the broker creates.
+ * - `enableOfflineQueue: false`: a command never waits inside ioredis, where it could be sent
+ *   long after its caller was told it failed; the broker waits for 'ready' itself, bounded.
+ * - `maxRetriesPerRequest: 0`: commands in flight when a connection drops are rejected at
+ *   once rather than resent: a resent XADD could be stored twice.
+ */
+function ownedOptions(options: ResolvedRedisStreamsOptions): RedisOptions {
+  return {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    autoResendUnfulfilledCommands: false,
+    connectTimeout: options.connectTimeoutMs,
+    retryStrategy: (attempt: number) => backoff(attempt, options.maxReconnectDelayMs),
+  };
+}
+
+/** Builds the publisher from the `connection` option; readers are opened on demand. */
+export function createConnections(options: ResolvedRedisStreamsOptions): BrokerConnections {
+  const { connection } = options;
+  const common = ownedOptions(options);
+  let publisher: RedisClient;
+  let owned = true;
+  if (connection instanceof Redis || connection instanceof Cluster) {
+    publisher = connection;
+    owned = false;
+  } else if (isClusterConnection(connection)) {
+    publisher = new Cluster(connection.cluster, {
+      ...connection.options,
+      lazyConnect: true,
+      enableAutoPipelining: true,
+      enableOfflineQueue: false,
+      clusterRetryStrategy: (attempt: number) => backoff(attempt, options.maxReconnectDelayMs),
+      redisOptions: {
+        ...connection.options?.redisOptions,
+        connectTimeout: options.connectTimeoutMs,
+        connectionName: 'dws-publisher',
+      },
+    });
+  } else {
+    const own: RedisOptions = { ...common, enableAutoPipelining: true, connectionName: 'dws-publisher' };
+    publisher =
+      typeof connection === 'string'
+        ? new Redis(checkUrl(connection), own)
+        : new Redis({ ...connection, ...own });
+  }
+  const readerOptions: RedisOptions = {
+    ...common,
+    lazyConnect: false,
+    enableAutoPipelining: false,
+  };
+  return {
+    publisher,
+    owned,
+    description: describe(connection),
+    openReader(key, name) {
+      const overrides = { ...readerOptions, connectionName: name };
+      if (!(publisher instanceof Cluster)) return publisher.duplicate(overrides);
+      const master = publisher.slots[keySlot(key)]?.[0];
+      const node = publisher.nodes('master').find((n) => `${n.options.host}:${n.options.port}` === master);
+      if (!node) throw new Error(`No known Redis Cluster node holds ${key} yet.`);
+      return node.duplicate(overrides);
+    },
+  };
+}
+
+function checkUrl(url: string): string {
+  if (!/^rediss?:\/\/./.test(url)) {
+    throw new Error(
+      `RedisStreamsBroker: "${url}" is not a Redis URL. Use redis://host:port/db or rediss://host:port/db.`,
+    );
+  }
+  return url;
+}

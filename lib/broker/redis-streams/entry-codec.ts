@@ -1,0 +1,35 @@
+import type { BrokerEntry, BrokerMessage } from '../broker.interface.js';
+import { formatOffset } from '../offset.js';
+
+/** A stream entry as XREAD / XRANGE return it (RESP2 shapes, `replyMapping: 'legacy'`). */
+export type RawEntry = [id: string, fields: string[]];
+
+/** XADD field/value arguments after `*`; short field names keep every entry small. */
+export function entryArguments(entry: BrokerEntry): string[] {
+  return entry.control === undefined
+    ? [entry.topic, entry.payload]
+    : [entry.topic, entry.payload, entry.control];
+}
+
+/** Turns a stored entry back into what the listener and a replay deliver. */
+export function toMessage(shard: number, epoch: string, [id, fields]: RawEntry): BrokerMessage {
+  let topic = '';
+  let payload = '';
+  let control: string | undefined;
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    const value = fields[i + 1];
+    switch (fields[i]) {
+      case 't':
+        topic = value;
+        break;
+      case 'p':
+        payload = value;
+        break;
+      case 'c':
+        control = value;
+        break;
+    }
+  }
+  const message = { topic, payload, shard, id, offset: formatOffset(shard, epoch, id) };
+  return control === undefined ? message : { ...message, control };
+}

@@ -1,0 +1,32 @@
+import { randomBytes } from 'node:crypto';
+
+/**
+ * Key names of one shard. The `{s<n>}` hash tag puts a shard's stream and epoch in one
+ * cluster slot (the publish script touches both), while different shards land on
+ * different slots and so spread over the nodes (DESIGN.md §3).
+ */
+export interface ShardKeys {
+  readonly log: string;
+  readonly epoch: string;
+}
+
+export function shardKeys(prefix: string, shards: number): ShardKeys[] {
+  return Array.from({ length: shards }, (_, shard) => ({
+    log: `${prefix}:{s${shard}}:log`,
+    epoch: `${prefix}:{s${shard}}:epoch`,
+  }));
+}
+
+/**
+ * Candidate epochs: whoever creates a shard's epoch first proposes it. Each proposal is new
+ * (random per process, then a counter), so an epoch created after Redis lost its data can
+ * never equal one a client already holds. Alphanumeric: an offset separates with ':'.
+ */
+export class EpochCandidates {
+  private readonly seed = randomBytes(6).toString('hex');
+  private counter = 0;
+
+  next(): string {
+    return `${this.seed}${(++this.counter).toString(36)}`;
+  }
+}

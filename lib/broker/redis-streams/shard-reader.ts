@@ -1,0 +1,182 @@
+import type { Redis } from 'ioredis';
+import type { BrokerListener, BrokerMessage } from '../broker.interface.js';
+import { backoff } from './connection.js';
+import { type RawEntry, toMessage } from './entry-codec.js';
+import type { EpochCandidates, ShardKeys } from './keys.js';
+import type { ResolvedRedisStreamsOptions } from './redis-streams.options.js';
+import type { StatusTracker } from './status-tracker.js';
+
+/** Positions shared by all readers of one broker: what `positions()` reports. */
+export interface ReadState {
+  readonly epochs: string[];
+  readonly ids: string[];
+}
+
+export interface ShardReaderContext {
+  readonly keys: ShardKeys[];
+  readonly state: ReadState;
+  readonly listener: BrokerListener;
+  readonly status: StatusTracker;
+  readonly candidates: EpochCandidates;
+  readonly options: ResolvedRedisStreamsOptions;
+  /** Opens the dedicated connection; called again after repeated failures (a failover). */
+  open(key: string, name: string): Redis;
+  /** Asks the cluster client for a fresh slot map; a no-op on a single node. */
+  refreshTopology(): void;
+}
+
+type XReadReply = [key: string, entries: RawEntry[]][] | null;
+
+/**
+ * One blocking XREAD loop over shards that one connection can read together (all shards on
+ * a single node; one shard per loop on a cluster, where XREAD refuses keys of different
+ * slots even on the same node: CROSSSLOT). The loop only advances a shard's id after
+ * delivering its entries, so after any failure it resumes from the last delivered ids and
+ * nothing published meanwhile is lost or repeated.
+ */
+export class ShardReader {
+  private readonly name: string;
+  private client: Redis | null = null;
+  private epochsChecked = false;
+  private failures = 0;
+  private stopped = false;
+  private wake: (() => void) | null = null;
+  private loop: Promise<void> = Promise.resolve();
+  private lastError: Error | undefined;
+
+  constructor(
+    private readonly shards: number[],
+    private readonly ctx: ShardReaderContext,
+  ) {
+    this.name = `reader:${shards[0]}`;
+  }
+
+  start(): void {
+    this.loop = this.run();
+  }
+
+  /** Disconnects, which makes a blocked XREAD return at once, and waits for the loop to end. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wake?.();
+    this.client?.disconnect();
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      try {
+        const client = this.connection();
+        if (client.status !== 'ready') await this.until(client, 'ready');
+        if (this.stopped) break;
+        if (!this.epochsChecked) await this.checkEpochs(client);
+        const reply = await this.xread(client);
+        this.failures = 0;
+        this.ctx.status.up(this.name);
+        if (reply && !this.stopped) this.deliver(reply);
+      } catch (error) {
+        if (this.stopped) break;
+        this.fail(error);
+        await this.sleep(backoff(this.failures, this.ctx.options.maxReconnectDelayMs));
+      }
+    }
+  }
+
+  private connection(): Redis {
+    if (this.client) return this.client;
+    const client = this.ctx.open(this.ctx.keys[this.shards[0]].log, 'dws-reader');
+    // Any reconnect may land on a Redis that lost its data: check epochs before reading on.
+    client.on('close', () => (this.epochsChecked = false));
+    client.on('error', (error: Error) => (this.lastError = error));
+    this.client = client;
+    return client;
+  }
+
+  private fail(error: unknown): void {
+    this.failures++;
+    this.epochsChecked = false;
+    const cause = error instanceof Error ? error : new Error(String(error));
+    this.ctx.status.down(this.name, this.lastError ?? cause);
+    const moved = /^(MOVED|ASK|CLUSTERDOWN)/.test(cause.message);
+    // A failover moves a shard to another node: after a few failures, look it up again.
+    if (moved || this.failures % 3 === 0) {
+      this.client?.disconnect();
+      this.client = null;
+      this.ctx.refreshTopology();
+    }
+  }
+
+  /** Reads or creates each shard's epoch; a different one means a new log, read from its start. */
+  private async checkEpochs(client: Redis): Promise<void> {
+    const { keys, state, candidates, options } = this.ctx;
+    const pipeline = client.pipeline();
+    for (const shard of this.shards) pipeline.set(keys[shard].epoch, candidates.next(), 'NX', 'GET');
+    const replies = (await pipeline.exec()) ?? [];
+    this.shards.forEach((shard, i) => {
+      const [error, previous] = replies[i] ?? [new Error('no reply')];
+      if (error) throw error;
+      const epoch = (previous as string | null) ?? (pipeline as any)._queue[i].args[1];
+      if (epoch === state.epochs[shard]) return;
+      options.logger.warn(
+        `RedisStreamsBroker: shard ${shard} has a new epoch (${state.epochs[shard]} -> ${epoch}): ` +
+          'Redis lost its data; reading the new log from its start.',
+      );
+      state.epochs[shard] = epoch;
+      state.ids[shard] = '0-0';
+    });
+    this.epochsChecked = true;
+  }
+
+  private xread(client: Redis): Promise<XReadReply> {
+    const { keys, state, options } = this.ctx;
+    const args: (string | number)[] = ['BLOCK', options.blockMs, 'COUNT', options.readCount, 'STREAMS'];
+    for (const shard of this.shards) args.push(keys[shard].log);
+    for (const shard of this.shards) args.push(state.ids[shard]);
+    return client.call('XREAD', ...args) as Promise<XReadReply>;
+  }
+
+  /** One batch per reply: every shard of the reply, each in log order (DESIGN.md §3). */
+  private deliver(reply: NonNullable<XReadReply>): void {
+    const { keys, state } = this.ctx;
+    const prefix = this.client?.options.keyPrefix ?? '';
+    const batch: BrokerMessage[] = [];
+    for (const [key, entries] of reply) {
+      const shard = this.shards.find((s) => prefix + keys[s].log === key);
+      if (shard === undefined || entries.length === 0) continue;
+      const epoch = state.epochs[shard];
+      for (const entry of entries) batch.push(toMessage(shard, epoch, entry));
+      state.ids[shard] = entries[entries.length - 1][0];
+    }
+    if (batch.length === 0) return;
+    try {
+      this.ctx.listener(batch);
+    } catch (error) {
+      const err = error instanceof Error ? error : new Error(String(error));
+      this.ctx.options.logger.error(`RedisStreamsBroker: the listener threw: ${err.message}`, err.stack);
+    }
+  }
+
+  private until(client: Redis, event: 'ready'): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        client.off(event, done);
+        this.wake = null;
+        resolve();
+      };
+      client.once(event, done);
+      this.wake = done;
+    });
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => done(), ms);
+      const done = () => {
+        clearTimeout(timer);
+        this.wake = null;
+        resolve();
+      };
+      this.wake = done;
+    });
+  }
+}

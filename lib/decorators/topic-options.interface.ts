@@ -1,0 +1,57 @@
+/** A JSON Schema (draft-07 / 2020-12 subset that AsyncAPI 3.0 accepts). */
+export type JsonSchema = Record<string, unknown>;
+
+/** Documentation and validation of one template parameter (`{roomId}`). */
+export interface TopicParameterOptions {
+  description?: string;
+  /** Regular expression the value must match (anchored), e.g. `'^[0-9]+$'`. */
+  pattern?: string;
+  /** Allowed values. */
+  enum?: string[];
+  /** Example values, shown in the AsyncAPI document. */
+  examples?: string[];
+}
+
+/** Options of `@Topic(template, options)`. */
+export interface TopicOptions {
+  /**
+   * JSON Schema of the payload. Validates client publishes (invalid → `DWS_ERR_INVALID_PAYLOAD`,
+   * never delivered) and `Broadcaster.publish` calls, and becomes the message payload in AsyncAPI.
+   * @default {} (any JSON value)
+   */
+  payload?: JsonSchema;
+  /** One line for the AsyncAPI channel. */
+  summary?: string;
+  /** Longer text (CommonMark) for the AsyncAPI channel. */
+  description?: string;
+  /**
+   * Whether clients may publish to this topic with a `publish` frame. The server (through the
+   * `Broadcaster`) always can.
+   * @default false
+   */
+  clientsMayPublish?: boolean;
+  /**
+   * Whether clients may subscribe to this topic.
+   * @default true
+   */
+  clientsMaySubscribe?: boolean;
+  /** Parameter docs and validation, by name. */
+  params?: Record<string, TopicParameterOptions>;
+  /**
+   * Name of the message in AsyncAPI.
+   * @default derived from the template: `chat/rooms/{roomId}` → `ChatRoomsMessage`
+   */
+  messageName?: string;
+  /** Example payloads for the AsyncAPI document. */
+  examples?: unknown[];
+}
+
+/** Options of `@DescribeEvent()` for a `@SubscribeMessage()` handler. */
+export interface EventOptions {
+  /** JSON Schema of `data` in the client's frame; validated before the handler runs. */
+  payload?: JsonSchema;
+  /** JSON Schema of the handler's reply (the `data` of the `ack`). */
+  reply?: JsonSchema;
+  summary?: string;
+  description?: string;
+}

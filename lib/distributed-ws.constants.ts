@@ -1,0 +1,12 @@
+/** DI token of the `Broker` in use (in-memory or Redis Streams). */
+export const DWS_BROKER = Symbol('dws:broker');
+
+/** Metadata keys written by the decorators and read by the explorer. */
+export const TOPICS_METADATA = 'dws:topics';
+export const TOPIC_HOOK_METADATA = 'dws:topic-hook';
+export const EVENT_METADATA = 'dws:event';
+
+/** Reserved topics: the first level starts with `$`, so MQTT wildcards never match them. */
+export const BROADCAST_TOPIC = '$dws/broadcast';
+export const CONNECTION_TOPIC_PREFIX = '$dws/conn/';
+export const USER_TOPIC_PREFIX = '$dws/user/';

@@ -1,0 +1,45 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
+import { ConnectionRegistry } from './adapter/connection-registry.js';
+import type { Broker } from './broker/broker.interface.js';
+import { DWS_BROKER } from './distributed-ws.constants.js';
+
+/**
+ * When the backplane is bound: connect in `onModuleInit` (a Redis that can't be reached stops
+ * the boot), start reading in `onApplicationBootstrap` (just before clients are accepted),
+ * flush and close in `onApplicationShutdown` (after connections were closed with 1012).
+ */
+@Injectable()
+export class DistributedWsLifecycle implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('DistributedWs');
+
+  constructor(
+    @Inject(DWS_BROKER) private readonly broker: Broker,
+    private readonly connections: ConnectionRegistry,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    this.broker.onStatus((status, error) => {
+      if (status === 'down') {
+        this.logger.error(`Backplane unreachable: ${error?.message ?? 'unknown error'}. Publishes fail until it is back; readers retry.`);
+      } else {
+        this.logger.log('Backplane reachable again; readers resumed from their last positions.');
+      }
+    });
+    await this.broker.connect();
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.broker.start((batch) => this.connections.deliver(batch));
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.broker.close();
+  }
+}

@@ -1,0 +1,88 @@
+import { Inject, Module } from '@nestjs/common';
+import { ApplicationConfig, DiscoveryModule, HttpAdapterHost } from '@nestjs/core';
+import { ConnectionRegistry } from './adapter/connection-registry.js';
+import { DistributedWsAdapter } from './adapter/distributed-ws.adapter.js';
+import { ReservedEventsHandler } from './adapter/reserved-events.handler.js';
+import { ResumeHandler } from './adapter/resume.handler.js';
+import { RuntimeOptions } from './adapter/runtime-options.js';
+import { Broadcaster } from './broadcaster/broadcaster.service.js';
+import type { Broker } from './broker/broker.interface.js';
+import { createBroker } from './broker/broker.factory.js';
+import { DWS_BROKER } from './distributed-ws.constants.js';
+import { DistributedWsLifecycle } from './distributed-ws.lifecycle.js';
+import { ConfigurableModuleClass, DWS_OPTIONS } from './distributed-ws.module-definition.js';
+import type { DistributedWsOptions } from './distributed-ws.options.js';
+import { isDocsOnlyMode } from './docs-mode.js';
+import { DistributedWsExplorer } from './explorer/distributed-ws.explorer.js';
+import { TopicRegistry } from './explorer/topic-registry.js';
+
+function effectiveOptions(options: DistributedWsOptions): DistributedWsOptions {
+  return isDocsOnlyMode() ? { ...options, broker: undefined } : options;
+}
+
+/**
+ * WebSockets across instances. Importing it is enough: it installs its adapter on the app
+ * (before gateways are bound), explores `@Topic()` declarations and connects the backplane.
+ *
+ * @example
+ * ```ts
+ * @Module({ imports: [DistributedWsModule.forRoot({ broker: process.env.BROKER_URL ?? 'memory://' })] })
+ * export class AppModule {}
+ * ```
+ */
+@Module({
+  imports: [DiscoveryModule],
+  providers: [
+    {
+      provide: RuntimeOptions,
+      useFactory: (options: DistributedWsOptions) => new RuntimeOptions(effectiveOptions(options)),
+      inject: [DWS_OPTIONS],
+    },
+    {
+      provide: DWS_BROKER,
+      useFactory: (options: DistributedWsOptions, runtime: RuntimeOptions) =>
+        createBroker(effectiveOptions(options).broker, {
+          shards: runtime.options.shards,
+          retentionMs: runtime.options.retentionMs,
+          keyPrefix: runtime.options.keyPrefix,
+        }),
+      inject: [DWS_OPTIONS, RuntimeOptions],
+    },
+    TopicRegistry,
+    DistributedWsExplorer,
+    ConnectionRegistry,
+    ReservedEventsHandler,
+    ResumeHandler,
+    Broadcaster,
+    DistributedWsLifecycle,
+  ],
+  exports: [Broadcaster, TopicRegistry, DWS_BROKER],
+})
+export class DistributedWsModule extends ConfigurableModuleClass {
+  // Gateways are bound during app.init(), before any lifecycle hook runs, so the adapter is
+  // installed here, when the module is instantiated (NestFactory.create / compile()).
+  constructor(
+    config: ApplicationConfig,
+    httpHost: HttpAdapterHost,
+    runtime: RuntimeOptions,
+    connections: ConnectionRegistry,
+    reserved: ReservedEventsHandler,
+    resume: ResumeHandler,
+    topics: TopicRegistry,
+    @Inject(DWS_BROKER) broker: Broker,
+  ) {
+    super();
+    if (isDocsOnlyMode()) return;
+    config.setIoAdapter(
+      new DistributedWsAdapter({
+        getHttpServer: () => httpHost.httpAdapter?.getHttpServer(),
+        runtime,
+        connections,
+        reserved,
+        resume,
+        topics,
+        broker,
+      }),
+    );
+  }
+}

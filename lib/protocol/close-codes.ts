@@ -1,0 +1,28 @@
+/**
+ * WebSocket close codes the server uses. Listed with their meaning in docs/protocol.md.
+ * 4000–4999 are application codes (RFC 6455 §7.4.2).
+ */
+export const CloseCode = {
+  /** The server closed the connection on purpose (`Broadcaster.disconnect`) without a code of its own. */
+  Normal: 1000,
+  /** Authentication failed (when `authFailure` is `'close'`), or another policy was violated. */
+  PolicyViolation: 1008,
+  /** A frame exceeded `maxPayload`. Sent by `ws` itself before the frame is read. */
+  MessageTooBig: 1009,
+  /** An unexpected server error. */
+  InternalError: 1011,
+  /** The instance is shutting down; reconnect (to any instance) and resume. */
+  ServiceRestart: 1012,
+  /** The instance is at `maxConnections`; try again later or elsewhere. */
+  TryAgainLater: 1013,
+  /** The connection could not keep up: its send buffer passed `maxBufferedBytes`. Resume to catch up. */
+  SlowConsumer: 4001,
+  /** The connection kept publishing past its rate limit. */
+  RateLimited: 4002,
+  /** The session was resumed on another connection; this one is obsolete. */
+  SessionTakenOver: 4003,
+  /** The WebSocket proxy could not reach or lost its upstream. */
+  UpstreamUnavailable: 4502,
+} as const;
+
+export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];

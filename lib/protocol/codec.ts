@@ -1,0 +1,117 @@
+import { ErrorCode } from './error-codes.js';
+import type { ClientFrame, FrameId } from './frames.js';
+import { ProtocolError } from './protocol.error.js';
+
+/** Deepest nesting of arrays/objects accepted in a client frame (the frame itself is level 1). */
+export const DEFAULT_MAX_DEPTH = 32;
+
+const MAX_ID_LENGTH = 128;
+
+/**
+ * Nesting depth of a JSON text, counted without parsing it, so that a frame like
+ * `[[[[…]]]]` is refused before it costs a parse and a deep object graph.
+ */
+export function jsonDepthExceeds(text: string, maxDepth: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92 /* \ */) i++;
+      else if (c === 34 /* " */) inString = false;
+    } else if (c === 34) {
+      inString = true;
+    } else if (c === 123 /* { */ || c === 91 /* [ */) {
+      if (++depth > maxDepth) return true;
+    } else if (c === 125 /* } */ || c === 93 /* ] */) {
+      depth--;
+    }
+  }
+  return false;
+}
+
+function isFrameId(value: unknown): value is FrameId {
+  return (
+    (typeof value === 'string' && value.length > 0 && value.length <= MAX_ID_LENGTH) ||
+    (typeof value === 'number' && Number.isSafeInteger(value))
+  );
+}
+
+/**
+ * Parses one client text frame.
+ * @returns the frame, or a `ProtocolError` describing exactly what is wrong (with the frame's
+ *   `id` when one could be read, so the client can correlate the error).
+ */
+export function decodeClientFrame(
+  text: string,
+  maxDepth = DEFAULT_MAX_DEPTH,
+): ClientFrame | ProtocolError {
+  if (jsonDepthExceeds(text, maxDepth)) {
+    return new ProtocolError(
+      ErrorCode.TooDeep,
+      `Frame nests deeper than ${maxDepth} levels of objects and arrays.`,
+    );
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return new ProtocolError(ErrorCode.BadJson, 'Frame is not valid JSON.');
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    return new ProtocolError(
+      ErrorCode.BadFrame,
+      'Frame must be a JSON object {"event": string, "id"?: string|number, "data"?: any}.',
+    );
+  }
+  const frame = parsed as Record<string, unknown>;
+  const id = frame.id;
+  if (id !== undefined && !isFrameId(id)) {
+    return new ProtocolError(
+      ErrorCode.BadFrame,
+      `"id" must be a non-empty string of at most ${MAX_ID_LENGTH} characters or an integer.`,
+    );
+  }
+  if (typeof frame.event !== 'string' || frame.event.length === 0) {
+    return new ProtocolError(ErrorCode.BadFrame, '"event" must be a non-empty string.', id);
+  }
+  return frame as unknown as ClientFrame;
+}
+
+function idField(id: FrameId | undefined): string {
+  return id === undefined ? '' : `,"id":${JSON.stringify(id)}`;
+}
+
+/** `{"event":"ack","id":…,"data":…}`. `data` undefined is sent as `null`. */
+export function encodeAck(id: FrameId | undefined, data: unknown): string {
+  return `{"event":"ack"${idField(id)},"data":${JSON.stringify(data ?? null)}}`;
+}
+
+/** `{"event":"error","id":…,"data":{"code":…,"message":…,…extra}}`. */
+export function encodeError(
+  id: FrameId | undefined,
+  code: string,
+  message: string,
+  extra?: Record<string, unknown>,
+): string {
+  const data = extra ? { ...extra, code, message } : { code, message };
+  return `{"event":"error"${idField(id)},"data":${JSON.stringify(data)}}`;
+}
+
+/** The error frame for a `ProtocolError`, keeping its id unless the caller knows a better one. */
+export function encodeProtocolError(error: ProtocolError, id = error.id): string {
+  return encodeError(id, error.code, error.message, error.extra);
+}
+
+/**
+ * `{"event":"message","data":{"topic":…,"offset":…,"payload":…}}` built around the payload's
+ * JSON text as stored in the broker: a delivery is never parsed or re-serialized.
+ */
+export function encodeMessage(topic: string, payloadJson: string, offset: string): string {
+  return `{"event":"message","data":{"topic":${JSON.stringify(topic)},"offset":"${offset}","payload":${payloadJson}}}`;
+}
+
+/** Any other server frame: `{"event":…,"data":…}`. */
+export function encodeEvent(event: string, data: unknown): string {
+  return JSON.stringify({ event, data });
+}

@@ -1,0 +1,81 @@
+import type { ErrorCode } from './error-codes.js';
+
+/** Events handled by the library itself; every other event goes to gateway handlers. */
+export const ReservedEvent = {
+  Subscribe: 'subscribe',
+  Unsubscribe: 'unsubscribe',
+  Publish: 'publish',
+  Resume: 'resume',
+  Welcome: 'welcome',
+  Positions: 'positions',
+  Message: 'message',
+  Ack: 'ack',
+  Error: 'error',
+} as const;
+
+/** The id a client puts on a frame to get an `ack` or `error` back. */
+export type FrameId = string | number;
+
+/** Any frame a client sends: Nest's `{event, data}` plus an optional correlation id. */
+export interface ClientFrame {
+  event: string;
+  id?: FrameId;
+  data?: unknown;
+}
+
+export interface SubscribeData {
+  topic: string;
+}
+
+export interface PublishData {
+  topic: string;
+  payload: unknown;
+}
+
+export interface ResumeData {
+  /** The `sessionToken` of the `welcome` (or of the last `resume` ack). */
+  token: string;
+  /** Subscription patterns to restore. */
+  topics: string[];
+  /** The newest offset received for each shard (or the welcome's position). */
+  positions: string[];
+}
+
+/** First frame of every connection. */
+export interface WelcomeData {
+  connectionId: string;
+  sessionToken: string;
+  /** One offset per shard: everything after these will be delivered. */
+  positions: string[];
+  /** Heartbeat interval in ms; the server pings, the browser answers by itself. */
+  heartbeat: number;
+  /** Number of shards (the length of `positions`). */
+  shards: number;
+}
+
+export interface MessageData {
+  topic: string;
+  payload: unknown;
+  offset: string;
+}
+
+export interface ErrorData {
+  code: ErrorCode;
+  message: string;
+  [extra: string]: unknown;
+}
+
+export interface ResumeAck {
+  /** True: every missed message follows this ack, then live ones. False: restart from fresh state. */
+  recovered: boolean;
+  connectionId: string;
+  sessionToken: string;
+  /** Patterns now active (denied ones are listed in `rejected`). */
+  topics: string[];
+  rejected: { topic: string; code: ErrorCode; message: string }[];
+  /** Number of messages replayed after this ack. */
+  replayed: number;
+  /** When not recovered: why (`epoch`, `window`, `limit`). */
+  reason?: string;
+  positions: string[];
+}

@@ -1,0 +1,5 @@
+export * from './close-codes.js';
+export * from './codec.js';
+export * from './error-codes.js';
+export * from './frames.js';
+export * from './protocol.error.js';

@@ -1,0 +1,70 @@
+import { MessageBody, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
+import {
+  Broadcaster,
+  DescribeEvent,
+  OnPublish,
+  OnSubscribe,
+  type PublishContext,
+  type SubscribeContext,
+  Topic,
+} from '../lib/index.js';
+
+/** The payload clients send; the server adds `author` (when missing) and `sentAt`. */
+export const chatMessageSchema = {
+  type: 'object',
+  required: ['text'],
+  additionalProperties: false,
+  properties: {
+    text: { type: 'string', minLength: 1, maxLength: 1000, description: 'The message.' },
+    author: { type: 'string', minLength: 1, maxLength: 40, description: 'Display name.' },
+    sentAt: { type: 'string', format: 'date-time', description: 'Set by the server.' },
+  },
+};
+
+export interface ChatMessage {
+  text: string;
+  author?: string;
+  sentAt?: string;
+}
+
+@WebSocketGateway({ path: '/ws' })
+@Topic('chat/rooms/{roomId}', {
+  summary: 'Messages of one chat room.',
+  description: 'Subscribe to `chat/rooms/+` to follow every room.',
+  payload: chatMessageSchema,
+  clientsMayPublish: true,
+  params: { roomId: { description: 'Room name: letters, digits, "-" and "_".', pattern: '^[A-Za-z0-9_-]{1,32}$' } },
+  examples: [{ text: 'Hello, room!', author: 'ada' }],
+})
+@Topic('chat/announcements', {
+  summary: 'Server announcements; clients read them but cannot write.',
+  payload: { type: 'object', required: ['text'], properties: { text: { type: 'string' } } },
+})
+export class ChatGateway {
+  constructor(private readonly broadcaster: Broadcaster) {}
+
+  @OnSubscribe('chat/rooms/{roomId}')
+  canJoin(context: SubscribeContext<{ roomId: string }>): boolean {
+    // A room reserved to staff shows how a hook denies: nobody here is staff.
+    return context.params.roomId !== 'staff';
+  }
+
+  @OnPublish('chat/rooms/{roomId}')
+  stamp(context: PublishContext<ChatMessage>): ChatMessage {
+    return {
+      ...context.payload,
+      author: context.payload.author ?? `guest-${context.connectionId.slice(0, 6)}`,
+      sentAt: new Date().toISOString(),
+    };
+  }
+
+  @SubscribeMessage('stats')
+  @DescribeEvent({
+    summary: 'How many connections this instance holds.',
+    payload: { type: 'object', additionalProperties: false },
+    reply: { type: 'object', required: ['connections'], properties: { connections: { type: 'integer' } } },
+  })
+  stats(@MessageBody() _body: unknown): { connections: number } {
+    return { connections: this.broadcaster.localConnections };
+  }
+}
