@@ -14,7 +14,8 @@ export class SchemaCompiler {
 
   constructor() {
     // ajv-formats ships CommonJS; under NodeNext its default export is the module object.
-    const plugin = (addFormats as unknown as { default?: typeof addFormats }).default ?? addFormats;
+    const module = addFormats as unknown as { default?: (ajv: Ajv) => Ajv };
+    const plugin = module.default ?? (addFormats as unknown as (ajv: Ajv) => Ajv);
     plugin(this.ajv);
   }
 

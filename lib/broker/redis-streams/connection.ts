@@ -91,7 +91,11 @@ export function createConnections(options: ResolvedRedisStreamsOptions): BrokerC
       },
     });
   } else {
-    const own: RedisOptions = { ...common, enableAutoPipelining: true, connectionName: 'dws-publisher' };
+    const own: RedisOptions = {
+      ...common,
+      enableAutoPipelining: true,
+      connectionName: 'dws-publisher',
+    };
     publisher =
       typeof connection === 'string'
         ? new Redis(checkUrl(connection), own)
@@ -110,7 +114,9 @@ export function createConnections(options: ResolvedRedisStreamsOptions): BrokerC
       const overrides = { ...readerOptions, connectionName: name };
       if (!(publisher instanceof Cluster)) return publisher.duplicate(overrides);
       const master = publisher.slots[keySlot(key)]?.[0];
-      const node = publisher.nodes('master').find((n) => `${n.options.host}:${n.options.port}` === master);
+      const node = publisher
+        .nodes('master')
+        .find((n) => `${n.options.host}:${n.options.port}` === master);
       if (!node) throw new Error(`No known Redis Cluster node holds ${key} yet.`);
       return node.duplicate(overrides);
     },

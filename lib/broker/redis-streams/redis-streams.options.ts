@@ -15,7 +15,8 @@ export interface RedisClusterConnection {
  * - an ioredis `Redis` or `Cluster` you own: the broker publishes through it, duplicates it
  *   for its readers and never closes it.
  */
-export type RedisStreamsConnection = string | RedisOptions | RedisClusterConnection | Redis | Cluster;
+export type RedisStreamsConnection =
+  string | RedisOptions | RedisClusterConnection | Redis | Cluster;
 
 /** Where the broker reports what a caller cannot be told (a listener that threw). */
 export interface RedisStreamsLogger {

@@ -109,13 +109,14 @@ export class ShardReader {
   /** Reads or creates each shard's epoch; a different one means a new log, read from its start. */
   private async checkEpochs(client: Redis): Promise<void> {
     const { keys, state, candidates, options } = this.ctx;
+    const proposed = this.shards.map(() => candidates.next());
     const pipeline = client.pipeline();
-    for (const shard of this.shards) pipeline.set(keys[shard].epoch, candidates.next(), 'NX', 'GET');
+    this.shards.forEach((shard, i) => pipeline.set(keys[shard].epoch, proposed[i], 'NX', 'GET'));
     const replies = (await pipeline.exec()) ?? [];
     this.shards.forEach((shard, i) => {
       const [error, previous] = replies[i] ?? [new Error('no reply')];
       if (error) throw error;
-      const epoch = (previous as string | null) ?? (pipeline as any)._queue[i].args[1];
+      const epoch = (previous as string | null) ?? proposed[i];
       if (epoch === state.epochs[shard]) return;
       options.logger.warn(
         `RedisStreamsBroker: shard ${shard} has a new epoch (${state.epochs[shard]} -> ${epoch}): ` +
@@ -129,7 +130,13 @@ export class ShardReader {
 
   private xread(client: Redis): Promise<XReadReply> {
     const { keys, state, options } = this.ctx;
-    const args: (string | number)[] = ['BLOCK', options.blockMs, 'COUNT', options.readCount, 'STREAMS'];
+    const args: (string | number)[] = [
+      'BLOCK',
+      options.blockMs,
+      'COUNT',
+      options.readCount,
+      'STREAMS',
+    ];
     for (const shard of this.shards) args.push(keys[shard].log);
     for (const shard of this.shards) args.push(state.ids[shard]);
     return client.call('XREAD', ...args) as Promise<XReadReply>;
@@ -152,7 +159,10 @@ export class ShardReader {
       this.ctx.listener(batch);
     } catch (error) {
       const err = error instanceof Error ? error : new Error(String(error));
-      this.ctx.options.logger.error(`RedisStreamsBroker: the listener threw: ${err.message}`, err.stack);
+      this.ctx.options.logger.error(
+        `RedisStreamsBroker: the listener threw: ${err.message}`,
+        err.stack,
+      );
     }
   }
 

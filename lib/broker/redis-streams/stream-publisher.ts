@@ -78,8 +78,18 @@ export class StreamPublisher {
         const command = (this.client as any)[PUBLISH_COMMAND] as PublishCommand;
         try {
           command
-            .call(this.client, keys.log, keys.epoch, this.candidates.next(), this.retentionMs, ...entryArguments(entry))
-            .then((reply) => settle(undefined, reply), (error: unknown) => settle(error));
+            .call(
+              this.client,
+              keys.log,
+              keys.epoch,
+              this.candidates.next(),
+              this.retentionMs,
+              ...entryArguments(entry),
+            )
+            .then(
+              (reply) => settle(undefined, reply),
+              (error: unknown) => settle(error),
+            );
         } catch (error) {
           settle(error);
         }
@@ -113,7 +123,8 @@ export class StreamPublisher {
 
   private unavailable(topic: string, error: unknown): BrokerUnavailableError {
     const reason = error instanceof Error ? error.message : String(error);
-    const detail = this.lastError && this.client.status !== 'ready' ? ` (${this.lastError.message})` : '';
+    const detail =
+      this.lastError && this.client.status !== 'ready' ? ` (${this.lastError.message})` : '';
     return new BrokerUnavailableError(
       `Redis did not take the message for "${topic}": ${reason}${detail}.`,
       { cause: error },

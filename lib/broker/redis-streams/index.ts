@@ -1,0 +1,7 @@
+export { RedisStreamsBroker } from './redis-streams.broker.js';
+export type {
+  RedisClusterConnection,
+  RedisStreamsBrokerOptions,
+  RedisStreamsConnection,
+  RedisStreamsLogger,
+} from './redis-streams.options.js';

@@ -1,0 +1,228 @@
+import { Cluster } from 'ioredis';
+import {
+  type Broker,
+  type BrokerEntry,
+  type BrokerListener,
+  type BrokerStatus,
+  BrokerUnavailableError,
+  type ReplayPage,
+  type ShardPosition,
+} from '../broker.interface.js';
+import { formatOffset, shardOfTopic } from '../offset.js';
+import { type BrokerConnections, createConnections } from './connection.js';
+import { untilReady, withDeadline } from './deadline.js';
+import { EpochCandidates, type ShardKeys, shardKeys } from './keys.js';
+import {
+  type RedisStreamsBrokerOptions,
+  type ResolvedRedisStreamsOptions,
+  resolveOptions,
+} from './redis-streams.options.js';
+import { readPage } from './replay.js';
+import { type ReadState, ShardReader } from './shard-reader.js';
+import { StatusTracker } from './status-tracker.js';
+import { StreamPublisher } from './stream-publisher.js';
+
+/**
+ * The production backplane: one Redis stream per shard, on a single node or a Redis Cluster
+ * (DESIGN.md §3). Needs Redis 7 (`max-deleted-entry-id`, `SET … NX GET`).
+ *
+ * Failure behaviour:
+ * - `connect()` keeps trying for `connectTimeoutMs`, then rejects with an `Error` that names
+ *   the address and how to fix it (start Redis, or use `memory://`).
+ * - While Redis is unreachable, `publish` waits for it at most `publishTimeoutMs`, then rejects
+ *   with `BrokerUnavailableError`; a rejected publish is never sent later. `read` rejects at once.
+ * - Readers retry forever (backoff capped at `maxReconnectDelayMs`) and resume from the last
+ *   delivered ids; a shard whose epoch changed (Redis lost its data) is read from its start.
+ * - `onStatus` reports 'down' once per outage and 'up' when every connection is back.
+ *
+ * @example
+ * const broker = new RedisStreamsBroker({ connection: 'redis://localhost:6379' });
+ * await broker.connect();
+ * await broker.start((batch) => deliver(batch));
+ */
+export class RedisStreamsBroker implements Broker {
+  readonly shards: number;
+  private readonly options: ResolvedRedisStreamsOptions;
+  private readonly keys: ShardKeys[];
+  private readonly candidates = new EpochCandidates();
+  private readonly status: StatusTracker;
+  private readonly state: ReadState;
+  private connections: BrokerConnections | null = null;
+  private publisher: StreamPublisher | null = null;
+  private readers: ShardReader[] = [];
+  private phase: 'new' | 'connecting' | 'connected' | 'closed' = 'new';
+  private closing: Promise<void> | null = null;
+
+  /** @throws Error when an option is invalid (checked here, so mistakes fail at boot). */
+  constructor(options: RedisStreamsBrokerOptions) {
+    this.options = resolveOptions(options);
+    this.shards = this.options.shards;
+    this.keys = shardKeys(this.options.prefix, this.shards);
+    this.state = { epochs: this.keys.map(() => ''), ids: this.keys.map(() => '0-0') };
+    this.status = new StatusTracker((error) =>
+      this.options.logger.error(`RedisStreamsBroker: a status listener threw: ${String(error)}`),
+    );
+  }
+
+  shardOf(topic: string): number {
+    return shardOfTopic(topic, this.shards);
+  }
+
+  /**
+   * Connects the publisher and loads (or creates) every shard's epoch.
+   * @throws Error when Redis cannot be reached within `connectTimeoutMs`; the message says
+   *   where and how to fix it. The broker can be connected again afterwards.
+   */
+  async connect(): Promise<void> {
+    if (this.phase !== 'new')
+      throw new Error(`RedisStreamsBroker: connect() called while ${this.phase}.`);
+    this.phase = 'connecting';
+    const { connectTimeoutMs, retentionMs, publishTimeoutMs } = this.options;
+    const connections = createConnections(this.options);
+    const client = connections.publisher;
+    this.connections = connections;
+    this.publisher = new StreamPublisher(
+      client,
+      this.keys,
+      retentionMs,
+      publishTimeoutMs,
+      this.candidates,
+      this.status,
+    );
+    this.publisher.attach();
+    try {
+      if (client.status === 'end') throw new Error('the given ioredis instance was closed');
+      if (client.status === 'wait') client.connect().catch(() => undefined);
+      const deadline = Date.now() + connectTimeoutMs;
+      await untilReady(client, connectTimeoutMs);
+      const epochs = this.keys.map(async (keys) => {
+        const proposed = this.candidates.next();
+        const previous = await client.set(keys.epoch, proposed, 'NX', 'GET');
+        return previous ?? proposed;
+      });
+      const loaded = await withDeadline(
+        Promise.all(epochs),
+        Math.max(1, deadline - Date.now()),
+        () => new Error('loading the shard epochs timed out'),
+      );
+      loaded.forEach((epoch, shard) => (this.state.epochs[shard] = epoch));
+    } catch (error) {
+      await this.release();
+      this.phase = 'new';
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new Error(
+        `RedisStreamsBroker: cannot connect to ${connections.description} within ${connectTimeoutMs} ms ` +
+          `(${reason}). Start Redis there (e.g. "redis-server --port 6379"), correct the broker ` +
+          `address, or use broker "memory://" to run on the embedded in-memory broker.`,
+        { cause: error },
+      );
+    }
+    this.phase = 'connected';
+  }
+
+  /**
+   * Starts one reader loop per group of shards, from each shard's current last entry.
+   * @throws BrokerUnavailableError when the start positions cannot be read.
+   */
+  async start(listener: BrokerListener): Promise<void> {
+    const connections = this.requireConnected();
+    if (this.readers.length > 0) throw new Error('RedisStreamsBroker: start() called twice.');
+    const client = connections.publisher;
+    const lastIds = this.keys.map((keys) => client.xrevrange(keys.log, '+', '-', 'COUNT', 1));
+    const lasts = await withDeadline(
+      Promise.all(lastIds),
+      this.options.connectTimeoutMs,
+      () => new BrokerUnavailableError('Reading the start positions timed out.'),
+    ).catch((error: unknown) => {
+      throw error instanceof BrokerUnavailableError
+        ? error
+        : new BrokerUnavailableError(`Reading the start positions failed: ${String(error)}`, {
+            cause: error,
+          });
+    });
+    lasts.forEach((last, shard) => (this.state.ids[shard] = last[0]?.[0] ?? '0-0'));
+    const shards = this.keys.map((_, shard) => shard);
+    // XREAD takes keys of one slot only on a cluster (CROSSSLOT), so one loop per shard there.
+    const groups = client instanceof Cluster ? shards.map((shard) => [shard]) : [shards];
+    const context = {
+      keys: this.keys,
+      state: this.state,
+      listener,
+      status: this.status,
+      candidates: this.candidates,
+      options: this.options,
+      open: connections.openReader,
+      refreshTopology: () => {
+        if (client instanceof Cluster) client.refreshSlotsCache();
+      },
+    };
+    this.readers = groups.map((group) => new ShardReader(group, context));
+    for (const reader of this.readers) reader.start();
+  }
+
+  /** @throws BrokerUnavailableError when closed, or when Redis did not confirm within `publishTimeoutMs`. */
+  async publish(entry: BrokerEntry): Promise<string> {
+    if (this.phase !== 'connected' || !this.publisher) {
+      throw new BrokerUnavailableError(
+        `The Redis Streams broker is ${this.phase === 'closed' ? 'closed' : 'not connected'}.`,
+      );
+    }
+    const shard = this.shardOf(entry.topic);
+    const [epoch, id] = await this.publisher.publish(shard, entry);
+    return formatOffset(shard, epoch, id);
+  }
+
+  positions(): ShardPosition[] {
+    return this.state.ids.map((id, shard) => ({ shard, epoch: this.state.epochs[shard], id }));
+  }
+
+  /** @throws BrokerUnavailableError when Redis is unreachable or does not answer within `publishTimeoutMs`. */
+  async read(shard: number, epoch: string, afterId: string, limit: number): Promise<ReplayPage> {
+    const client = this.requireConnected().publisher;
+    const page = readPage(client, this.keys[shard], shard, epoch, afterId, limit);
+    const timeout = this.options.publishTimeoutMs;
+    return withDeadline(page, timeout, () => new Error(`no answer within ${timeout} ms`)).catch(
+      (error: unknown) => {
+        throw new BrokerUnavailableError(
+          `Replaying shard ${shard} failed: ${(error as Error).message}`,
+          { cause: error },
+        );
+      },
+    );
+  }
+
+  onStatus(listener: (status: BrokerStatus, error?: Error) => void): void {
+    this.status.on(listener);
+  }
+
+  /** Waits for publishes in flight, stops the readers and closes what the broker opened. */
+  close(): Promise<void> {
+    this.phase = 'closed';
+    this.closing ??= this.release();
+    return this.closing;
+  }
+
+  private async release(): Promise<void> {
+    await this.publisher?.drain();
+    await Promise.all(this.readers.map((reader) => reader.stop()));
+    this.readers = [];
+    this.publisher?.detach();
+    const connections = this.connections;
+    if (connections?.owned) {
+      const client = connections.publisher;
+      await withDeadline(client.quit(), 1000, () => new Error('quit timed out')).catch(
+        () => undefined,
+      );
+      client.disconnect();
+    }
+  }
+
+  private requireConnected(): BrokerConnections {
+    if (this.phase !== 'connected' || !this.connections) {
+      throw new BrokerUnavailableError(
+        `The Redis Streams broker is ${this.phase === 'closed' ? 'closed' : 'not connected'}.`,
+      );
+    }
+    return this.connections;
+  }
+}
