@@ -90,18 +90,18 @@ export class ResumeHandler {
       topics: [...connection.filters],
       rejected,
       replayed: replay.recovered ? replay.messages.length : 0,
-      positions: [],
       ...(replay.recovered ? {} : { reason: replay.reason }),
     };
+    // After the replay the client has everything up to the snapshot (or its own, newer position).
     const next = snapshot.map((p) =>
       replay.recovered && compareIds(from![p.shard].id, p.id) > 0 ? from![p.shard] : p,
     );
-    ack.positions = next.map((p) => formatOffset(p.shard, p.epoch, p.id));
     connection.send(encodeAck(frame.id, ack));
     if (replay.recovered) {
       for (const m of replay.messages) connection.send(encodeMessage(m.topic, m.payload, m.offset));
     }
-    connection.send(encodeEvent(ReservedEvent.Positions, { positions: ack.positions }));
+    const positions = next.map((p) => formatOffset(p.shard, p.epoch, p.id));
+    connection.send(encodeEvent(ReservedEvent.Positions, { positions }));
     for (const m of held) {
       if (replay.recovered && compareIds(m.id, from![m.shard].id) <= 0) continue;
       connection.send(encodeMessage(m.topic, m.payload, m.offset));

@@ -75,7 +75,6 @@ export interface ResumeAck {
   rejected: { topic: string; code: ErrorCode; message: string }[];
   /** Number of messages replayed after this ack. */
   replayed: number;
-  /** When not recovered: why (`epoch`, `window`, `limit`). */
+  /** When not recovered: why (`epoch`, `window`, `limit`, `positions`). */
   reason?: string;
-  positions: string[];
 }
