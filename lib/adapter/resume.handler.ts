@@ -100,8 +100,9 @@ export class ResumeHandler {
     if (replay.recovered) {
       for (const m of replay.messages) connection.send(encodeMessage(m.topic, m.payload, m.offset));
     }
-    const positions = next.map((p) => formatOffset(p.shard, p.epoch, p.id));
-    connection.send(encodeEvent(ReservedEvent.Positions, { positions }));
+    connection.send(
+      encodeEvent(ReservedEvent.Positions, { positions: next.map((p) => formatOffset(p.shard, p.epoch, p.id)) }),
+    );
     for (const m of held) {
       if (replay.recovered && compareIds(m.id, from![m.shard].id) <= 0) continue;
       connection.send(encodeMessage(m.topic, m.payload, m.offset));
