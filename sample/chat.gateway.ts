@@ -33,7 +33,12 @@ export interface ChatMessage {
   description: 'Subscribe to `chat/rooms/+` to follow every room.',
   payload: chatMessageSchema,
   clientsMayPublish: true,
-  params: { roomId: { description: 'Room name: letters, digits, "-" and "_".', pattern: '^[A-Za-z0-9_-]{1,32}$' } },
+  params: {
+    roomId: {
+      description: 'Room name: letters, digits, "-" and "_".',
+      pattern: '^[A-Za-z0-9_-]{1,32}$',
+    },
+  },
   examples: [{ text: 'Hello, room!', author: 'ada' }],
 })
 @Topic('chat/announcements', {
@@ -62,7 +67,11 @@ export class ChatGateway {
   @DescribeEvent({
     summary: 'How many connections this instance holds.',
     payload: { type: 'object', additionalProperties: false },
-    reply: { type: 'object', required: ['connections'], properties: { connections: { type: 'integer' } } },
+    reply: {
+      type: 'object',
+      required: ['connections'],
+      properties: { connections: { type: 'integer' } },
+    },
   })
   stats(@MessageBody() _body: unknown): { connections: number } {
     return { connections: this.broadcaster.localConnections };

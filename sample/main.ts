@@ -8,7 +8,9 @@ async function bootstrap(): Promise<void> {
   app.enableShutdownHooks();
   const port = Number(process.env.PORT ?? 3000);
   await app.listen(port);
-  console.log(`Chat sample on http://localhost:${port} (WebSocket ws://localhost:${port}/ws, broker ${process.env.BROKER_URL ?? 'memory://'})`);
+  console.log(
+    `Chat sample on http://localhost:${port} (WebSocket ws://localhost:${port}/ws, broker ${process.env.BROKER_URL ?? 'memory://'})`,
+  );
 }
 
 void bootstrap();

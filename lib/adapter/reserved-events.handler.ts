@@ -7,7 +7,11 @@ import { encodeAck } from '../protocol/codec.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import type { ClientFrame } from '../protocol/frames.js';
 import { ProtocolError } from '../protocol/protocol.error.js';
-import { isReservedTopic, validateTopicFilter, validateTopicName } from '../topics/topic-validation.js';
+import {
+  isReservedTopic,
+  validateTopicFilter,
+  validateTopicName,
+} from '../topics/topic-validation.js';
 import { ConnectionRegistry } from './connection-registry.js';
 import type { Connection } from './connection.js';
 import { RuntimeOptions } from './runtime-options.js';
@@ -27,7 +31,10 @@ export class ReservedEventsHandler {
 
   async subscribe(connection: Connection, frame: ClientFrame): Promise<string> {
     const filter = this.filterOf(frame);
-    if (!connection.filters.has(filter) && connection.filters.size >= this.runtime.options.maxSubscriptions) {
+    if (
+      !connection.filters.has(filter) &&
+      connection.filters.size >= this.runtime.options.maxSubscriptions
+    ) {
       throw new ProtocolError(
         ErrorCode.TooManySubscriptions,
         `A connection may hold at most ${this.runtime.options.maxSubscriptions} subscriptions.`,
@@ -47,18 +54,27 @@ export class ReservedEventsHandler {
   async publish(connection: Connection, frame: ClientFrame): Promise<string> {
     const data = frame.data as { topic?: unknown; payload?: unknown } | undefined;
     if (!data || typeof data !== 'object' || !('payload' in data)) {
-      throw new ProtocolError(ErrorCode.BadRequest, 'publish needs data {"topic": string, "payload": any}.');
+      throw new ProtocolError(
+        ErrorCode.BadRequest,
+        'publish needs data {"topic": string, "payload": any}.',
+      );
     }
     const topic = data.topic;
     const invalid = validateTopicName(topic, this.runtime.options.maxTopicLength);
     if (invalid) throw new ProtocolError(ErrorCode.InvalidTopic, invalid);
     const name = topic as string;
     if (isReservedTopic(name)) {
-      throw new ProtocolError(ErrorCode.ReservedTopic, `Topic "${name}" is reserved to the server.`);
+      throw new ProtocolError(
+        ErrorCode.ReservedTopic,
+        `Topic "${name}" is reserved to the server.`,
+      );
     }
     const resolved = this.topics.resolve(name);
     if (!resolved) {
-      throw new ProtocolError(ErrorCode.UnknownTopic, `Topic "${name}" is not declared by any gateway.`);
+      throw new ProtocolError(
+        ErrorCode.UnknownTopic,
+        `Topic "${name}" is not declared by any gateway.`,
+      );
     }
     const { definition, params } = resolved;
     if (!definition.clientsMayPublish) {
@@ -93,7 +109,10 @@ export class ReservedEventsHandler {
       offset = await this.broker.publish({ topic: name, payload: JSON.stringify(payload) });
     } catch (error) {
       if (error instanceof BrokerUnavailableError) {
-        throw new ProtocolError(ErrorCode.BrokerUnavailable, 'The message could not be published: the backplane is unavailable. Retry later.');
+        throw new ProtocolError(
+          ErrorCode.BrokerUnavailable,
+          'The message could not be published: the backplane is unavailable. Retry later.',
+        );
       }
       throw error;
     }
@@ -105,14 +124,24 @@ export class ReservedEventsHandler {
    * of every declaration it can match.
    * @throws ProtocolError (or whatever a hook throws)
    */
-  async authorizeSubscription(connection: Connection, filter: string, resuming: boolean): Promise<void> {
+  async authorizeSubscription(
+    connection: Connection,
+    filter: string,
+    resuming: boolean,
+  ): Promise<void> {
     const definitions = this.topics.overlapping(filter);
     if (definitions.length === 0) {
-      throw new ProtocolError(ErrorCode.UnknownTopic, `Pattern "${filter}" matches no topic declared by a gateway.`);
+      throw new ProtocolError(
+        ErrorCode.UnknownTopic,
+        `Pattern "${filter}" matches no topic declared by a gateway.`,
+      );
     }
     const denied = definitions.find((d) => !d.clientsMaySubscribe);
     if (denied) {
-      throw new ProtocolError(ErrorCode.Forbidden, `Clients may not subscribe to "${denied.template.source}".`);
+      throw new ProtocolError(
+        ErrorCode.Forbidden,
+        `Clients may not subscribe to "${denied.template.source}".`,
+      );
     }
     for (const definition of definitions) {
       const params = paramsFixedBy(definition.template, filter);
@@ -151,7 +180,10 @@ export function checkFilter(topic: unknown, maxLength: number): string {
   if (invalid) throw new ProtocolError(ErrorCode.InvalidTopic, invalid);
   const filter = topic as string;
   if (isReservedTopic(filter)) {
-    throw new ProtocolError(ErrorCode.ReservedTopic, `Topic "${filter}" is reserved to the server.`);
+    throw new ProtocolError(
+      ErrorCode.ReservedTopic,
+      `Topic "${filter}" is reserved to the server.`,
+    );
   }
   return filter;
 }

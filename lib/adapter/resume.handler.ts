@@ -45,7 +45,10 @@ export class ResumeHandler {
     const { token, topics, positions } = parseResumeData(frame);
     const claims = this.runtime.tokens.verify(token);
     if (!claims) {
-      throw new ProtocolError(ErrorCode.InvalidSession, 'Session token is invalid: tampered with, truncated or signed with another secret.');
+      throw new ProtocolError(
+        ErrorCode.InvalidSession,
+        'Session token is invalid: tampered with, truncated or signed with another secret.',
+      );
     }
     if (claims.userId !== connection.userId) {
       throw new ProtocolError(ErrorCode.InvalidSession, 'Session token belongs to another user.');
@@ -72,12 +75,19 @@ export class ResumeHandler {
       .publish({
         topic: connectionTopic(claims.sessionId),
         payload: 'null',
-        control: encodeControl({ op: 'takeover', code: CloseCode.SessionTakenOver, keep: connection.incarnation }),
+        control: encodeControl({
+          op: 'takeover',
+          code: CloseCode.SessionTakenOver,
+          keep: connection.incarnation,
+        }),
       })
       .catch(() => undefined);
 
-    const from = positions === null ? null : positions.length === this.broker.shards ? positions : null;
-    const replay = from ? await this.replay(connection, from, snapshot) : ({ recovered: false, reason: 'positions' } as const);
+    const from =
+      positions === null ? null : positions.length === this.broker.shards ? positions : null;
+    const replay = from
+      ? await this.replay(connection, from, snapshot)
+      : ({ recovered: false, reason: 'positions' } as const);
     if (replay.recovered) await this.catchUp(from!);
 
     const held = connection.held ?? [];
@@ -86,7 +96,10 @@ export class ResumeHandler {
     const ack: ResumeAck = {
       recovered: replay.recovered,
       connectionId: connection.id,
-      sessionToken: this.runtime.tokens.issue({ sessionId: connection.id, userId: connection.userId }),
+      sessionToken: this.runtime.tokens.issue({
+        sessionId: connection.id,
+        userId: connection.userId,
+      }),
       topics: [...connection.filters],
       rejected,
       replayed: replay.recovered ? replay.messages.length : 0,
@@ -101,7 +114,9 @@ export class ResumeHandler {
       for (const m of replay.messages) connection.send(encodeMessage(m.topic, m.payload, m.offset));
     }
     connection.send(
-      encodeEvent(ReservedEvent.Positions, { positions: next.map((p) => formatOffset(p.shard, p.epoch, p.id)) }),
+      encodeEvent(ReservedEvent.Positions, {
+        positions: next.map((p) => formatOffset(p.shard, p.epoch, p.id)),
+      }),
     );
     for (const m of held) {
       if (replay.recovered && compareIds(m.id, from![m.shard].id) <= 0) continue;
@@ -110,11 +125,16 @@ export class ResumeHandler {
     return null;
   }
 
-  private async replay(connection: Connection, from: ShardPosition[], snapshot: ShardPosition[]): Promise<Replay> {
+  private async replay(
+    connection: Connection,
+    from: ShardPosition[],
+    snapshot: ShardPosition[],
+  ): Promise<Replay> {
     const implicit = new Set([BROADCAST_TOPIC, connectionTopic(connection.id)]);
     if (connection.userId !== null) implicit.add(userTopic(connection.userId));
     const filters = [...connection.filters];
-    const wanted = (topic: string) => implicit.has(topic) || filters.some((f) => matchesFilter(f, topic));
+    const wanted = (topic: string) =>
+      implicit.has(topic) || filters.some((f) => matchesFilter(f, topic));
     const budget = this.runtime.options.maxReplay;
     const messages: BrokerMessage[] = [];
     for (const position of from) {
@@ -146,25 +166,39 @@ export class ResumeHandler {
     const deadline = Date.now() + CATCH_UP_TIMEOUT_MS;
     while (Date.now() < deadline) {
       const now = this.broker.positions();
-      if (from.every((p) => compareIds(now[p.shard].id, p.id) >= 0 || now[p.shard].epoch !== p.epoch)) return;
+      if (
+        from.every((p) => compareIds(now[p.shard].id, p.id) >= 0 || now[p.shard].epoch !== p.epoch)
+      )
+        return;
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
   }
 }
 
-function parseResumeData(frame: ClientFrame): { token: unknown; topics: unknown[]; positions: ShardPosition[] | null } {
+function parseResumeData(frame: ClientFrame): {
+  token: unknown;
+  topics: unknown[];
+  positions: ShardPosition[] | null;
+} {
   const data = frame.data as { token?: unknown; topics?: unknown; positions?: unknown } | undefined;
-  if (!data || typeof data !== 'object' || typeof data.token !== 'string' || !Array.isArray(data.topics)) {
+  if (
+    !data ||
+    typeof data !== 'object' ||
+    typeof data.token !== 'string' ||
+    !Array.isArray(data.topics)
+  ) {
     throw new ProtocolError(
       ErrorCode.BadRequest,
       'resume needs data {"token": string, "topics": string[], "positions": string[]}.',
     );
   }
-  if (!Array.isArray(data.positions)) return { token: data.token, topics: data.topics, positions: null };
+  if (!Array.isArray(data.positions))
+    return { token: data.token, topics: data.topics, positions: null };
   const byShard: ShardPosition[] = [];
   for (const raw of data.positions) {
     const offset = parseOffset(raw);
-    if (!offset || byShard[offset.shard] !== undefined) return { token: data.token, topics: data.topics, positions: null };
+    if (!offset || byShard[offset.shard] !== undefined)
+      return { token: data.token, topics: data.topics, positions: null };
     byShard[offset.shard] = offset;
   }
   const complete = byShard.length === data.positions.length && byShard.every(Boolean);

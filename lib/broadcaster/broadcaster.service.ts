@@ -43,11 +43,14 @@ export class Broadcaster {
     const invalid = validateTopicName(topic);
     if (invalid) throw new BroadcastError(invalid);
     if (isReservedTopic(topic)) {
-      throw new BroadcastError(`Topic "${topic}" is reserved: use broadcast(), sendToConnection() or sendToUser().`);
+      throw new BroadcastError(
+        `Topic "${topic}" is reserved: use broadcast(), sendToConnection() or sendToUser().`,
+      );
     }
     const resolved = this.topics.resolve(topic);
     const error = resolved?.definition.validatePayload(payload);
-    if (error) throw new BroadcastError(`Payload for "${topic}" does not match its schema: ${error}`);
+    if (error)
+      throw new BroadcastError(`Payload for "${topic}" does not match its schema: ${error}`);
     return this.broker.publish({ topic, payload: serialize(payload) });
   }
 
@@ -60,7 +63,9 @@ export class Broadcaster {
   async sendToConnection(ids: string | readonly string[], payload: unknown): Promise<string[]> {
     const json = serialize(payload);
     const list = typeof ids === 'string' ? [ids] : ids;
-    return Promise.all(list.map((id) => this.broker.publish({ topic: connectionTopic(id), payload: json })));
+    return Promise.all(
+      list.map((id) => this.broker.publish({ topic: connectionTopic(id), payload: json })),
+    );
   }
 
   /** Sends to every connection of an authenticated user (topic `$dws/user/<userId>`). */
@@ -72,7 +77,11 @@ export class Broadcaster {
    * Closes a connection wherever it is, with a close code the client sees.
    * @param code 1000 or 3000–4999. @default 1000
    */
-  async disconnect(connectionId: string, code: number = CloseCode.Normal, reason = ''): Promise<void> {
+  async disconnect(
+    connectionId: string,
+    code: number = CloseCode.Normal,
+    reason = '',
+  ): Promise<void> {
     await this.broker.publish({
       topic: connectionTopic(connectionId),
       payload: 'null',
@@ -81,7 +90,11 @@ export class Broadcaster {
   }
 
   /** Closes every connection of a user, on every instance. @default code 1000 */
-  async disconnectUser(userId: string, code: number = CloseCode.Normal, reason = ''): Promise<void> {
+  async disconnectUser(
+    userId: string,
+    code: number = CloseCode.Normal,
+    reason = '',
+  ): Promise<void> {
     await this.broker.publish({
       topic: userTopic(userId),
       payload: 'null',
@@ -97,13 +110,16 @@ export class Broadcaster {
 
 function serialize(payload: unknown): string {
   const json = JSON.stringify(payload);
-  if (json === undefined) throw new BroadcastError('Payload must be JSON-serializable (got undefined or a function).');
+  if (json === undefined)
+    throw new BroadcastError('Payload must be JSON-serializable (got undefined or a function).');
   return json;
 }
 
 function checkCode(code: number): number {
   if (code !== 1000 && !(code >= 3000 && code <= 4999)) {
-    throw new BroadcastError(`Close code ${code} cannot be sent by an application: use 1000 or 3000–4999.`);
+    throw new BroadcastError(
+      `Close code ${code} cannot be sent by an application: use 1000 or 3000–4999.`,
+    );
   }
   return code;
 }

@@ -1,6 +1,10 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
-import { EVENT_METADATA, TOPIC_HOOK_METADATA, TOPICS_METADATA } from '../distributed-ws.constants.js';
+import {
+  EVENT_METADATA,
+  TOPIC_HOOK_METADATA,
+  TOPICS_METADATA,
+} from '../distributed-ws.constants.js';
 import type { TopicHookMetadata } from '../decorators/topic-hooks.decorator.js';
 import type { TopicMetadata } from '../decorators/topic.decorator.js';
 import type { EventOptions } from '../decorators/topic-options.interface.js';
@@ -40,19 +44,29 @@ export class DistributedWsExplorer implements OnModuleInit {
     }
   }
 
-  private exploreClass(instance: object, metatype: { name: string }, declared: TopicMetadata[]): void {
+  private exploreClass(
+    instance: object,
+    metatype: { name: string },
+    declared: TopicMetadata[],
+  ): void {
     const gateway = metatype.name;
     const path: string = Reflect.getMetadata(GATEWAY_OPTIONS, metatype)?.path ?? '/';
     const prototype = Object.getPrototypeOf(instance);
     const templates = declared.map(({ template }) => parseTemplate(template, gateway));
-    const hooks = { subscribe: templates.map((): BoundHook[] => []), publish: templates.map((): BoundHook[] => []) };
+    const hooks = {
+      subscribe: templates.map((): BoundHook[] => []),
+      publish: templates.map((): BoundHook[] => []),
+    };
 
     for (const methodName of this.scanner.getAllMethodNames(prototype)) {
       const method = prototype[methodName];
       const hook: TopicHookMetadata | undefined = Reflect.getMetadata(TOPIC_HOOK_METADATA, method);
       if (hook) {
         const bound = method.bind(instance) as BoundHook;
-        const targets = hook.template === undefined ? templates.map((_, i) => i) : [templates.findIndex((t) => t.source === hook.template)];
+        const targets =
+          hook.template === undefined
+            ? templates.map((_, i) => i)
+            : [templates.findIndex((t) => t.source === hook.template)];
         if (targets[0] === -1) {
           throw new Error(
             `@On${hook.kind === 'subscribe' ? 'Subscribe' : 'Publish'}('${hook.template}') on ${gateway}.${methodName} names a topic that ${gateway} does not declare. Add @Topic('${hook.template}') to the class or fix the template.`,
@@ -69,7 +83,10 @@ export class DistributedWsExplorer implements OnModuleInit {
           path,
           methodName,
           options,
-          validatePayload: this.schemas.compile(options.payload, `@DescribeEvent on ${gateway}.${methodName}`),
+          validatePayload: this.schemas.compile(
+            options.payload,
+            `@DescribeEvent on ${gateway}.${methodName}`,
+          ),
         });
       }
     }
@@ -90,7 +107,10 @@ export class DistributedWsExplorer implements OnModuleInit {
         path,
         clientsMayPublish: options.clientsMayPublish ?? false,
         clientsMaySubscribe: options.clientsMaySubscribe ?? true,
-        validatePayload: this.schemas.compile(options.payload, `@Topic('${template.source}') on ${gateway}`),
+        validatePayload: this.schemas.compile(
+          options.payload,
+          `@Topic('${template.source}') on ${gateway}`,
+        ),
         validateParams: compileParamValidator(template, options.params),
         subscribeHooks: hooks.subscribe[i],
         publishHooks: hooks.publish[i],

@@ -30,7 +30,9 @@ export class SchemaCompiler {
     try {
       validate = this.ajv.compile(schema);
     } catch (error) {
-      throw new Error(`${where}: the payload schema is not a valid JSON Schema: ${(error as Error).message}`);
+      throw new Error(
+        `${where}: the payload schema is not a valid JSON Schema: ${(error as Error).message}`,
+      );
     }
     return (value) => (validate(value) ? null : describe(validate.errors ?? []));
   }
@@ -39,7 +41,8 @@ export class SchemaCompiler {
 function describe(errors: ErrorObject[]): string {
   const first = errors[0];
   if (!first) return 'Payload does not match the schema.';
-  const path = first.instancePath === '' ? 'payload' : `payload${first.instancePath.replace(/\//g, '.')}`;
+  const path =
+    first.instancePath === '' ? 'payload' : `payload${first.instancePath.replace(/\//g, '.')}`;
   if (first.keyword === 'required') {
     return `payload is missing required property "${(first.params as { missingProperty: string }).missingProperty}"${first.instancePath ? ` at ${path}` : ''}.`;
   }

@@ -8,8 +8,10 @@ import { FixtureGateway } from './fixtures/fixture.gateway.js';
 function positionsOf(client: WsTestClient): string[] {
   const positions: string[] = [];
   for (const frame of client.frames) {
-    if (frame.event === 'welcome' || frame.event === 'positions') positions.splice(0, Infinity, ...frame.data.positions);
-    if (frame.event === 'message') positions[Number(frame.data.offset.split(':')[0])] = frame.data.offset;
+    if (frame.event === 'welcome' || frame.event === 'positions')
+      positions.splice(0, Infinity, ...frame.data.positions);
+    if (frame.event === 'message')
+      positions[Number(frame.data.offset.split(':')[0])] = frame.data.offset;
   }
   return positions;
 }
@@ -41,25 +43,37 @@ describe('resume on one instance (memory broker)', () => {
     first.close();
     await first.waitClosed();
 
-    for (let i = 2; i <= 40; i++) await broadcaster.publish(`chat/rooms/${i % 3}`, { text: `m${i}` });
+    for (let i = 2; i <= 40; i++)
+      await broadcaster.publish(`chat/rooms/${i % 3}`, { text: `m${i}` });
     await broadcaster.sendToConnection(sessionId, { direct: true });
     await broadcaster.publish('news/world', { notForMe: true });
 
     const second = await connect();
     const ack = await second.request('resume', { token, topics: ['chat/rooms/+'], positions });
     expect(ack.event).toBe('ack');
-    expect(ack.data).toMatchObject({ recovered: true, connectionId: sessionId, topics: ['chat/rooms/+'], rejected: [], replayed: 40 });
+    expect(ack.data).toMatchObject({
+      recovered: true,
+      connectionId: sessionId,
+      topics: ['chat/rooms/+'],
+      rejected: [],
+      replayed: 40,
+    });
     await second.next((f) => f.event === 'positions');
     await broadcaster.publish('chat/rooms/1', { text: 'live' });
     await second.until(() => second.messages().length === 41);
-    const texts = second.messages('chat/rooms/0').concat(second.messages('chat/rooms/1'), second.messages('chat/rooms/2')).map((m) => m.payload.text);
+    const texts = second
+      .messages('chat/rooms/0')
+      .concat(second.messages('chat/rooms/1'), second.messages('chat/rooms/2'))
+      .map((m) => m.payload.text);
     const expected = Array.from({ length: 39 }, (_, k) => `m${k + 2}`).concat('live');
     expect(texts.sort()).toEqual(expected.sort());
     for (const room of ['chat/rooms/0', 'chat/rooms/1', 'chat/rooms/2']) {
       const numbers = second.messages(room).map((m) => Number(m.payload.text.slice(1)) || 99);
       expect(numbers).toEqual([...numbers].sort((a, b) => a - b));
     }
-    expect(second.messages(`$dws/conn/${sessionId}`).map((m) => m.payload)).toEqual([{ direct: true }]);
+    expect(second.messages(`$dws/conn/${sessionId}`).map((m) => m.payload)).toEqual([
+      { direct: true },
+    ]);
     expect(second.messages('news/world')).toEqual([]);
   });
 
@@ -67,18 +81,36 @@ describe('resume on one instance (memory broker)', () => {
     const first = await connect();
     const token: string = first.welcome.data.sessionToken;
     const [body, signature] = token.split('.');
-    const forgedBody = Buffer.from(JSON.stringify({ s: 'someone-else', u: null })).toString('base64url');
-    const other = await startTestApp({ sessionSecret: 'another-secret-of-32-characters!' }, { providers: [FixtureGateway] });
+    const forgedBody = Buffer.from(JSON.stringify({ s: 'someone-else', u: null })).toString(
+      'base64url',
+    );
+    const other = await startTestApp(
+      { sessionSecret: 'another-secret-of-32-characters!' },
+      { providers: [FixtureGateway] },
+    );
     try {
       const foreign = await WsTestClient.connect(other.url());
       clients.push(foreign);
-      for (const bad of [`${forgedBody}.${signature}`, `${body}.${signature.slice(0, -2)}xx`, 'garbage', foreign.welcome.data.sessionToken]) {
+      for (const bad of [
+        `${forgedBody}.${signature}`,
+        `${body}.${signature.slice(0, -2)}xx`,
+        'garbage',
+        foreign.welcome.data.sessionToken,
+      ]) {
         const second = await connect();
-        const error: Frame = await second.request('resume', { token: bad, topics: [], positions: positionsOf(first) });
+        const error: Frame = await second.request('resume', {
+          token: bad,
+          topics: [],
+          positions: positionsOf(first),
+        });
         expect(error).toEqual({
           event: 'error',
           id: 'r1',
-          data: { code: 'DWS_ERR_INVALID_SESSION', message: 'Session token is invalid: tampered with, truncated or signed with another secret.' },
+          data: {
+            code: 'DWS_ERR_INVALID_SESSION',
+            message:
+              'Session token is invalid: tampered with, truncated or signed with another secret.',
+          },
         });
       }
     } finally {
@@ -90,16 +122,28 @@ describe('resume on one instance (memory broker)', () => {
     const first = await connect();
     const positions = positionsOf(first).map((p) => p.replace(/:[^:]+:/, ':oldepoch:'));
     const second = await connect();
-    const ack = await second.request('resume', { token: first.welcome.data.sessionToken, topics: ['chat/rooms/5', 'chat/rooms/secret'], positions });
+    const ack = await second.request('resume', {
+      token: first.welcome.data.sessionToken,
+      topics: ['chat/rooms/5', 'chat/rooms/secret'],
+      positions,
+    });
     expect(ack.data).toMatchObject({
       recovered: false,
       reason: 'epoch',
       topics: ['chat/rooms/5'],
-      rejected: [{ topic: 'chat/rooms/secret', code: 'DWS_ERR_FORBIDDEN', message: 'Subscription to "chat/rooms/secret" was denied.' }],
+      rejected: [
+        {
+          topic: 'chat/rooms/secret',
+          code: 'DWS_ERR_FORBIDDEN',
+          message: 'Subscription to "chat/rooms/secret" was denied.',
+        },
+      ],
       replayed: 0,
     });
     await app.app.get(Broadcaster).publish('chat/rooms/5', { text: 'after' });
-    expect((await second.next((f) => f.event === 'message')).data.payload).toEqual({ text: 'after' });
+    expect((await second.next((f) => f.event === 'message')).data.payload).toEqual({
+      text: 'after',
+    });
   });
 
   it('answers recovered:false when the position fell out of the retention window', async () => {
@@ -115,8 +159,17 @@ describe('resume on one instance (memory broker)', () => {
       await broadcaster.publish('chat/rooms/1', { text: 'trims the old one' });
       const second = await WsTestClient.connect(short.url());
       clients.push(second);
-      const ack = await second.request('resume', { token: first.welcome.data.sessionToken, topics: ['chat/rooms/1'], positions });
-      expect(ack.data).toMatchObject({ recovered: false, reason: 'window', topics: ['chat/rooms/1'], replayed: 0 });
+      const ack = await second.request('resume', {
+        token: first.welcome.data.sessionToken,
+        topics: ['chat/rooms/1'],
+        positions,
+      });
+      expect(ack.data).toMatchObject({
+        recovered: false,
+        reason: 'window',
+        topics: ['chat/rooms/1'],
+        replayed: 0,
+      });
       expect(second.messages()).toEqual([]);
     } finally {
       await short.close();
@@ -126,8 +179,15 @@ describe('resume on one instance (memory broker)', () => {
   it('closes the older socket of a session that was resumed elsewhere with 4003', async () => {
     const first = await connect();
     const second = await connect();
-    await second.request('resume', { token: first.welcome.data.sessionToken, topics: [], positions: positionsOf(first) });
-    expect(await first.waitClosed()).toEqual({ code: 4003, reason: 'session resumed on another connection' });
+    await second.request('resume', {
+      token: first.welcome.data.sessionToken,
+      topics: [],
+      positions: positionsOf(first),
+    });
+    expect(await first.waitClosed()).toEqual({
+      code: 4003,
+      reason: 'session resumed on another connection',
+    });
     expect(second.closed).toBeNull();
   });
 });

@@ -33,7 +33,13 @@ export class ShardLog {
       this.lastSeq++;
     }
     const id = `${this.lastMs}-${this.lastSeq}`;
-    this.entries.push({ topic: entry.topic, payload: entry.payload, control: entry.control, id, at: now });
+    this.entries.push({
+      topic: entry.topic,
+      payload: entry.payload,
+      control: entry.control,
+      id,
+      at: now,
+    });
     this.lastId = id;
     this.trim(now);
     return id;
