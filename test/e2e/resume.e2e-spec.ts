@@ -4,18 +4,6 @@ import { startTestApp, type TestApp } from '../support/test-app.js';
 import { type Frame, WsTestClient } from '../support/ws-test-client.js';
 import { FixtureGateway } from './fixtures/fixture.gateway.js';
 
-/** What a raw client keeps to resume, following docs/protocol.md. */
-function positionsOf(client: WsTestClient): string[] {
-  const positions: string[] = [];
-  for (const frame of client.frames) {
-    if (frame.event === 'welcome' || frame.event === 'positions')
-      positions.splice(0, Infinity, ...frame.data.positions);
-    if (frame.event === 'message')
-      positions[Number(frame.data.offset.split(':')[0])] = frame.data.offset;
-  }
-  return positions;
-}
-
 describe('resume on one instance (memory broker)', () => {
   let app: TestApp;
   const clients: WsTestClient[] = [];
@@ -39,7 +27,7 @@ describe('resume on one instance (memory broker)', () => {
     await first.next((f) => f.event === 'message');
     const token = first.welcome.data.sessionToken;
     const sessionId = first.welcome.data.connectionId;
-    const positions = positionsOf(first);
+    const positions = first.positions();
     first.close();
     await first.waitClosed();
 
@@ -101,7 +89,7 @@ describe('resume on one instance (memory broker)', () => {
         const error: Frame = await second.request('resume', {
           token: bad,
           topics: [],
-          positions: positionsOf(first),
+          positions: first.positions(),
         });
         expect(error).toEqual({
           event: 'error',
@@ -120,7 +108,7 @@ describe('resume on one instance (memory broker)', () => {
 
   it('answers recovered:false with the subscriptions restored when the epoch differs', async () => {
     const first = await connect();
-    const positions = positionsOf(first).map((p) => p.replace(/:[^:]+:/, ':oldepoch:'));
+    const positions = first.positions().map((p) => p.replace(/:[^:]+:/, ':oldepoch:'));
     const second = await connect();
     const ack = await second.request('resume', {
       token: first.welcome.data.sessionToken,
@@ -152,7 +140,7 @@ describe('resume on one instance (memory broker)', () => {
       const broadcaster = short.app.get(Broadcaster);
       const first = await WsTestClient.connect(short.url());
       clients.push(first);
-      const positions = positionsOf(first);
+      const positions = first.positions();
       await broadcaster.publish('chat/rooms/1', { text: 'old' });
       // Ageing past the window is the point of this test; nothing else is waited for by time.
       await new Promise((r) => setTimeout(r, 120));
@@ -182,7 +170,7 @@ describe('resume on one instance (memory broker)', () => {
     await second.request('resume', {
       token: first.welcome.data.sessionToken,
       topics: [],
-      positions: positionsOf(first),
+      positions: first.positions(),
     });
     expect(await first.waitClosed()).toEqual({
       code: 4003,

@@ -53,6 +53,19 @@ export class WsTestClient {
       .map((f) => f.data);
   }
 
+  /** The positions a raw client keeps, by the rule of docs/protocol.md ("Resume"). */
+  positions(): string[] {
+    const positions: string[] = [];
+    for (const frame of this.frames) {
+      if (frame.event === 'welcome' || frame.event === 'positions') {
+        positions.splice(0, Infinity, ...frame.data.positions);
+      }
+      if (frame.event === 'message')
+        positions[Number(frame.data.offset.split(':')[0])] = frame.data.offset;
+    }
+    return positions;
+  }
+
   sendRaw(data: string | Buffer, options?: { binary?: boolean }): void {
     this.ws.send(data, options ?? {});
   }

@@ -1,0 +1,101 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { type InstanceProcess, startInstance } from '../support/app-process.js';
+import { type RedisServer, startRedisServer } from '../support/redis-server.js';
+import { WsTestClient } from '../support/ws-test-client.js';
+
+const SECRET = 'resume-test-secret-0123456789abcdef';
+const TOTAL = 1000;
+
+/**
+ * A raw `ws` client resumes by hand (docs/protocol.md) on another instance after its instance
+ * died, while a publisher on a third instance keeps sending at a steady rate.
+ */
+describe('resume on another instance (Redis)', () => {
+  let redis: RedisServer;
+  let publisher: InstanceProcess;
+  let spare: InstanceProcess;
+  const doomed: InstanceProcess[] = [];
+  const clients: WsTestClient[] = [];
+
+  beforeAll(async () => {
+    redis = await startRedisServer();
+    [publisher, spare] = await Promise.all(
+      [0, 1].map(() => startInstance({ BROKER: redis.url, DWS_SESSION_SECRET: SECRET })),
+    );
+  }, 30_000);
+  afterEach(async () => {
+    clients.splice(0).forEach((c) => c.close());
+    await Promise.all(doomed.splice(0).map((i) => i.kill('SIGKILL')));
+  });
+  afterAll(async () => {
+    await Promise.all([publisher?.kill(), spare?.kill()]);
+    await redis?.stop();
+  });
+
+  async function scenario(signal: NodeJS.Signals, pattern: string, topics: string[]) {
+    const victim = await startInstance({ BROKER: redis.url, DWS_SESSION_SECRET: SECRET });
+    doomed.push(victim);
+    const first = await WsTestClient.connect(victim.url());
+    clients.push(first);
+    await first.request('subscribe', { topic: pattern });
+    const perTopic = TOTAL / topics.length;
+    const publishing = Promise.all(
+      topics.map((topic) =>
+        publisher.control('publish-many', { topic, count: perTopic, from: 'A', intervalMs: 3 }),
+      ),
+    );
+    await first.until(() => first.messages().length >= 200, 20_000, '200 messages before the kill');
+    await victim.kill(signal);
+    const closed = await first.waitClosed();
+    const sessionId = first.welcome.data.connectionId;
+    await publisher.control('send', { ids: [sessionId], payload: { whileAway: true } });
+
+    const second = await WsTestClient.connect(spare.url());
+    clients.push(second);
+    const ack = await second.request('resume', {
+      token: first.welcome.data.sessionToken,
+      topics: [pattern],
+      positions: first.positions(),
+    });
+    expect(ack.data).toMatchObject({
+      recovered: true,
+      connectionId: sessionId,
+      topics: [pattern],
+      rejected: [],
+    });
+    await publishing;
+    const all = () => [...first.messages(), ...second.messages()];
+    await second.until(
+      () => all().filter((m) => !m.topic.startsWith('$')).length >= TOTAL,
+      30_000,
+      `${TOTAL} messages`,
+    );
+    const received = all().filter((m) => !m.topic.startsWith('$'));
+    expect(received).toHaveLength(TOTAL);
+    for (const topic of topics) {
+      expect(received.filter((m) => m.topic === topic).map((m) => m.payload.seq)).toEqual(
+        Array.from({ length: perTopic }, (_, k) => k),
+      );
+    }
+    expect(second.messages(`$dws/conn/${sessionId}`).map((m) => m.payload)).toEqual([
+      { whileAway: true },
+    ]);
+    return closed;
+  }
+
+  it('after SIGKILL of its instance: all 1000, once, in order, plus the direct message sent meanwhile', async () => {
+    const closed = await scenario('SIGKILL', 'orders/7/status', ['orders/7/status']);
+    expect(closed.code).toBe(1006);
+  }, 60_000);
+
+  it('after SIGTERM: the client is told 1012 and resumes elsewhere with everything', async () => {
+    const closed = await scenario('SIGTERM', 'orders/7/status', ['orders/7/status']);
+    expect(closed).toEqual({ code: 1012, reason: 'server restarting: reconnect and resume' });
+  }, 60_000);
+
+  it('with a wildcard subscription spanning several shards', async () => {
+    const topics = ['1', '2', '3', '4', '5', '6', '7', '8'].map((n) => `orders/${n}/status`);
+    const closed = await scenario('SIGKILL', 'orders/+/status', topics);
+    expect(closed.code).toBe(1006);
+  }, 60_000);
+});
