@@ -91,7 +91,6 @@ export class ResumeHandler {
     if (replay.recovered) await this.catchUp(from!);
 
     const held = connection.held ?? [];
-    connection.held = null;
     if (!connection.open) return null;
     const ack: ResumeAck = {
       recovered: replay.recovered,
@@ -111,17 +110,18 @@ export class ResumeHandler {
     );
     connection.send(encodeAck(frame.id, ack));
     if (replay.recovered) {
-      for (const m of replay.messages) connection.send(encodeMessage(m.topic, m.payload, m.offset));
+      for (const m of replay.messages) await this.paced(connection, encodeMessage(m.topic, m.payload, m.offset));
     }
     connection.send(
-      encodeEvent(ReservedEvent.Positions, {
-        positions: next.map((p) => formatOffset(p.shard, p.epoch, p.id)),
-      }),
+      encodeEvent(ReservedEvent.Positions, { positions: next.map((p) => formatOffset(p.shard, p.epoch, p.id)) }),
     );
-    for (const m of held) {
+    // Live messages keep arriving in `held` while the replay drains; empty it, then go live.
+    for (let i = 0; i < held.length && connection.open; i++) {
+      const m = held[i];
       if (replay.recovered && compareIds(m.id, from![m.shard].id) <= 0) continue;
-      connection.send(encodeMessage(m.topic, m.payload, m.offset));
+      await this.paced(connection, encodeMessage(m.topic, m.payload, m.offset));
     }
+    connection.held = null;
     return null;
   }
 
@@ -159,6 +159,26 @@ export class ResumeHandler {
       }
     }
     return { recovered: true, messages };
+  }
+
+  /**
+   * Sends a replayed frame, waiting for the socket to drain past half of `maxBufferedBytes`:
+   * a replay may be far larger than the slow-consumer bound and must not trip it.
+   */
+  private async paced(connection: Connection, frame: string): Promise<void> {
+    const socket = (connection.ws as unknown as { _socket?: NodeJS.EventEmitter })._socket;
+    if (socket && connection.ws.bufferedAmount > this.runtime.options.maxBufferedBytes / 2) {
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          socket.off('drain', done);
+          socket.off('close', done);
+          resolve();
+        };
+        socket.on('drain', done);
+        socket.on('close', done);
+      });
+    }
+    connection.send(frame);
   }
 
   /** Waits (bounded) until this instance's reader has delivered up to the client's positions. */
