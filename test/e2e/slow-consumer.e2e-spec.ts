@@ -18,7 +18,9 @@ describe('slow consumer', () => {
 
   it('is closed with 4001 while 100 fast clients keep up, then resumes and has everything', async () => {
     const broadcaster = app.app.get(Broadcaster);
-    const fast = await Promise.all(Array.from({ length: FAST_CLIENTS }, () => WsTestClient.connect(app.url())));
+    const fast = await Promise.all(
+      Array.from({ length: FAST_CLIENTS }, () => WsTestClient.connect(app.url())),
+    );
     await Promise.all(fast.map((c) => c.request('subscribe', { topic: 'news/world' })));
     const slow = await WsTestClient.connect(app.url());
     await slow.request('subscribe', { topic: 'news/#' });
@@ -39,16 +41,23 @@ describe('slow consumer', () => {
       lastPublishAt = Date.now();
       await new Promise((r) => setTimeout(r, 2));
     }
-    await Promise.all(fast.map((c) => c.until(() => c.messages('news/world').length === NEWS, 5000)));
+    await Promise.all(
+      fast.map((c) => c.until(() => c.messages('news/world').length === NEWS, 5000)),
+    );
     const caughtUpIn = Date.now() - lastPublishAt;
     for (const client of fast) {
-      expect(client.messages('news/world').map((m) => m.payload.seq)).toEqual(Array.from({ length: NEWS }, (_, k) => k));
+      expect(client.messages('news/world').map((m) => m.payload.seq)).toEqual(
+        Array.from({ length: NEWS }, (_, k) => k),
+      );
     }
     expect(caughtUpIn).toBeLessThan(1000);
 
     (slow.ws as any)._socket.resume();
     await stuffing;
-    expect(await slow.waitClosed(10_000)).toEqual({ code: 4001, reason: 'slow consumer: resume to catch up' });
+    expect(await slow.waitClosed(10_000)).toEqual({
+      code: 4001,
+      reason: 'slow consumer: resume to catch up',
+    });
     expect(bulk).toBeLessThan(2000);
 
     const again = await WsTestClient.connect(app.url());
@@ -60,12 +69,16 @@ describe('slow consumer', () => {
     expect(ack.data.recovered).toBe(true);
     const all = () => [...slow.messages(), ...again.messages()];
     await again.until(() => all().length >= NEWS + bulk, 20_000, 'every news and bulk message');
-    expect(all().filter((m) => m.topic === 'news/world').map((m) => m.payload.seq)).toEqual(
-      Array.from({ length: NEWS }, (_, k) => k),
-    );
-    expect(all().filter((m) => m.topic === 'news/bulk').map((m) => m.payload.seq)).toEqual(
-      Array.from({ length: bulk }, (_, k) => k),
-    );
+    expect(
+      all()
+        .filter((m) => m.topic === 'news/world')
+        .map((m) => m.payload.seq),
+    ).toEqual(Array.from({ length: NEWS }, (_, k) => k));
+    expect(
+      all()
+        .filter((m) => m.topic === 'news/bulk')
+        .map((m) => m.payload.seq),
+    ).toEqual(Array.from({ length: bulk }, (_, k) => k));
     [...fast, slow, again].forEach((c) => c.close());
   }, 60_000);
 });
