@@ -16,7 +16,9 @@ import { DWS_BROKER } from './distributed-ws.constants.js';
  * flush and close in `onApplicationShutdown` (after connections were closed with 1012).
  */
 @Injectable()
-export class DistributedWsLifecycle implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
+export class DistributedWsLifecycle
+  implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown
+{
   private readonly logger = new Logger('DistributedWs');
 
   constructor(
@@ -27,7 +29,9 @@ export class DistributedWsLifecycle implements OnModuleInit, OnApplicationBootst
   async onModuleInit(): Promise<void> {
     this.broker.onStatus((status, error) => {
       if (status === 'down') {
-        this.logger.error(`Backplane unreachable: ${error?.message ?? 'unknown error'}. Publishes fail until it is back; readers retry.`);
+        this.logger.error(
+          `Backplane unreachable: ${error?.message ?? 'unknown error'}. Publishes fail until it is back; readers retry.`,
+        );
       } else {
         this.logger.log('Backplane reachable again; readers resumed from their last positions.');
       }

@@ -1,6 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import type { BrokerMessage } from '../broker/broker.interface.js';
-import { BROADCAST_TOPIC, CONNECTION_TOPIC_PREFIX, USER_TOPIC_PREFIX } from '../distributed-ws.constants.js';
+import {
+  BROADCAST_TOPIC,
+  CONNECTION_TOPIC_PREFIX,
+  USER_TOPIC_PREFIX,
+} from '../distributed-ws.constants.js';
 import { encodeMessage } from '../protocol/codec.js';
 import { SubscriptionIndex } from '../topics/subscription-index.js';
 import type { Connection } from './connection.js';
@@ -102,7 +106,9 @@ export class ConnectionRegistry {
         this.corked.push(connection);
       }
     }
-    this.currentFrame ??= Buffer.from(encodeMessage(message.topic, message.payload, message.offset));
+    this.currentFrame ??= Buffer.from(
+      encodeMessage(message.topic, message.payload, message.offset),
+    );
     connection.deliver(this.currentFrame, message);
   };
 }

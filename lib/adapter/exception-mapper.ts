@@ -40,7 +40,7 @@ export function errorFrameFor(error: unknown, id: FrameId | undefined): string {
       typeof response === 'string'
         ? response
         : Array.isArray((response as { message?: unknown }).message)
-          ? ((response as { message: string[] }).message.join('; '))
+          ? (response as { message: string[] }).message.join('; ')
           : String((response as { message?: unknown }).message ?? error.message);
     return encodeError(id, ErrorCode.HttpException, message, { status: error.getStatus() });
   }

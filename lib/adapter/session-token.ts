@@ -26,7 +26,9 @@ export class SessionTokens {
   }
 
   issue(claims: SessionClaims): string {
-    const body = Buffer.from(JSON.stringify({ s: claims.sessionId, u: claims.userId })).toString('base64url');
+    const body = Buffer.from(JSON.stringify({ s: claims.sessionId, u: claims.userId })).toString(
+      'base64url',
+    );
     return `${body}.${this.sign(body)}`;
   }
 
@@ -41,7 +43,8 @@ export class SessionTokens {
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
     try {
       const claims = JSON.parse(Buffer.from(body, 'base64url').toString('utf8'));
-      if (typeof claims.s !== 'string' || (claims.u !== null && typeof claims.u !== 'string')) return null;
+      if (typeof claims.s !== 'string' || (claims.u !== null && typeof claims.u !== 'string'))
+        return null;
       return { sessionId: claims.s, userId: claims.u };
     } catch {
       return null;
