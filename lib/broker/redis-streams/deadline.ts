@@ -15,16 +15,19 @@ export function withDeadline<T>(work: Promise<T>, ms: number, onTimeout: () => E
   });
 }
 
-/** Resolves when `client` is ready; keeps the last connection error for the caller's message. */
-export function untilReady(
-  client: {
-    status: string;
-    once(e: 'ready', f: () => void): unknown;
-    on(e: 'error', f: (e: Error) => void): unknown;
-    off(e: string, f: (...a: any[]) => void): unknown;
-  },
-  ms: number,
-): Promise<void> {
+/** What {@link untilReady} needs of an ioredis `Redis` or `Cluster`. */
+interface Connectable {
+  readonly status: string;
+  once(event: 'ready', listener: () => void): unknown;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  off(event: string, listener: (...args: any[]) => void): unknown;
+}
+
+/**
+ * Resolves when `client` is ready.
+ * @throws Error carrying the last connection error (e.g. ECONNREFUSED) after `ms`.
+ */
+export function untilReady(client: Connectable, ms: number): Promise<void> {
   if (client.status === 'ready') return Promise.resolve();
   let lastError: Error | undefined;
   const remember = (error: Error) => (lastError = error);
@@ -34,11 +37,8 @@ export function untilReady(
     onReady = resolve;
     client.once('ready', onReady);
   });
-  return withDeadline(
-    ready,
-    ms,
-    () => new Error(lastError?.message ?? `not ready after ${ms} ms`),
-  ).finally(() => {
+  const timeout = () => new Error(lastError?.message ?? `not ready after ${ms} ms`);
+  return withDeadline(ready, ms, timeout).finally(() => {
     client.off('error', remember);
     client.off('ready', onReady);
   });

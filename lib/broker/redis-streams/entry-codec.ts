@@ -33,3 +33,18 @@ export function toMessage(shard: number, epoch: string, [id, fields]: RawEntry):
   const message = { topic, payload, shard, id, offset: formatOffset(shard, epoch, id) };
   return control === undefined ? message : { ...message, control };
 }
+
+/**
+ * The streams of an XREAD reply sent with `call()`: RESP2 nests `[[key, entries], …]`, while
+ * ioredis 6 flattens the RESP3 map to `[key, entries, key, entries…]` even with
+ * `replyMapping: 'legacy'` (seen on Redis 7.0). Both are accepted.
+ */
+export function xreadStreams(reply: unknown[]): [key: string, entries: RawEntry[]][] {
+  if (reply.length > 0 && typeof reply[0] !== 'string' && !Buffer.isBuffer(reply[0])) {
+    return reply as [string, RawEntry[]][];
+  }
+  const streams: [string, RawEntry[]][] = [];
+  for (let i = 0; i + 1 < reply.length; i += 2)
+    streams.push([String(reply[i]), reply[i + 1] as RawEntry[]]);
+  return streams;
+}

@@ -8,12 +8,16 @@ import { randomBytes } from 'node:crypto';
 export interface ShardKeys {
   readonly log: string;
   readonly epoch: string;
+  /** The newest id ever trimmed from the log (lua/publish.script.ts). */
+  readonly trimmed: string;
 }
 
+/** The keys of every shard under `prefix`. */
 export function shardKeys(prefix: string, shards: number): ShardKeys[] {
   return Array.from({ length: shards }, (_, shard) => ({
     log: `${prefix}:{s${shard}}:log`,
     epoch: `${prefix}:{s${shard}}:epoch`,
+    trimmed: `${prefix}:{s${shard}}:trimmed`,
   }));
 }
 

@@ -9,7 +9,7 @@ import {
   type ShardPosition,
 } from '../broker.interface.js';
 import { formatOffset, shardOfTopic } from '../offset.js';
-import { type BrokerConnections, createConnections } from './connection.js';
+import { type BrokerConnections, createConnections, unreachable } from './connection.js';
 import { untilReady, withDeadline } from './deadline.js';
 import { EpochCandidates, type ShardKeys, shardKeys } from './keys.js';
 import {
@@ -18,13 +18,14 @@ import {
   resolveOptions,
 } from './redis-streams.options.js';
 import { readPage } from './replay.js';
-import { type ReadState, ShardReader } from './shard-reader.js';
+import { ShardReader } from './shard-reader.js';
+import { loadEpochs, loadLastIds, type ReadState } from './shard-state.js';
 import { StatusTracker } from './status-tracker.js';
 import { StreamPublisher } from './stream-publisher.js';
 
 /**
  * The production backplane: one Redis stream per shard, on a single node or a Redis Cluster
- * (DESIGN.md §3). Needs Redis 7 (`max-deleted-entry-id`, `SET … NX GET`).
+ * (DESIGN.md §3). Needs Redis ≥ 7.0 (`SET … NX GET`).
  *
  * Failure behaviour:
  * - `connect()` keeps trying for `connectTimeoutMs`, then rejects with an `Error` that names
@@ -74,8 +75,9 @@ export class RedisStreamsBroker implements Broker {
    *   where and how to fix it. The broker can be connected again afterwards.
    */
   async connect(): Promise<void> {
-    if (this.phase !== 'new')
+    if (this.phase !== 'new') {
       throw new Error(`RedisStreamsBroker: connect() called while ${this.phase}.`);
+    }
     this.phase = 'connecting';
     const { connectTimeoutMs, retentionMs, publishTimeoutMs } = this.options;
     const connections = createConnections(this.options);
@@ -95,27 +97,16 @@ export class RedisStreamsBroker implements Broker {
       if (client.status === 'wait') client.connect().catch(() => undefined);
       const deadline = Date.now() + connectTimeoutMs;
       await untilReady(client, connectTimeoutMs);
-      const epochs = this.keys.map(async (keys) => {
-        const proposed = this.candidates.next();
-        const previous = await client.set(keys.epoch, proposed, 'NX', 'GET');
-        return previous ?? proposed;
-      });
-      const loaded = await withDeadline(
-        Promise.all(epochs),
+      const epochs = await withDeadline(
+        loadEpochs(client, this.keys, this.candidates),
         Math.max(1, deadline - Date.now()),
         () => new Error('loading the shard epochs timed out'),
       );
-      loaded.forEach((epoch, shard) => (this.state.epochs[shard] = epoch));
+      epochs.forEach((epoch, shard) => (this.state.epochs[shard] = epoch));
     } catch (error) {
       await this.release();
       this.phase = 'new';
-      const reason = error instanceof Error ? error.message : String(error);
-      throw new Error(
-        `RedisStreamsBroker: cannot connect to ${connections.description} within ${connectTimeoutMs} ms ` +
-          `(${reason}). Start Redis there (e.g. "redis-server --port 6379"), correct the broker ` +
-          `address, or use broker "memory://" to run on the embedded in-memory broker.`,
-        { cause: error },
-      );
+      throw unreachable(connections.description, connectTimeoutMs, error);
     }
     this.phase = 'connected';
   }
@@ -128,19 +119,17 @@ export class RedisStreamsBroker implements Broker {
     const connections = this.requireConnected();
     if (this.readers.length > 0) throw new Error('RedisStreamsBroker: start() called twice.');
     const client = connections.publisher;
-    const lastIds = this.keys.map((keys) => client.xrevrange(keys.log, '+', '-', 'COUNT', 1));
-    const lasts = await withDeadline(
-      Promise.all(lastIds),
+    const lastIds = await withDeadline(
+      loadLastIds(client, this.keys),
       this.options.connectTimeoutMs,
-      () => new BrokerUnavailableError('Reading the start positions timed out.'),
+      () => new Error(`no answer within ${this.options.connectTimeoutMs} ms`),
     ).catch((error: unknown) => {
-      throw error instanceof BrokerUnavailableError
-        ? error
-        : new BrokerUnavailableError(`Reading the start positions failed: ${String(error)}`, {
-            cause: error,
-          });
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new BrokerUnavailableError(`Reading the start positions failed: ${reason}`, {
+        cause: error,
+      });
     });
-    lasts.forEach((last, shard) => (this.state.ids[shard] = last[0]?.[0] ?? '0-0'));
+    lastIds.forEach((id, shard) => (this.state.ids[shard] = id));
     const shards = this.keys.map((_, shard) => shard);
     // XREAD takes keys of one slot only on a cluster (CROSSSLOT), so one loop per shard there.
     const groups = client instanceof Cluster ? shards.map((shard) => [shard]) : [shards];

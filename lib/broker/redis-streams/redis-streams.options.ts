@@ -38,13 +38,14 @@ export interface RedisStreamsBrokerOptions {
    */
   shards?: number;
   /**
-   * How long an entry stays replayable, in ms (XADD `MINID ~ now - retentionMs`).
-   * Approximate trimming keeps somewhat more, never less.
+   * How long an entry stays replayable, in ms. Older entries are trimmed at most once per
+   * second per shard (so up to a second longer), never earlier.
    * @default 300_000 (5 minutes)
    */
   retentionMs?: number;
   /**
-   * Key prefix: shard n uses `<prefix>:{s<n>}:log` (stream) and `<prefix>:{s<n>}:epoch`.
+   * Key prefix: shard n uses `<prefix>:{s<n>}:log` (stream), `<prefix>:{s<n>}:epoch` and
+   * `<prefix>:{s<n>}:trimmed` (newest trimmed id).
    * @default 'dws'
    */
   prefix?: string;
@@ -82,6 +83,7 @@ export interface RedisStreamsBrokerOptions {
   logger?: RedisStreamsLogger;
 }
 
+/** Options with every default filled in. */
 export type ResolvedRedisStreamsOptions = Required<RedisStreamsBrokerOptions>;
 
 const POSITIVE_INTEGERS = [

@@ -1,17 +1,13 @@
 import type { Redis } from 'ioredis';
 import type { BrokerListener, BrokerMessage } from '../broker.interface.js';
 import { backoff } from './connection.js';
-import { type RawEntry, toMessage } from './entry-codec.js';
+import { toMessage, xreadStreams } from './entry-codec.js';
 import type { EpochCandidates, ShardKeys } from './keys.js';
+import { type ReadState, recheckShards } from './shard-state.js';
 import type { ResolvedRedisStreamsOptions } from './redis-streams.options.js';
 import type { StatusTracker } from './status-tracker.js';
 
-/** Positions shared by all readers of one broker: what `positions()` reports. */
-export interface ReadState {
-  readonly epochs: string[];
-  readonly ids: string[];
-}
-
+/** What a reader shares with its broker. */
 export interface ShardReaderContext {
   readonly keys: ShardKeys[];
   readonly state: ReadState;
@@ -25,7 +21,7 @@ export interface ShardReaderContext {
   refreshTopology(): void;
 }
 
-type XReadReply = [key: string, entries: RawEntry[]][] | null;
+type XReadReply = unknown[] | null;
 
 /**
  * One blocking XREAD loop over shards that one connection can read together (all shards on
@@ -67,17 +63,27 @@ export class ShardReader {
     while (!this.stopped) {
       try {
         const client = this.connection();
-        if (client.status !== 'ready') await this.until(client, 'ready');
+        if (client.status !== 'ready') await this.untilReady(client);
         if (this.stopped) break;
-        if (!this.epochsChecked) await this.checkEpochs(client);
+        if (!this.epochsChecked) {
+          const { keys, state, candidates, options } = this.ctx;
+          await recheckShards(client, this.shards, keys, state, candidates, options.logger);
+          this.epochsChecked = true;
+        }
+        // Up as soon as Redis answers again, not when the next XREAD returns (up to blockMs later).
+        this.ctx.status.up(this.name);
+        this.lastError = undefined;
         const reply = await this.xread(client);
         this.failures = 0;
-        this.ctx.status.up(this.name);
         if (reply && !this.stopped) this.deliver(reply);
       } catch (error) {
         if (this.stopped) break;
         this.fail(error);
-        await this.sleep(backoff(this.failures, this.ctx.options.maxReconnectDelayMs));
+        // A lost connection is waited for in untilReady (ioredis reconnects with its own
+        // backoff); only a command refused on a live connection needs a pause here.
+        if (this.client?.status === 'ready' || !this.client) {
+          await this.sleep(backoff(this.failures, this.ctx.options.maxReconnectDelayMs));
+        }
       }
     }
   }
@@ -106,28 +112,6 @@ export class ShardReader {
     }
   }
 
-  /** Reads or creates each shard's epoch; a different one means a new log, read from its start. */
-  private async checkEpochs(client: Redis): Promise<void> {
-    const { keys, state, candidates, options } = this.ctx;
-    const proposed = this.shards.map(() => candidates.next());
-    const pipeline = client.pipeline();
-    this.shards.forEach((shard, i) => pipeline.set(keys[shard].epoch, proposed[i], 'NX', 'GET'));
-    const replies = (await pipeline.exec()) ?? [];
-    this.shards.forEach((shard, i) => {
-      const [error, previous] = replies[i] ?? [new Error('no reply')];
-      if (error) throw error;
-      const epoch = (previous as string | null) ?? proposed[i];
-      if (epoch === state.epochs[shard]) return;
-      options.logger.warn(
-        `RedisStreamsBroker: shard ${shard} has a new epoch (${state.epochs[shard]} -> ${epoch}): ` +
-          'Redis lost its data; reading the new log from its start.',
-      );
-      state.epochs[shard] = epoch;
-      state.ids[shard] = '0-0';
-    });
-    this.epochsChecked = true;
-  }
-
   private xread(client: Redis): Promise<XReadReply> {
     const { keys, state, options } = this.ctx;
     const args: (string | number)[] = [
@@ -147,7 +131,7 @@ export class ShardReader {
     const { keys, state } = this.ctx;
     const prefix = this.client?.options.keyPrefix ?? '';
     const batch: BrokerMessage[] = [];
-    for (const [key, entries] of reply) {
+    for (const [key, entries] of xreadStreams(reply)) {
       const shard = this.shards.find((s) => prefix + keys[s].log === key);
       if (shard === undefined || entries.length === 0) continue;
       const epoch = state.epochs[shard];
@@ -166,15 +150,27 @@ export class ShardReader {
     }
   }
 
-  private until(client: Redis, event: 'ready'): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        client.off(event, done);
+  /**
+   * Waits for the connection to come back. Bounded, so that a reader whose node is gone for
+   * good (a failover) counts failures and looks its shard up again.
+   */
+  private untilReady(client: Redis): Promise<void> {
+    const timeoutMs = 4 * this.ctx.options.maxReconnectDelayMs;
+    return new Promise((resolve, reject) => {
+      const done = (error?: Error) => {
+        clearTimeout(timer);
+        client.off('ready', ready);
         this.wake = null;
-        resolve();
+        if (error) reject(error);
+        else resolve();
       };
-      client.once(event, done);
-      this.wake = done;
+      const ready = () => done();
+      const timer = setTimeout(
+        () => done(new Error(`not reconnected within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+      client.once('ready', ready);
+      this.wake = ready;
     });
   }
 

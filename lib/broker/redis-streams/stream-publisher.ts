@@ -8,8 +8,9 @@ import type { StatusTracker } from './status-tracker.js';
 type PublishCommand = (
   log: string,
   epochKey: string,
+  trimmedKey: string,
   candidateEpoch: string,
-  retentionMs: number,
+  retentionMsOrNoTrim: number | '',
   ...fields: string[]
 ) => Promise<[epoch: string, id: string]>;
 
@@ -29,6 +30,9 @@ export class StreamPublisher {
   private readonly onReady = () => this.ready();
   private readonly onClose = () => this.status.down('publisher', this.lastError);
   private readonly onError = (error: Error) => (this.lastError = error);
+  /** When each shard may be trimmed next: at most once per second (lua/publish.script.ts). */
+  private readonly nextTrimAt: number[];
+  private readonly trimEveryMs: number;
 
   constructor(
     private readonly client: RedisClient,
@@ -37,12 +41,15 @@ export class StreamPublisher {
     private readonly timeoutMs: number,
     private readonly candidates: EpochCandidates,
     private readonly status: StatusTracker,
-  ) {}
+  ) {
+    this.nextTrimAt = keys.map(() => 0);
+    this.trimEveryMs = Math.min(1000, retentionMs);
+  }
 
   /** Defines the script (EVALSHA, falling back to EVAL after a Redis restart) and watches the client. */
   attach(): void {
     if (typeof (this.client as any)[PUBLISH_COMMAND] !== 'function') {
-      this.client.defineCommand(PUBLISH_COMMAND, { numberOfKeys: 2, lua: PUBLISH_SCRIPT });
+      this.client.defineCommand(PUBLISH_COMMAND, { numberOfKeys: 3, lua: PUBLISH_SCRIPT });
     }
     this.client.on('ready', this.onReady);
     this.client.on('close', this.onClose);
@@ -82,8 +89,9 @@ export class StreamPublisher {
               this.client,
               keys.log,
               keys.epoch,
+              keys.trimmed,
               this.candidates.next(),
-              this.retentionMs,
+              this.trimDue(shard) ? this.retentionMs : '',
               ...entryArguments(entry),
             )
             .then(
@@ -112,6 +120,13 @@ export class StreamPublisher {
         resolve();
       };
     });
+  }
+
+  private trimDue(shard: number): boolean {
+    const now = Date.now();
+    if (now < this.nextTrimAt[shard]) return false;
+    this.nextTrimAt[shard] = now + this.trimEveryMs;
+    return true;
   }
 
   private ready(): void {

@@ -1,0 +1,219 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { Redis } from 'ioredis';
+import {
+  type BrokerMessage,
+  type BrokerStatus,
+  BrokerUnavailableError,
+} from '../../lib/broker/broker.interface.js';
+import { compareIds, formatOffset, parseOffset } from '../../lib/broker/offset.js';
+import {
+  RedisStreamsBroker,
+  type RedisStreamsBrokerOptions,
+} from '../../lib/broker/redis-streams/index.js';
+import { freePort } from '../support/free-port.js';
+import { redisCli } from '../support/redis-cli.js';
+import { type RedisServer, startRedisServer } from '../support/redis-server.js';
+import { waitFor } from '../support/wait-for.js';
+import { describeBrokerContract } from './broker.contract.js';
+
+let server: RedisServer;
+let backplanes = 0;
+
+beforeAll(async () => {
+  server = await startRedisServer();
+});
+
+afterAll(async () => {
+  await server?.stop();
+});
+
+describeBrokerContract('RedisStreamsBroker on one Redis node', {
+  backplane: (options = {}) => {
+    const prefix = `contract${++backplanes}`;
+    return () => new RedisStreamsBroker({ connection: server.url, prefix, shards: 8, ...options });
+  },
+  multiInstance: true,
+});
+
+describe('RedisStreamsBroker under faults', () => {
+  const brokers: RedisStreamsBroker[] = [];
+  const logged: string[] = [];
+  const logger = { warn: (m: string) => logged.push(m), error: (m: string) => logged.push(m) };
+  afterEach(async () => {
+    await Promise.all(brokers.splice(0).map((broker) => broker.close()));
+    logged.length = 0;
+  });
+
+  function broker(options: RedisStreamsBrokerOptions): RedisStreamsBroker {
+    const created = new RedisStreamsBroker({ shards: 4, logger, ...options });
+    brokers.push(created);
+    return created;
+  }
+
+  async function listening(created: RedisStreamsBroker) {
+    const seen = { received: [] as BrokerMessage[], statuses: [] as BrokerStatus[] };
+    created.onStatus((status) => seen.statuses.push(status));
+    await created.connect();
+    await created.start((batch) => seen.received.push(...batch));
+    return seen;
+  }
+
+  it('delivers 2000 messages exactly once, in order, while reader connections are killed', async () => {
+    // The writer logs in as another ACL user, so that CLIENT KILL TYPE normal USER default
+    // drops the listening broker's connections and never a publish in flight.
+    await redisCli(server.port, ['ACL', 'SETUSER', 'writer', 'on', '>secret', '~*', '&*', '+@all']);
+    const reader = broker({ connection: server.url, prefix: 'kills' });
+    const writer = broker({
+      connection: `redis://writer:secret@127.0.0.1:${server.port}`,
+      prefix: 'kills',
+    });
+    const { received, statuses } = await listening(reader);
+    await writer.connect();
+    let killed = 0;
+    const offsets: string[] = [];
+    for (let chunk = 0; chunk < 40; chunk++) {
+      const entries = Array.from({ length: 50 }, (_, i) => ({
+        topic: `t/${i % 10}`,
+        payload: `${chunk * 50 + i}`,
+      }));
+      offsets.push(...(await Promise.all(entries.map((entry) => writer.publish(entry)))));
+      // Kill while the reader is behind: the chunks just published are still being read.
+      if (chunk % 4 === 3) {
+        await waitFor(
+          async () => (await redisCli(server.port, ['CLIENT', 'LIST'])).includes('name=dws-reader'),
+          { message: 'the reader to reconnect' },
+        );
+        const kill = ['CLIENT', 'KILL', 'TYPE', 'normal', 'USER', 'default'];
+        killed += Number(await redisCli(server.port, kill));
+      }
+    }
+    const last = await writer.publish({ topic: 't/last', payload: '"end"' });
+    await waitFor(() => received.some((m) => m.offset === last), {
+      timeout: 15_000,
+      message: 'the last message',
+    });
+    expect(killed).toBeGreaterThanOrEqual(10);
+    expect(statuses).toContain('down');
+    await waitFor(() => statuses.at(-1) === 'up', { message: 'status up after the kills' });
+    expect(received).toHaveLength(2001);
+    for (let shard = 0; shard < 4; shard++) {
+      const sent = [...offsets, last].filter((o) => parseOffset(o)!.shard === shard);
+      expect(received.filter((m) => m.shard === shard).map((m) => m.offset)).toEqual(sent);
+    }
+  });
+
+  it('goes down and up again across a Redis restart that lost the data, with a new epoch', async () => {
+    const own = await startRedisServer();
+    try {
+      const created = broker({
+        connection: own.url,
+        publishTimeoutMs: 400,
+        maxReconnectDelayMs: 200,
+      });
+      const { received, statuses } = await listening(created);
+      const before = parseOffset(await created.publish({ topic: 't/1', payload: '"before"' }))!;
+      await waitFor(() => received.length === 1, { message: 'the first message' });
+      const stoppedAt = Date.now();
+      await own.stop();
+      await waitFor(() => statuses.includes('down'), { message: 'status down' });
+      const attempt = Date.now();
+      await expect(created.publish({ topic: 't/1', payload: '"lost"' })).rejects.toBeInstanceOf(
+        BrokerUnavailableError,
+      );
+      expect(Date.now() - attempt).toBeLessThan(400 + 250);
+      // The outage itself lasts about 2 s, as the brief of this test asks; not a wait for a result.
+      await new Promise((resolve) =>
+        setTimeout(resolve, Math.max(0, 2000 - (Date.now() - stoppedAt))),
+      );
+      await own.restart();
+      await waitFor(() => statuses.at(-1) === 'up', { message: 'status up after the restart' });
+      expect(statuses).toEqual(['down', 'up']);
+      const after = parseOffset(await created.publish({ topic: 't/1', payload: '"after"' }))!;
+      expect(after.epoch).not.toBe(before.epoch);
+      await waitFor(() => received.length === 2, {
+        message: 'the message published after the restart',
+      });
+      expect(received[1]).toMatchObject({
+        payload: '"after"',
+        offset: formatOffset(after.shard, after.epoch, after.id),
+      });
+      expect(created.positions()[after.shard]).toEqual({
+        shard: after.shard,
+        epoch: after.epoch,
+        id: after.id,
+      });
+      expect(await created.read(before.shard, before.epoch, before.id, 10)).toEqual({
+        status: 'epoch-changed',
+      });
+      expect(logged).toContainEqual(
+        expect.stringContaining(`shard ${after.shard} has a new epoch`),
+      );
+    } finally {
+      await Promise.all(brokers.splice(0).map((b) => b.close()));
+      await own.stop();
+    }
+  });
+
+  it('warns when a reader returns after the window moved past its position', async () => {
+    const acl = (...args: string[]) =>
+      redisCli(server.port, ['ACL', 'SETUSER', 'lagging', ...args]);
+    await acl('on', '>secret', '~*', '&*', '+@all');
+    const url = `redis://lagging:secret@127.0.0.1:${server.port}`;
+    const reader = broker({ connection: url, prefix: 'lag', maxReconnectDelayMs: 100 });
+    const writer = broker({ connection: server.url, prefix: 'lag', retentionMs: 1 });
+    const { received } = await listening(reader);
+    await writer.connect();
+    const shard = reader.shardOf('t/1');
+    await writer.publish({ topic: 't/1', payload: '1' });
+    await waitFor(() => received.length === 1, { message: 'the first message' });
+    // Locked out, the reader cannot come back while the writer trims past its position.
+    await acl('off');
+    await redisCli(server.port, ['CLIENT', 'KILL', 'USER', 'lagging']);
+    const position = reader.positions()[shard].id;
+    await waitFor(
+      async () => {
+        await writer.publish({ topic: 't/1', payload: '2' });
+        const trimmed = await redisCli(server.port, ['GET', `lag:{s${shard}}:trimmed`]);
+        return /^\d+-\d+$/.test(trimmed) && compareIds(position, trimmed) < 0;
+      },
+      { message: "a trim past the reader's position" },
+    );
+    const latest = await writer.publish({ topic: 't/1', payload: '3' });
+    await acl('on');
+    await waitFor(() => received.some((m) => m.offset === latest), {
+      message: 'the newest message',
+    });
+    expect(logged).toContainEqual(expect.stringContaining(`shard ${shard} was trimmed past`));
+  });
+
+  it('rejects connect() within connectTimeoutMs, saying where Redis was expected and what to do', async () => {
+    const port = await freePort();
+    const created = broker({ connection: `redis://127.0.0.1:${port}/0`, connectTimeoutMs: 700 });
+    const startedAt = Date.now();
+    const error = await created.connect().then(
+      () => null,
+      (thrown: Error) => thrown,
+    );
+    const elapsed = Date.now() - startedAt;
+    expect(error?.message).toContain(`cannot connect to redis://127.0.0.1:${port}/0 within 700 ms`);
+    expect(error?.message).toContain('Start Redis there');
+    expect(error?.message).toContain('"memory://"');
+    expect(elapsed).toBeGreaterThanOrEqual(690);
+    expect(elapsed).toBeLessThan(700 + 300);
+  });
+
+  it('publishes through a given ioredis instance and leaves it open on close()', async () => {
+    const client = new Redis(server.url);
+    try {
+      const created = broker({ connection: client, prefix: 'given' });
+      const { received } = await listening(created);
+      const offset = await created.publish({ topic: 't/1', payload: '1' });
+      await waitFor(() => received.length === 1, { message: 'the message' });
+      expect(received[0].offset).toBe(offset);
+      await created.close();
+      expect(await client.ping()).toBe('PONG');
+    } finally {
+      client.disconnect();
+    }
+  });
+});
