@@ -1,0 +1,224 @@
+import type {
+  AsyncApiDocument,
+  AsyncApiInput,
+  AsyncApiSecurityInput,
+  TopicInput,
+} from './asyncapi.interface.js';
+import {
+  IdAllocator,
+  camelCase,
+  compareStrings,
+  componentKey,
+  pascalCase,
+} from './asyncapi.names.js';
+import { controlMessages, type ProtocolExamples } from './control-protocol.js';
+import {
+  DIRECT_MESSAGE,
+  directMessage,
+  RESERVED_TOPICS,
+  reservedChannel,
+  reservedOperation,
+} from './reserved-topics.js';
+import { CONNECTION_DESCRIPTION, protocolOverview } from './protocol-text.js';
+import { buildSecuritySchemes, buildServers, upgradeBinding } from './servers.builder.js';
+import {
+  copy,
+  deliverOperation,
+  eventMessages,
+  eventOperation,
+  exampleTopic,
+  publishOperation,
+  ref,
+  topicBaseName,
+  topicChannel,
+  topicMessage,
+} from './topic-channels.js';
+
+type Json = Record<string, unknown>;
+
+const CONNECTION = 'connection';
+
+/** Control operations: id, action, request message, reply messages (empty: no reply). */
+const CONTROL_OPERATIONS: [string, 'send' | 'receive', string, string[]][] = [
+  ['sendWelcome', 'send', 'welcome', []],
+  ['receiveSubscribe', 'receive', 'subscribe', ['subscribeAck', 'error']],
+  ['receiveUnsubscribe', 'receive', 'unsubscribe', ['unsubscribeAck', 'error']],
+  ['receivePublish', 'receive', 'publish', ['publishAck', 'error']],
+  ['receiveResume', 'receive', 'resume', ['resumeAck', 'error']],
+  ['sendMessage', 'send', 'message', []],
+  ['sendPositions', 'send', 'positions', []],
+  ['sendError', 'send', 'error', []],
+];
+
+/**
+ * Builds the AsyncAPI 3.0 document of an app from its declarations. Pure and deterministic:
+ * declarations are sorted, ids derive from them, and maps are filled in a fixed order, so the
+ * same declarations always give the same document, byte for byte once serialized.
+ *
+ * Operations are from the server's point of view: `send` is what the server delivers,
+ * `receive` what clients may send.
+ *
+ * @throws TopicTemplateError for a template that does not parse (the explorer refuses those at boot).
+ * @example
+ * ```ts
+ * const document = buildAsyncApiDocument({ info: { title: 'Chat', version: '1.0.0' }, servers: {}, topics, events: [] });
+ * ```
+ */
+export function buildAsyncApiDocument(input: AsyncApiInput): AsyncApiDocument {
+  const topics = [...input.topics].sort((a, b) => compareStrings(a.template, b.template));
+  const events = [...input.events].sort((a, b) => compareStrings(a.event, b.event));
+  const examples = protocolExamples(topics);
+  const control = controlMessages(examples);
+
+  const channelIds = new IdAllocator([CONNECTION, ...RESERVED_TOPICS.map((t) => t.key)]);
+  const messageIds = new IdAllocator([...control.map((m) => m.key), DIRECT_MESSAGE]);
+  const operationIds = new IdAllocator([
+    ...CONTROL_OPERATIONS.map(([id]) => id),
+    ...RESERVED_TOPICS.map((t) => t.operation),
+  ]);
+
+  const messages: Json = Object.fromEntries(control.map((m) => [m.key, copy(m.message)]));
+  messages[DIRECT_MESSAGE] = directMessage();
+
+  const connectionMessages = control.map((m) => m.key);
+  const operations: Json = {};
+  for (const [id, action, request, replies] of CONTROL_OPERATIONS) {
+    operations[id] = controlOperation(action, request, replies, control);
+  }
+
+  const eventOperations: Json = {};
+  for (const event of events) {
+    const base = pascalCase(event.event) || 'Event';
+    const keys = {
+      request: messageIds.claim(`${base}Event`),
+      reply: messageIds.claim(`${base}Reply`),
+    };
+    Object.assign(messages, eventMessages(event, keys));
+    connectionMessages.push(keys.request, keys.reply);
+    eventOperations[operationIds.claim(`receive${base}Event`)] = eventOperation(
+      event,
+      CONNECTION,
+      keys,
+    );
+  }
+  Object.assign(operations, eventOperations);
+
+  const paths = new Set([...topics, ...events].map((d) => d.path));
+  const address = paths.size === 1 ? [...paths][0] : null;
+  const channels: Json = {
+    [CONNECTION]: connectionChannel(address, connectionMessages, input.security),
+  };
+  for (const topic of topics) {
+    const base = topicBaseName(topic.template);
+    const channelKey = channelIds.claim(
+      camelCase(base) || 'topic',
+      camelCase(topic.template) || 'topic',
+    );
+    const pascal = pascalCase(channelKey);
+    const messageKey = messageIds.claim(
+      componentKey(topic.messageName ?? `${pascalCase(base) || 'Topic'}Message`),
+    );
+    messages[messageKey] = topicMessage(topic, messageKey);
+    channels[channelKey] = topicChannel(topic, messageKey);
+    if (topic.clientsMaySubscribe) {
+      operations[operationIds.claim(`send${pascal}`)] = deliverOperation(
+        topic,
+        channelKey,
+        messageKey,
+      );
+    }
+    if (topic.clientsMayPublish) {
+      operations[operationIds.claim(`receive${pascal}`)] = publishOperation(
+        topic,
+        channelKey,
+        messageKey,
+        CONNECTION,
+      );
+    }
+  }
+  for (const reserved of RESERVED_TOPICS) {
+    channels[reserved.key] = reservedChannel(reserved);
+    operations[reserved.operation] = reservedOperation(reserved);
+  }
+
+  const components: Json = { messages };
+  const schemes = buildSecuritySchemes(input.security);
+  if (schemes) components.securitySchemes = schemes;
+
+  const document: Json = { asyncapi: '3.0.0' };
+  if (input.id) document.id = input.id;
+  document.info = info(input.info, protocolOverview(input.security));
+  document.servers = buildServers(
+    input,
+    [...topics, ...events],
+    schemes ? Object.keys(schemes) : [],
+  );
+  document.defaultContentType = 'application/json';
+  document.channels = channels;
+  document.operations = operations;
+  document.components = components;
+  return document;
+}
+
+function protocolExamples(topics: TopicInput[]): ProtocolExamples {
+  // A template with parameters shows a wildcard pattern, the more telling example.
+  const subscribable =
+    topics.find((t) => t.clientsMaySubscribe && t.template.includes('{')) ??
+    topics.find((t) => t.clientsMaySubscribe);
+  const publishable = topics.find((t) => t.clientsMayPublish) ?? subscribable;
+  return {
+    pattern: subscribable ? copy(subscribable.template.replace(/\{[^}]+\}/g, '+')) : 'news/#',
+    topic: publishable ? exampleTopic(publishable) : 'news/today',
+    payload: copy(publishable?.examples?.[0] ?? {}),
+  };
+}
+
+function info(source: AsyncApiInput['info'], protocol: string): Json {
+  const result: Json = { title: source.title, version: source.version };
+  result.description = source.description ? `${source.description}\n\n${protocol}` : protocol;
+  if (source.contact) result.contact = copy(source.contact);
+  if (source.license) result.license = copy(source.license);
+  return result;
+}
+
+function controlOperation(
+  action: 'send' | 'receive',
+  request: string,
+  replies: string[],
+  control: { key: string; message: Json }[],
+): Json {
+  const message = control.find((m) => m.key === request)!.message;
+  const operation: Json = {
+    action,
+    channel: ref('channels', CONNECTION),
+    title: request,
+    summary: message.summary,
+    messages: [ref('channels', CONNECTION, 'messages', request)],
+  };
+  if (replies.length) {
+    operation.reply = {
+      channel: ref('channels', CONNECTION),
+      messages: replies.map((r) => ref('channels', CONNECTION, 'messages', r)),
+    };
+  }
+  return operation;
+}
+
+/** The connection channel: the control protocol, gateway events and the upgrade request. */
+function connectionChannel(
+  address: string | null,
+  messageKeys: string[],
+  security: AsyncApiSecurityInput | undefined,
+): Json {
+  return {
+    // The gateway path when there is one: a viewer labels the connection's operations with it.
+    address,
+    title: 'Connection',
+    summary: 'Frames of the control protocol and gateway events.',
+    description: CONNECTION_DESCRIPTION,
+    messages: Object.fromEntries(
+      messageKeys.map((key) => [key, ref('components', 'messages', key)]),
+    ),
+    bindings: { ws: upgradeBinding(security) },
+  };
+}

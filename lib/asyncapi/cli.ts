@@ -1,0 +1,51 @@
+#!/usr/bin/env node
+import 'reflect-metadata';
+import { relative } from 'node:path';
+import { parseArgs } from 'node:util';
+import { generateAsyncApi } from './asyncapi.generator.js';
+
+const USAGE = `Usage: dws-asyncapi <compiled-module.js> [--module AppModule] [--out asyncapi.yaml]
+
+Boots the module without network (no port, no Redis) and writes its AsyncAPI 3.0 document.
+  -m, --module <name>  exported module class (default: AppModule, or the file's only module)
+  -o, --out <file>     output file; .json writes JSON, anything else YAML (default: asyncapi.yaml)
+  -h, --help           show this help`;
+
+function fail(message: string): never {
+  process.stderr.write(`dws-asyncapi: ${message}\n`);
+  // Whatever the half-booted app left open must not keep a build waiting.
+  process.exit(1);
+}
+
+async function main(): Promise<void> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      allowPositionals: true,
+      options: {
+        module: { type: 'string', short: 'm' },
+        out: { type: 'string', short: 'o' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (error) {
+    fail(`${(error as Error).message}\n\n${USAGE}`);
+  }
+  if (parsed.values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  if (parsed.positionals.length !== 1) fail(`expected one module file.\n\n${USAGE}`);
+  const { document, file, changed } = await generateAsyncApi({
+    modulePath: parsed.positionals[0],
+    exportName: parsed.values.module,
+    out: parsed.values.out,
+  });
+  const count = (key: string) => Object.keys(document[key] as object).length;
+  process.stdout.write(
+    `dws-asyncapi: ${changed ? 'wrote' : 'unchanged'} ${relative(process.cwd(), file) || file} (${count('channels')} channels, ${count('operations')} operations)\n`,
+  );
+  process.exit(0);
+}
+
+main().catch((error: unknown) => fail(error instanceof Error ? error.message : String(error)));

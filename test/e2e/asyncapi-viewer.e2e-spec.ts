@@ -1,0 +1,96 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { existsSync } from 'node:fs';
+import { chromium, type Browser } from 'playwright-core';
+import { parse } from 'yaml';
+import { ChatGateway } from '../../sample/chat.gateway.js';
+import { PageController } from '../../sample/page.controller.js';
+import { startTestApp, type TestApp } from '../support/test-app.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+
+/** The sample's gateway and page, with the document served at /asyncapi. */
+describe('AsyncAPI served by the running sample', () => {
+  let app: TestApp;
+  let base: string;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) {
+      throw new Error(`${CHROMIUM} is missing: install it with \`apt-get install -y chromium\`.`);
+    }
+    app = await startTestApp(
+      { asyncapi: { serve: { path: '/asyncapi' } } },
+      { controllers: [PageController], providers: [ChatGateway] },
+    );
+    base = `http://127.0.0.1:${app.port}`;
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--no-sandbox',
+        '--headless',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+  }, 30_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await app?.close();
+  });
+
+  it('serves the document as JSON and as YAML, with the same content', async () => {
+    const json = await fetch(`${base}/asyncapi.json`);
+    expect(json.status).toBe(200);
+    expect(json.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    const yaml = await fetch(`${base}/asyncapi.yaml`);
+    expect(yaml.status).toBe(200);
+    expect(yaml.headers.get('content-type')).toBe('application/yaml; charset=utf-8');
+    const doc = await json.json();
+    expect(parse(await yaml.text())).toEqual(doc);
+    expect(doc.channels.chatRooms.address).toBe('chat/rooms/{roomId}');
+  });
+
+  it('renders the chat channel and its payload fields in the viewer, loading nothing from elsewhere', async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    const requested: string[] = [];
+    page.on('request', (request) => requested.push(request.url()));
+    try {
+      await page.goto(`${base}/asyncapi`);
+      const send = page.locator('[id="operation-send-sendChatRooms"]');
+      await send.waitFor({ timeout: 20_000 });
+      expect(await send.locator('h3').innerText()).toContain('chat/rooms/{roomId}');
+
+      const payload = page.locator('[id="message-ChatRoomsMessage-payload"]');
+      await payload.getByRole('button', { name: 'Expand all' }).click();
+      for (const field of ['text', 'author', 'sentAt']) {
+        await expect(payload.getByText(field, { exact: true }).first().isVisible()).resolves.toBe(
+          true,
+        );
+      }
+      await expect(payload.getByText('The message.', { exact: true }).isVisible()).resolves.toBe(
+        true,
+      );
+
+      expect(requested.filter((url) => !url.startsWith(`${base}/`))).toEqual([]);
+      expect(requested).toEqual(
+        expect.arrayContaining([
+          `${base}/asyncapi/assets/standalone.js`,
+          `${base}/asyncapi/assets/default.min.css`,
+          `${base}/asyncapi.json`,
+        ]),
+      );
+    } finally {
+      await page.close();
+    }
+  }, 30_000);
+
+  it('leaves the rest of the app alone', async () => {
+    const page = await fetch(`${base}/`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toContain('text/html');
+    expect((await fetch(`${base}/asyncapi/other`)).status).toBe(404);
+  });
+});
