@@ -5,6 +5,7 @@ import { DistributedWsAdapter } from './adapter/distributed-ws.adapter.js';
 import { ReservedEventsHandler } from './adapter/reserved-events.handler.js';
 import { ResumeHandler } from './adapter/resume.handler.js';
 import { RuntimeOptions } from './adapter/runtime-options.js';
+import { AsyncApiServing } from './asyncapi/asyncapi.serving.js';
 import { Broadcaster } from './broadcaster/broadcaster.service.js';
 import type { Broker } from './broker/broker.interface.js';
 import { createBroker } from './broker/broker.factory.js';
@@ -55,6 +56,7 @@ function effectiveOptions(options: DistributedWsOptions): DistributedWsOptions {
     ResumeHandler,
     Broadcaster,
     DistributedWsLifecycle,
+    AsyncApiServing,
   ],
   exports: [Broadcaster, TopicRegistry, DWS_BROKER],
 })

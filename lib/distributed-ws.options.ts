@@ -1,5 +1,13 @@
 import type { Broker } from './broker/broker.interface.js';
 import type { RedisConnectionInput } from './broker/broker.factory.js';
+import type { AsyncApiOptions } from './asyncapi/asyncapi.interface.js';
+import type {
+  Authenticate,
+  AuthFailureMode,
+  OriginAllowList,
+  PublishRateOptions,
+  TokenSource,
+} from './security/auth-options.interface.js';
 
 /**
  * Options of `DistributedWsModule.forRoot()` / `forRootAsync()`.
@@ -85,13 +93,67 @@ export interface DistributedWsOptions {
    * @default true
    */
   closeOnShutdown?: boolean;
+  /**
+   * Decides who connects, at the upgrade: gets the request and the bearer token found in
+   * `tokenSources`, returns `{ userId, ...anything }` or null. The result is the connection's
+   * principal (hooks' `context.principal`, `@Principal()`), and `userId` its personal topic.
+   * Without it every client is anonymous (principal null).
+   * @default undefined (anonymous)
+   * @example
+   * ```ts
+   * authenticate: async (_request, token) => (token ? verifyJwt(token) : null),
+   * ```
+   */
+  authenticate?: Authenticate;
+  /**
+   * What a refused handshake gets: `'reject'` answers HTTP 401 at the upgrade; `'close'` opens
+   * the WebSocket and closes it with 1008 at once (browsers can read a close code, not a status).
+   * @default 'reject'
+   */
+  authFailure?: AuthFailureMode;
+  /**
+   * Where the token handed to `authenticate` is looked for, first match wins.
+   * @default ['header', 'protocol', 'query']
+   */
+  tokenSources?: readonly TokenSource[];
+  /**
+   * Browser origins allowed to connect (`Origin` header); others get HTTP 403. Requests without
+   * `Origin` (non-browser clients) pass. Set it whenever authentication relies on cookies.
+   * @default undefined (any origin)
+   */
+  allowedOrigins?: OriginAllowList;
+  /**
+   * WebSockets this instance holds at most (handshakes in progress included); past it, upgrades
+   * get HTTP 503 so that a load balancer or the client tries elsewhere.
+   * @default 10000
+   */
+  maxConnections?: number;
+  /**
+   * Per-connection token bucket for client `publish` frames. Over budget a publish is answered
+   * `DWS_ERR_RATE_LIMITED` (with `retryAfterMs`); after `closeAfter` refusals in a row the
+   * connection is closed with 4002. Fields left out keep their default; `false` disables it.
+   * @default { perSecond: 50, burst: 100, closeAfter: 50 }
+   */
+  publishRate?: Partial<PublishRateOptions> | false;
+  /**
+   * What the AsyncAPI document says about the app (`info`, `servers`, `id`) and whether the
+   * running app serves it (`serve: { path: '/asyncapi' }`). The `dws-asyncapi` CLI reads it too.
+   * @default {} (info from package.json, a `localhost:3000` server, not served)
+   */
+  asyncapi?: AsyncApiOptions;
 }
 
 /** Options with every default applied. */
 export type ResolvedDistributedWsOptions = Required<
-  Omit<DistributedWsOptions, 'broker' | 'sessionSecret'>
+  Omit<
+    DistributedWsOptions,
+    'broker' | 'sessionSecret' | 'authenticate' | 'allowedOrigins' | 'publishRate'
+  >
 > &
-  Pick<DistributedWsOptions, 'broker'> & { sessionSecret: string };
+  Pick<DistributedWsOptions, 'broker' | 'authenticate' | 'allowedOrigins'> & {
+    sessionSecret: string;
+    publishRate: PublishRateOptions | false;
+  };
 
 export const DEFAULT_OPTIONS = {
   shards: 16,
@@ -106,4 +168,8 @@ export const DEFAULT_OPTIONS = {
   maxReplay: 10_000,
   perMessageDeflate: false,
   closeOnShutdown: true,
+  authFailure: 'reject',
+  tokenSources: ['header', 'protocol', 'query'],
+  maxConnections: 10_000,
+  publishRate: { perSecond: 50, burst: 100, closeAfter: 50 },
 } as const;

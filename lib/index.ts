@@ -2,7 +2,12 @@ export { DistributedWsModule } from './distributed-ws.module.js';
 export { DWS_OPTIONS } from './distributed-ws.module-definition.js';
 export type { DistributedWsOptions } from './distributed-ws.options.js';
 export { DEFAULT_OPTIONS } from './distributed-ws.options.js';
-export { DWS_BROKER, BROADCAST_TOPIC, CONNECTION_TOPIC_PREFIX, USER_TOPIC_PREFIX } from './distributed-ws.constants.js';
+export {
+  DWS_BROKER,
+  BROADCAST_TOPIC,
+  CONNECTION_TOPIC_PREFIX,
+  USER_TOPIC_PREFIX,
+} from './distributed-ws.constants.js';
 export { Broadcaster, BroadcastError } from './broadcaster/broadcaster.service.js';
 export { Topic } from './decorators/topic.decorator.js';
 export { OnSubscribe, OnPublish } from './decorators/topic-hooks.decorator.js';
@@ -18,9 +23,51 @@ export { DistributedWsAdapter, connectionOf } from './adapter/distributed-ws.ada
 export { DistributedWsConfigError } from './adapter/runtime-options.js';
 export { TopicRegistry } from './explorer/topic-registry.js';
 export type { TopicDefinition, EventDefinition } from './explorer/topic-registry.js';
-export type { Broker, BrokerEntry, BrokerMessage, ReplayPage, ShardPosition } from './broker/broker.interface.js';
+export type {
+  Broker,
+  BrokerEntry,
+  BrokerMessage,
+  ReplayPage,
+  ShardPosition,
+} from './broker/broker.interface.js';
 export { BrokerUnavailableError } from './broker/broker.interface.js';
 export { InMemoryBroker } from './broker/in-memory/in-memory.broker.js';
 export { ErrorCode, CloseCode, ReservedEvent } from './protocol/index.js';
-export type { ClientFrame, WelcomeData, MessageData, ErrorData, ResumeAck } from './protocol/index.js';
+export type {
+  ClientFrame,
+  WelcomeData,
+  MessageData,
+  ErrorData,
+  ResumeAck,
+} from './protocol/index.js';
 export { TopicTemplateError } from './topics/topic-template.js';
+export {
+  buildAsyncApiDocument,
+  serializeAsyncApi,
+  describeDeclarations,
+  generateAsyncApi,
+  AsyncApiGenerationError,
+  isDocsOnlyMode,
+} from './asyncapi/index.js';
+export type {
+  AsyncApiDocument,
+  AsyncApiInput,
+  AsyncApiOptions,
+  AsyncApiSecurityInput,
+  AsyncApiServerOptions,
+} from './asyncapi/index.js';
+export { Principal } from './security/principal.decorator.js';
+export { extractToken, BEARER_PROTOCOL } from './security/token-extraction.js';
+export type {
+  AuthenticatedPrincipal,
+  Authenticate,
+  AuthFailureMode,
+  OriginAllowList,
+  PublishRateOptions,
+  TokenSource,
+} from './security/auth-options.interface.js';
+export { WsProxyModule } from './proxy/ws-proxy.module.js';
+export { WebSocketProxy } from './proxy/ws-proxy.service.js';
+export { WS_PROXY_OPTIONS } from './proxy/ws-proxy.module-definition.js';
+export { WsProxyConfigError } from './proxy/ws-proxy.options.js';
+export type { WsProxyOptions } from './proxy/ws-proxy.options.js';

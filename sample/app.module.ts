@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { DistributedWsModule } from '../lib/index.js';
+import { jwtAuthenticate } from './auth.js';
 import { ChatGateway } from './chat.gateway.js';
 import { PageController } from './page.controller.js';
 
@@ -8,6 +9,8 @@ import { PageController } from './page.controller.js';
     DistributedWsModule.forRoot({
       broker: process.env.BROKER_URL ?? 'memory://',
       sessionSecret: process.env.DWS_SESSION_SECRET,
+      // With JWT_SECRET set, only clients with a valid token connect; without, all are guests.
+      authenticate: process.env.JWT_SECRET ? jwtAuthenticate(process.env.JWT_SECRET) : undefined,
     }),
   ],
   controllers: [PageController],

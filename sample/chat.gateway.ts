@@ -4,10 +4,12 @@ import {
   DescribeEvent,
   OnPublish,
   OnSubscribe,
+  Principal,
   type PublishContext,
   type SubscribeContext,
   Topic,
 } from '../lib/index.js';
+import type { ChatPrincipal } from './auth.js';
 
 /** The payload clients send; the server adds `author` (when missing) and `sentAt`. */
 export const chatMessageSchema = {
@@ -55,10 +57,16 @@ export class ChatGateway {
   }
 
   @OnPublish('chat/rooms/{roomId}')
-  stamp(context: PublishContext<ChatMessage>): ChatMessage {
+  stamp(
+    context: PublishContext<ChatMessage, { roomId: string }, ChatPrincipal | null>,
+  ): ChatMessage {
     return {
       ...context.payload,
-      author: context.payload.author ?? `guest-${context.connectionId.slice(0, 6)}`,
+      // A signed-in user can't post under another name; guests pick theirs.
+      author:
+        context.principal?.name ??
+        context.payload.author ??
+        `guest-${context.connectionId.slice(0, 6)}`,
       sentAt: new Date().toISOString(),
     };
   }
@@ -75,5 +83,18 @@ export class ChatGateway {
   })
   stats(@MessageBody() _body: unknown): { connections: number } {
     return { connections: this.broadcaster.localConnections };
+  }
+
+  @SubscribeMessage('whoami')
+  @DescribeEvent({
+    summary: 'Who this connection is signed in as (null for a guest).',
+    payload: { type: 'object', additionalProperties: false },
+    reply: {
+      type: ['object', 'null'],
+      properties: { userId: { type: 'string' }, name: { type: 'string' } },
+    },
+  })
+  whoami(@Principal() principal: ChatPrincipal | null): ChatPrincipal | null {
+    return principal;
   }
 }

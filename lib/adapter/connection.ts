@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { WebSocket } from 'ws';
 import type { BrokerMessage } from '../broker/broker.interface.js';
 import { CloseCode } from '../protocol/close-codes.js';
+import type { PublishRateLimiter } from '../security/publish-rate-limiter.js';
 
 /** A `@SubscribeMessage()` handler as Nest hands it to the adapter, bound to this client. */
 export interface GatewayHandler {
@@ -22,8 +23,14 @@ export class Connection {
   /** Patterns the client subscribed to (implicit personal topics excluded). */
   readonly filters = new Set<string>();
   readonly handlers = new Map<string, GatewayHandler>();
+  /** What `authenticate` returned (null: anonymous). Set before the connection is registered. */
   principal: unknown = null;
+  /** `principal.userId`: names the `$dws/user/<id>` topic and is bound into session tokens. */
   userId: string | null = null;
+  /** The publish budget (null when `publishRate` is false). */
+  publishLimiter: PublishRateLimiter | null = null;
+  /** Set when the server decided to close once pending answers are out: later frames are ignored. */
+  closing = false;
   /** Last delivery stamp seen: dedupes a message matching several of its filters. */
   stamp = 0;
   /** Last batch this socket was corked for. */

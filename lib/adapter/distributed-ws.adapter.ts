@@ -6,7 +6,13 @@ import type { Broker } from '../broker/broker.interface.js';
 import { formatOffset } from '../broker/offset.js';
 import type { TopicRegistry } from '../explorer/topic-registry.js';
 import { CloseCode } from '../protocol/close-codes.js';
-import { decodeClientFrame, encodeAck, encodeError, encodeEvent, encodeProtocolError } from '../protocol/codec.js';
+import {
+  decodeClientFrame,
+  encodeAck,
+  encodeError,
+  encodeEvent,
+  encodeProtocolError,
+} from '../protocol/codec.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import { type ClientFrame, ReservedEvent, type WelcomeData } from '../protocol/frames.js';
 import { ProtocolError } from '../protocol/protocol.error.js';
@@ -17,6 +23,9 @@ import { errorFrameFor } from './exception-mapper.js';
 import type { ReservedEventsHandler } from './reserved-events.handler.js';
 import type { ResumeHandler } from './resume.handler.js';
 import type { RuntimeOptions } from './runtime-options.js';
+import { HandshakeGate, type VerifyDone, type VerifyInfo } from '../security/handshake-gate.js';
+import { admitPublish, PublishRateLimiter } from '../security/publish-rate-limiter.js';
+import { selectProtocol } from '../security/token-extraction.js';
 import { newSessionId } from './session-token.js';
 
 const connectionOfSocket = new WeakMap<WebSocket, Connection>();
@@ -37,7 +46,12 @@ export interface AdapterParts {
   broker: Broker;
 }
 
-const SERVER_EVENTS = new Set<string>([ReservedEvent.Welcome, ReservedEvent.Message, ReservedEvent.Ack, ReservedEvent.Error]);
+const SERVER_EVENTS = new Set<string>([
+  ReservedEvent.Welcome,
+  ReservedEvent.Message,
+  ReservedEvent.Ack,
+  ReservedEvent.Error,
+]);
 
 /**
  * `@nestjs/platform-ws`'s adapter, extended: a connection registry with heartbeat, the
@@ -47,10 +61,12 @@ const SERVER_EVENTS = new Set<string>([ReservedEvent.Welcome, ReservedEvent.Mess
 export class DistributedWsAdapter extends WsAdapter {
   private heartbeat: NodeJS.Timeout | null = null;
   private shuttingDown = false;
+  private readonly gate: HandshakeGate;
 
   constructor(private readonly parts: AdapterParts) {
     super(undefined);
     installExceptionBridge();
+    this.gate = new HandshakeGate(parts.runtime.options);
   }
 
   override create(port: number, options: any = {}): any {
@@ -61,13 +77,32 @@ export class DistributedWsAdapter extends WsAdapter {
       ...options,
       maxPayload: opts.maxPayload,
       perMessageDeflate: opts.perMessageDeflate,
-      verifyClient: (_info: unknown, done: (ok: boolean, code?: number, message?: string) => void) =>
-        this.shuttingDown ? done(false, 503, 'Service shutting down') : done(true),
+      verifyClient: (info: VerifyInfo, done: VerifyDone) =>
+        this.shuttingDown
+          ? done(false, 503, 'Service shutting down')
+          : this.gate.verify(info, done),
+      handleProtocols: options.handleProtocols ?? selectProtocol,
     });
     // Registered before Nest's own listener, so the welcome precedes anything a gateway sends.
     server.on('connection', (ws: WebSocket, request: IncomingMessage) => this.accept(ws, request));
     this.startHeartbeat();
     return server;
+  }
+
+  // `ws` reports a client's protocol violations (oversized frame, invalid UTF-8…) as socket
+  // errors and closes the socket itself (1009, 1007); Nest logs each with a stack, which would let
+  // any client flood the log. Server errors are still logged.
+  override bindErrorHandler(server: WebSocketServer): WebSocketServer {
+    server.on('connection', (ws: WebSocket) => ws.on('error', () => undefined));
+    server.on('error', (error: Error) => this.logger.error(error));
+    return server;
+  }
+
+  // Sockets refused by `authenticate` (authFailure 'close') never reach the app's gateways.
+  override bindClientConnect(server: WebSocketServer, callback: (...args: any[]) => void): void {
+    super.bindClientConnect(server, (client: WebSocket, ...rest: unknown[]) => {
+      if (connectionOfSocket.has(client)) callback(client, ...rest);
+    });
   }
 
   override bindMessageHandlers(client: WebSocket, handlers: GatewayHandler[]): void {
@@ -77,7 +112,9 @@ export class DistributedWsAdapter extends WsAdapter {
     for (const handler of handlers) connection.handlers.set(handler.message, handler);
     // Several gateways on one path each bind their handlers; one listener serves them all.
     if (firstGateway) {
-      client.on('message', (data: Buffer, isBinary: boolean) => this.onFrame(connection, data, isBinary));
+      client.on('message', (data: Buffer, isBinary: boolean) =>
+        this.onFrame(connection, data, isBinary),
+      );
     }
   }
 
@@ -104,10 +141,30 @@ export class DistributedWsAdapter extends WsAdapter {
     await super.dispose();
   }
 
-  private accept(ws: WebSocket, _request: IncomingMessage): void {
+  private accept(ws: WebSocket, request: IncomingMessage): void {
     const { runtime, connections, broker } = this.parts;
     const { options } = runtime;
-    const connection = new Connection(newSessionId(), ws, options.maxBufferedBytes, options.maxReplay);
+    // No admission: the socket came through a server the gateway supplied itself (`server`
+    // option), which skipped the gate; with `authenticate` configured that is a refusal.
+    const admission =
+      this.gate.admission(request) ??
+      (options.authenticate ? { refused: true as const } : { principal: null });
+    if ('refused' in admission) {
+      ws.close(CloseCode.PolicyViolation, 'Unauthorized');
+      return;
+    }
+    const connection = new Connection(
+      newSessionId(),
+      ws,
+      options.maxBufferedBytes,
+      options.maxReplay,
+    );
+    // Before `add`: the registry subscribes the user topic and the welcome's token names the user.
+    connection.principal = admission.principal;
+    connection.userId = admission.principal?.userId ?? null;
+    if (options.publishRate) {
+      connection.publishLimiter = new PublishRateLimiter(options.publishRate);
+    }
     connectionOfSocket.set(ws, connection);
     connections.add(connection);
     ws.on('pong', () => (connection.alive = true));
@@ -123,8 +180,16 @@ export class DistributedWsAdapter extends WsAdapter {
   }
 
   private onFrame(connection: Connection, data: Buffer, isBinary: boolean): void {
+    // Once the server decided to close (rate limit, slow consumer, take-over) nothing more is served.
+    if (!connection.open || connection.closing) return;
     if (isBinary) {
-      connection.send(encodeError(undefined, ErrorCode.BinaryFrame, 'Binary frames are not supported: send JSON text frames.'));
+      connection.send(
+        encodeError(
+          undefined,
+          ErrorCode.BinaryFrame,
+          'Binary frames are not supported: send JSON text frames.',
+        ),
+      );
       return;
     }
     const frame = decodeClientFrame(data.toString('utf8'), this.parts.runtime.options.maxDepth);
@@ -134,11 +199,19 @@ export class DistributedWsAdapter extends WsAdapter {
     }
     switch (frame.event) {
       case ReservedEvent.Subscribe:
-        return this.inOrder(connection, frame, () => this.parts.reserved.subscribe(connection, frame));
+        return this.inOrder(connection, frame, () =>
+          this.parts.reserved.subscribe(connection, frame),
+        );
       case ReservedEvent.Unsubscribe:
-        return this.inOrder(connection, frame, () => this.parts.reserved.unsubscribe(connection, frame));
+        return this.inOrder(connection, frame, () =>
+          this.parts.reserved.unsubscribe(connection, frame),
+        );
       case ReservedEvent.Publish:
-        return this.inOrder(connection, frame, () => this.parts.reserved.publish(connection, frame));
+        // Checked on arrival, before queueing: a flood is refused without costing a broker call.
+        if (!admitPublish(connection, frame.id)) return;
+        return this.inOrder(connection, frame, () =>
+          this.parts.reserved.publish(connection, frame),
+        );
       case ReservedEvent.Resume:
         return this.inOrder(connection, frame, () => this.parts.resume.resume(connection, frame));
       default:
@@ -147,13 +220,15 @@ export class DistributedWsAdapter extends WsAdapter {
   }
 
   /** Reserved events of a connection run one after the other, in arrival order. */
-  private inOrder(connection: Connection, frame: ClientFrame, run: () => Promise<string | null>): void {
-    connection.queue = connection.queue
-      .then(run)
-      .then(
-        (ack) => ack !== null && frame.id !== undefined && connection.send(ack),
-        (error) => connection.send(errorFrameFor(error, frame.id)),
-      );
+  private inOrder(
+    connection: Connection,
+    frame: ClientFrame,
+    run: () => Promise<string | null>,
+  ): void {
+    connection.queue = connection.queue.then(run).then(
+      (ack) => ack !== null && frame.id !== undefined && connection.send(ack),
+      (error) => connection.send(errorFrameFor(error, frame.id)),
+    );
   }
 
   private dispatchToGateway(connection: Connection, frame: ClientFrame): void {
@@ -198,7 +273,9 @@ export class DistributedWsAdapter extends WsAdapter {
     this.heartbeat = setInterval(() => {
       // Positions advance even for clients whose topics were quiet, so that their next resume
       // starts from here and not from a position the retention window has since dropped.
-      const positions = Buffer.from(encodeEvent(ReservedEvent.Positions, { positions: this.currentPositions() }));
+      const positions = Buffer.from(
+        encodeEvent(ReservedEvent.Positions, { positions: this.currentPositions() }),
+      );
       for (const connection of connections.values()) {
         if (!connection.alive) {
           connection.ws.terminate();

@@ -1,7 +1,13 @@
 import type { WebSocket } from 'ws';
 
-/** What an `@OnSubscribe()` hook receives. */
-export interface SubscribeContext<P extends Record<string, string> = Record<string, string>> {
+/**
+ * What an `@OnSubscribe()` hook receives. `U` types the principal: what `authenticate` returns
+ * (an `AuthenticatedPrincipal`), or null for an anonymous connection.
+ */
+export interface SubscribeContext<
+  P extends Record<string, string> = Record<string, string>,
+  U = unknown,
+> {
   /** The pattern the client asked for, e.g. `chat/rooms/+`. */
   readonly topic: string;
   /** The declared template being authorized, e.g. `chat/rooms/{roomId}`. */
@@ -10,14 +16,18 @@ export interface SubscribeContext<P extends Record<string, string> = Record<stri
   readonly params: Partial<P>;
   readonly connectionId: string;
   /** What `authenticate` returned for this connection, or null. */
-  readonly principal: unknown;
+  readonly principal: U;
   /** True when the subscription is being restored by `resume`. */
   readonly resuming: boolean;
   readonly client: WebSocket;
 }
 
-/** What an `@OnPublish()` hook receives. */
-export interface PublishContext<T = unknown, P extends Record<string, string> = Record<string, string>> {
+/** What an `@OnPublish()` hook receives; `U` types the principal as in `SubscribeContext`. */
+export interface PublishContext<
+  T = unknown,
+  P extends Record<string, string> = Record<string, string>,
+  U = unknown,
+> {
   /** The concrete topic, e.g. `chat/rooms/7`. */
   readonly topic: string;
   readonly template: string;
@@ -25,6 +35,7 @@ export interface PublishContext<T = unknown, P extends Record<string, string> = 
   /** The payload, already validated against the topic's schema. */
   readonly payload: T;
   readonly connectionId: string;
-  readonly principal: unknown;
+  /** What `authenticate` returned for this connection, or null. */
+  readonly principal: U;
   readonly client: WebSocket;
 }

@@ -4,6 +4,7 @@ import {
   type DistributedWsOptions,
   type ResolvedDistributedWsOptions,
 } from '../distributed-ws.options.js';
+import { publishRateProblem } from '../security/publish-rate-limiter.js';
 import { SessionTokens } from './session-token.js';
 
 /** Thrown at boot for options that cannot work; the message says what to change. */
@@ -21,7 +22,8 @@ export class RuntimeOptions {
 
   constructor(input: DistributedWsOptions = {}) {
     const defined = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined));
-    const merged = { ...DEFAULT_OPTIONS, ...defined } as ResolvedDistributedWsOptions;
+    // Checked field by field below, hence the cast.
+    const merged = { ...DEFAULT_OPTIONS, ...defined } as unknown as ResolvedDistributedWsOptions;
     for (const key of [
       'shards',
       'retentionMs',
@@ -32,12 +34,16 @@ export class RuntimeOptions {
       'maxSubscriptions',
       'maxBufferedBytes',
       'maxReplay',
+      'maxConnections',
     ] as const) {
       const value = merged[key];
       if (!Number.isSafeInteger(value) || value <= 0) {
-        throw new DistributedWsConfigError(`option "${key}" must be a positive integer, got ${String(value)}.`);
+        throw new DistributedWsConfigError(
+          `option "${key}" must be a positive integer, got ${String(value)}.`,
+        );
       }
     }
+    checkSecurityOptions(merged, input);
     const single = isMemoryBroker(input.broker) || (isBroker(input.broker) && !input.sessionSecret);
     if (!input.sessionSecret && !single) {
       throw new DistributedWsConfigError(
@@ -51,4 +57,45 @@ export class RuntimeOptions {
     this.options = merged;
     this.tokens = new SessionTokens(merged.sessionSecret);
   }
+}
+
+/** Fills `publishRate` from its defaults and refuses security options that can't work. */
+function checkSecurityOptions(
+  merged: ResolvedDistributedWsOptions,
+  input: DistributedWsOptions,
+): void {
+  if (input.authenticate !== undefined && typeof input.authenticate !== 'function') {
+    throw new DistributedWsConfigError(
+      'option "authenticate" must be a function (request, token) => principal | null.',
+    );
+  }
+  if (merged.authFailure !== 'reject' && merged.authFailure !== 'close') {
+    throw new DistributedWsConfigError(
+      `option "authFailure" must be 'reject' or 'close', got ${String(merged.authFailure)}.`,
+    );
+  }
+  const sources = merged.tokenSources as unknown;
+  if (
+    !Array.isArray(sources) ||
+    sources.some((s) => s !== 'header' && s !== 'protocol' && s !== 'query')
+  ) {
+    throw new DistributedWsConfigError(
+      `option "tokenSources" must be a list of 'header', 'protocol', 'query'.`,
+    );
+  }
+  const origins = merged.allowedOrigins as unknown;
+  if (
+    origins !== undefined &&
+    typeof origins !== 'function' &&
+    !(Array.isArray(origins) && origins.every((o) => typeof o === 'string' || o instanceof RegExp))
+  ) {
+    throw new DistributedWsConfigError(
+      'option "allowedOrigins" must be a list of origins (strings or RegExps) or a function.',
+    );
+  }
+  const rate =
+    input.publishRate === false ? false : { ...DEFAULT_OPTIONS.publishRate, ...input.publishRate };
+  const problem = publishRateProblem(rate);
+  if (problem) throw new DistributedWsConfigError(`option "publishRate": ${problem}.`);
+  merged.publishRate = rate;
 }

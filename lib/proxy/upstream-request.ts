@@ -1,0 +1,60 @@
+import type { IncomingMessage } from 'node:http';
+import { BEARER_PROTOCOL } from '../security/token-extraction.js';
+import type { ResolvedWsProxyOptions } from './ws-proxy.options.js';
+
+/** What the proxy opens the upstream WebSocket with. */
+export interface UpstreamRequest {
+  url: string;
+  protocols: string[];
+  headers: Record<string, string>;
+  origin: string | undefined;
+}
+
+/**
+ * The upstream handshake for a client's upgrade request: the upstream URL with the client's
+ * query string, the client's subprotocols, and the headers an upstream needs to judge the client
+ * as if it had connected directly (credentials when `forwardAuth`, `Origin`, `X-Forwarded-*`).
+ */
+export async function upstreamRequestFor(
+  request: IncomingMessage,
+  options: ResolvedWsProxyOptions,
+): Promise<UpstreamRequest> {
+  const base =
+    typeof options.upstream === 'string' ? options.upstream : await options.upstream(request);
+  const url = new URL(base);
+  const query = new URLSearchParams(request.url?.split('?')[1] ?? '');
+  for (const [key, value] of query) {
+    if (key !== 'access_token' || options.forwardAuth) url.searchParams.append(key, value);
+  }
+  const headers: Record<string, string> = {};
+  const { authorization, cookie, 'user-agent': userAgent } = request.headers;
+  if (options.forwardAuth && authorization) headers.authorization = authorization;
+  if (options.forwardAuth && cookie) headers.cookie = cookie;
+  if (userAgent) headers['user-agent'] = userAgent;
+  const remote = request.socket.remoteAddress;
+  const forwardedFor = request.headers['x-forwarded-for'];
+  if (remote) headers['x-forwarded-for'] = forwardedFor ? `${forwardedFor}, ${remote}` : remote;
+  if (request.headers.host) headers['x-forwarded-host'] = request.headers.host;
+  headers['x-forwarded-proto'] = (request.socket as { encrypted?: boolean }).encrypted
+    ? 'wss'
+    : 'ws';
+  Object.assign(headers, options.headers?.(request));
+  return {
+    url: url.toString(),
+    protocols: protocolsOf(request.headers['sec-websocket-protocol'], options.forwardAuth),
+    headers,
+    origin: request.headers.origin,
+  };
+}
+
+/** The client's subprotocols, without the `dws.bearer` token pair unless credentials are forwarded. */
+function protocolsOf(header: string | undefined, forwardAuth: boolean): string[] {
+  if (!header) return [];
+  const protocols = header
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
+  const at = protocols.indexOf(BEARER_PROTOCOL);
+  if (!forwardAuth && at >= 0) protocols.splice(at, 2);
+  return [...new Set(protocols)];
+}

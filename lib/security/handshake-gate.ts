@@ -1,0 +1,168 @@
+import { HttpException, Logger } from '@nestjs/common';
+import type { IncomingMessage } from 'node:http';
+import type {
+  AuthenticatedPrincipal,
+  Authenticate,
+  AuthFailureMode,
+  OriginAllowList,
+  TokenSource,
+} from './auth-options.interface.js';
+import { extractToken } from './token-extraction.js';
+
+/** What the gate needs from the module options. */
+export interface HandshakeGateOptions {
+  authenticate?: Authenticate;
+  authFailure: AuthFailureMode;
+  tokenSources: readonly TokenSource[];
+  allowedOrigins?: OriginAllowList;
+  maxConnections: number;
+}
+
+/** `ws`'s `verifyClient` info and callback. */
+export interface VerifyInfo {
+  origin?: string;
+  req: IncomingMessage;
+}
+export type VerifyDone = (
+  ok: boolean,
+  status?: number,
+  message?: string,
+  headers?: Record<string, string>,
+) => void;
+
+/** What `accept()` finds for a request the gate let through. */
+export type Admission = { principal: AuthenticatedPrincipal | null } | { refused: true };
+
+const USER_ID = /^[^/+#\s]{1,128}$/;
+// At most one "cap reached" warning per this many ms: a connection storm must not flood the log.
+const WARN_EVERY_MS = 10_000;
+
+/**
+ * The checks every WebSocket upgrade passes before it becomes a connection, cheapest first:
+ * origin allow-list (403), connection cap (503), then `authenticate` (401, or accepted and
+ * closed with 1008 by the adapter when `authFailure` is `'close'`).
+ *
+ * A slot is taken before the (async) authentication and given back when the TCP socket closes,
+ * so that handshakes in flight count against the cap: a storm can't overshoot it.
+ */
+export class HandshakeGate {
+  private readonly logger = new Logger('DistributedWs');
+  private readonly admissions = new WeakMap<IncomingMessage, Admission>();
+  private slots = 0;
+  private lastWarning = 0;
+
+  constructor(private readonly options: HandshakeGateOptions) {}
+
+  /** Connections (and handshakes in progress) holding a slot on this instance. */
+  get occupied(): number {
+    return this.slots;
+  }
+
+  /** What the gate decided for a request it let through; undefined for any other request. */
+  admission(request: IncomingMessage): Admission | undefined {
+    return this.admissions.get(request);
+  }
+
+  /** `verifyClient` in its callback form. */
+  verify({ origin, req }: VerifyInfo, done: VerifyDone): void {
+    if (origin !== undefined && !this.originAllowed(origin)) {
+      return done(false, 403, 'Origin not allowed');
+    }
+    if (this.slots >= this.options.maxConnections) {
+      this.warnCapReached();
+      return done(false, 503, 'Too many connections');
+    }
+    const release = this.takeSlot(req);
+    const { authenticate } = this.options;
+    if (!authenticate) {
+      this.admissions.set(req, { principal: null });
+      return done(true);
+    }
+    let token: string | null;
+    try {
+      token = extractToken(req, this.options.tokenSources);
+    } catch {
+      token = null;
+    }
+    Promise.resolve()
+      .then(() => authenticate(req, token))
+      .then(
+        (principal) => {
+          if (principal === null || principal === undefined)
+            return this.refuse(req, release, done, 401);
+          if (
+            typeof principal !== 'object' ||
+            typeof principal.userId !== 'string' ||
+            !USER_ID.test(principal.userId)
+          ) {
+            // A programming error in the app, not the client's: say so in the log, not on the wire.
+            this.logger.error(
+              'authenticate() must return null or an object whose "userId" is a string of 1–128 characters without "/", "+", "#" or spaces.',
+            );
+            release();
+            return done(false, 500);
+          }
+          this.admissions.set(req, { principal });
+          done(true);
+        },
+        // Token libraries throw for expired or forged tokens: that is a refusal, not a server fault,
+        // and it is not logged (a public endpoint would turn that into a log flood).
+        (error) => this.refuse(req, release, done, statusOf(error)),
+      );
+  }
+
+  private refuse(
+    req: IncomingMessage,
+    release: () => void,
+    done: VerifyDone,
+    status: number,
+  ): void {
+    if (this.options.authFailure === 'close') {
+      this.admissions.set(req, { refused: true });
+      return done(true);
+    }
+    release();
+    const headers: Record<string, string> = status === 401 ? { 'WWW-Authenticate': 'Bearer' } : {};
+    done(false, status, undefined, headers);
+  }
+
+  private takeSlot(req: IncomingMessage): () => void {
+    this.slots++;
+    let held = true;
+    const release = () => {
+      if (!held) return;
+      held = false;
+      this.slots--;
+    };
+    req.socket.once('close', release);
+    return release;
+  }
+
+  private originAllowed(origin: string): boolean {
+    const allowed = this.options.allowedOrigins;
+    if (allowed === undefined) return true;
+    try {
+      if (typeof allowed === 'function') return allowed(origin) === true;
+      return allowed.some((rule) =>
+        typeof rule === 'string' ? rule === origin : rule.test(origin),
+      );
+    } catch {
+      return false;
+    }
+  }
+
+  private warnCapReached(): void {
+    const now = Date.now();
+    if (now - this.lastWarning < WARN_EVERY_MS) return;
+    this.lastWarning = now;
+    this.logger.warn(
+      `maxConnections (${this.options.maxConnections}) reached: new WebSocket upgrades get HTTP 503 until connections close.`,
+    );
+  }
+}
+
+/** An `HttpException`'s status if it is an error status, 401 for anything else thrown. */
+function statusOf(error: unknown): number {
+  const status = error instanceof HttpException ? error.getStatus() : 401;
+  return status >= 400 && status <= 599 ? status : 401;
+}

@@ -1,0 +1,103 @@
+import type { Connection } from '../adapter/connection.js';
+import { CloseCode } from '../protocol/close-codes.js';
+import { encodeError } from '../protocol/codec.js';
+import { ErrorCode } from '../protocol/error-codes.js';
+import type { FrameId } from '../protocol/frames.js';
+import type { PublishRateOptions } from './auth-options.interface.js';
+
+/** The default publish budget of a connection. */
+export const DEFAULT_PUBLISH_RATE: PublishRateOptions = {
+  perSecond: 50,
+  burst: 100,
+  closeAfter: 50,
+};
+
+/** What the limiter says about one publish frame. */
+export type PublishVerdict =
+  { allowed: true } | { allowed: false; retryAfterMs: number; close: boolean };
+
+const ALLOWED: PublishVerdict = { allowed: true };
+
+/**
+ * Token bucket of one connection: refilled continuously at `perSecond`, capped at `burst`,
+ * one token per publish. Refusals in a row are counted so that a client that ignores
+ * `DWS_ERR_RATE_LIMITED` is closed, while one that backs off is not.
+ */
+export class PublishRateLimiter {
+  private tokens: number;
+  private last: number;
+  private refusedInARow = 0;
+
+  constructor(
+    private readonly rate: PublishRateOptions,
+    private readonly now: () => number = performance.now.bind(performance),
+  ) {
+    this.tokens = rate.burst;
+    this.last = this.now();
+  }
+
+  /** Takes a token for one publish. */
+  take(): PublishVerdict {
+    const now = this.now();
+    this.tokens = Math.min(
+      this.rate.burst,
+      this.tokens + ((now - this.last) * this.rate.perSecond) / 1000,
+    );
+    this.last = now;
+    if (this.tokens >= 1) {
+      this.tokens -= 1;
+      this.refusedInARow = 0;
+      return ALLOWED;
+    }
+    this.refusedInARow++;
+    return {
+      allowed: false,
+      retryAfterMs: Math.ceil(((1 - this.tokens) * 1000) / this.rate.perSecond),
+      close: this.refusedInARow >= this.rate.closeAfter,
+    };
+  }
+}
+
+/**
+ * Spends a token of the connection's budget on a `publish` frame. Over budget, the frame is
+ * answered with `DWS_ERR_RATE_LIMITED` (and `retryAfterMs`), and after `closeAfter` refusals in a
+ * row the connection is closed with 4002.
+ * @returns whether the publish may go on.
+ */
+export function admitPublish(connection: Connection, id: FrameId | undefined): boolean {
+  const verdict = connection.publishLimiter?.take();
+  if (!verdict || verdict.allowed) return true;
+  const { retryAfterMs } = verdict;
+  const message = 'Publishing too fast: slow down and retry.';
+  connection.send(encodeError(id, ErrorCode.RateLimited, message, { retryAfterMs }));
+  if (verdict.close) {
+    connection.closing = true;
+    // After the answers to earlier frames: an accepted publish is acked before the close.
+    void connection.queue.then(() =>
+      connection.close(CloseCode.RateLimited, 'publish rate limit exceeded'),
+    );
+  }
+  return false;
+}
+
+/**
+ * Checks a `publishRate` option at boot.
+ * @returns what is wrong with it, or null.
+ */
+export function publishRateProblem(rate: unknown): string | null {
+  if (rate === false) return null;
+  if (!rate || typeof rate !== 'object') return 'must be false or { perSecond, burst, closeAfter }';
+  const { perSecond, burst, closeAfter } = rate as Record<string, unknown>;
+  if (typeof perSecond !== 'number' || !(perSecond > 0) || !Number.isFinite(perSecond)) {
+    return `"perSecond" must be a positive number, got ${String(perSecond)}`;
+  }
+  for (const [key, value] of [
+    ['burst', burst],
+    ['closeAfter', closeAfter],
+  ] as const) {
+    if (!Number.isSafeInteger(value) || (value as number) <= 0) {
+      return `"${key}" must be a positive integer, got ${String(value)}`;
+    }
+  }
+  return null;
+}
