@@ -147,7 +147,7 @@ export interface DistributedWsOptions {
 export type ResolvedDistributedWsOptions = Required<
   Omit<
     DistributedWsOptions,
-    'broker' | 'sessionSecret' | 'authenticate' | 'allowedOrigins' | 'publishRate'
+    'broker' | 'sessionSecret' | 'authenticate' | 'allowedOrigins' | 'publishRate' | 'asyncapi'
   >
 > &
   Pick<DistributedWsOptions, 'broker' | 'authenticate' | 'allowedOrigins'> & {

@@ -11,6 +11,8 @@ import { PageController } from './page.controller.js';
       sessionSecret: process.env.DWS_SESSION_SECRET,
       // With JWT_SECRET set, only clients with a valid token connect; without, all are guests.
       authenticate: process.env.JWT_SECRET ? jwtAuthenticate(process.env.JWT_SECRET) : undefined,
+      // The AsyncAPI document at /asyncapi (viewer), /asyncapi.json and /asyncapi.yaml.
+      asyncapi: { serve: {} },
     }),
   ],
   controllers: [PageController],
