@@ -1,5 +1,7 @@
 /** Jest runs the TypeScript sources as ESM through swc; tsc type-checks separately. */
-const swc = JSON.parse((await import('node:fs')).readFileSync(new URL('./.swcrc', import.meta.url), 'utf8'));
+const swc = JSON.parse(
+  (await import('node:fs')).readFileSync(new URL('./.swcrc', import.meta.url), 'utf8'),
+);
 
 export default {
   roots: ['<rootDir>/test'],

@@ -110,10 +110,13 @@ export class ResumeHandler {
     );
     connection.send(encodeAck(frame.id, ack));
     if (replay.recovered) {
-      for (const m of replay.messages) await this.paced(connection, encodeMessage(m.topic, m.payload, m.offset));
+      for (const m of replay.messages)
+        await this.paced(connection, encodeMessage(m.topic, m.payload, m.offset));
     }
     connection.send(
-      encodeEvent(ReservedEvent.Positions, { positions: next.map((p) => formatOffset(p.shard, p.epoch, p.id)) }),
+      encodeEvent(ReservedEvent.Positions, {
+        positions: next.map((p) => formatOffset(p.shard, p.epoch, p.id)),
+      }),
     );
     // Live messages keep arriving in `held` while the replay drains; empty it, then go live.
     for (let i = 0; i < held.length && connection.open; i++) {
