@@ -1,1 +1,107 @@
-// placeholder
+/* global DistributedWs */
+// The chat page, on the SDK's browser bundle (/assets/dws-client.js defines `DistributedWs`).
+// The SDK reconnects and resumes by itself: this page only renders what it is told.
+(() => {
+  'use strict';
+
+  const $ = (id) => document.getElementById(id);
+  const statusEl = $('status');
+  const messagesEl = $('messages');
+  const errorEl = $('error');
+  const roomInput = $('room');
+  const nameInput = $('name');
+  const textInput = $('text');
+
+  const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
+  const client = DistributedWs.connect({ url: `${scheme}://${location.host}/ws` });
+
+  let room = null;
+  let leaveRoom = null;
+
+  function setStatus(state, label) {
+    statusEl.dataset.state = state;
+    statusEl.textContent = label;
+  }
+
+  function showError(message) {
+    errorEl.textContent = message;
+  }
+
+  function addLine(className, parts) {
+    const li = document.createElement('li');
+    li.className = className;
+    if (className === 'note') li.style.color = '#666';
+    for (const [partClass, text] of parts) {
+      const span = document.createElement('span');
+      if (partClass) span.className = partClass;
+      span.textContent = text; // never innerHTML: messages come from other users
+      li.append(span);
+    }
+    messagesEl.append(li);
+    li.scrollIntoView({ block: 'nearest' });
+  }
+
+  function renderMessage(message) {
+    addLine('message', [
+      ['author', `${message.author ?? 'anonymous'}:`],
+      ['text', message.text],
+    ]);
+  }
+
+  function join(name) {
+    if (leaveRoom) leaveRoom();
+    room = name;
+    messagesEl.replaceChildren();
+    showError('');
+    leaveRoom = client.subscribe(`chat/rooms/${name}`, renderMessage);
+    leaveRoom.ready.then(
+      () => addLine('note', [[null, `You joined #${name}.`]]),
+      (error) => {
+        if (room === name) showError(`Cannot join #${name}: ${error.message}`);
+      },
+    );
+  }
+
+  client.on('connected', ({ resumed }) => {
+    setStatus('connected', resumed ? 'connected (resumed)' : 'connected');
+  });
+  client.on('disconnected', ({ willReconnect }) => {
+    if (willReconnect) setStatus('reconnecting', 'reconnecting…');
+    else setStatus('disconnected', 'disconnected');
+  });
+  const whyNotRecovered = {
+    window: 'you were away longer than the server keeps messages',
+    epoch: 'the server lost its message history',
+    limit: 'too many messages were missed',
+    positions: 'the server could not tell what you had seen',
+    session: 'the server no longer knows this session',
+  };
+  client.on('notRecovered', ({ reason }) => {
+    // Messages sent while we were away are gone: start the list over rather than show a gap.
+    messagesEl.replaceChildren();
+    const why = whyNotRecovered[reason] ?? reason;
+    addLine('note', [[null, `Some messages may be missing (${why}); the list restarts here.`]]);
+  });
+  client.on('error', (error) => console.warn('[dws]', error.code, error.message));
+
+  $('join').addEventListener('submit', (event) => {
+    event.preventDefault();
+    join(roomInput.value.trim());
+  });
+
+  $('send').addEventListener('submit', (event) => {
+    event.preventDefault();
+    if (!room) return showError('Join a room first.');
+    const text = textInput.value;
+    const author = nameInput.value.trim();
+    client
+      .publish(`chat/rooms/${room}`, author ? { text, author } : { text })
+      .then(() => {
+        textInput.value = '';
+        showError('');
+      })
+      .catch((error) => showError(`${error.code}: ${error.message}`));
+  });
+
+  join(roomInput.value.trim());
+})();

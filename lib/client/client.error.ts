@@ -1,0 +1,50 @@
+import type { ErrorCode } from '../protocol/error-codes.js';
+
+/**
+ * Codes the SDK produces itself, next to the server's `DWS_ERR_*` codes. Stable: never renamed,
+ * only added.
+ */
+export const ClientErrorCode = {
+  /** No `ack` or `error` arrived within `ackTimeoutMs`. The request may still have taken effect. */
+  Timeout: 'DWS_CLIENT_TIMEOUT',
+  /**
+   * The connection dropped after the request was sent and before its answer. The request may
+   * or may not have taken effect (delivery is at-most-once on the wire): check before retrying.
+   */
+  Disconnected: 'DWS_CLIENT_DISCONNECTED',
+  /** `close()` was called, or the server ended the session for good (take-over, auth failure). */
+  Closed: 'DWS_CLIENT_CLOSED',
+  /** An option or argument is wrong; the message says what to fix. */
+  InvalidArgument: 'DWS_CLIENT_INVALID_ARGUMENT',
+  /** A frame from the server could not be understood (not JSON, or not a protocol frame). */
+  BadServerFrame: 'DWS_CLIENT_BAD_SERVER_FRAME',
+  /** A subscription handler (or an event listener) threw; `cause` holds what it threw. */
+  HandlerFailed: 'DWS_CLIENT_HANDLER_FAILED',
+} as const;
+
+export type ClientErrorCode = (typeof ClientErrorCode)[keyof typeof ClientErrorCode];
+
+/**
+ * Every error the SDK rejects with or emits: a server `error` frame (its `DWS_ERR_*` code and
+ * message, plus any extra fields in `details`) or one of {@link ClientErrorCode}.
+ *
+ * @example
+ * try {
+ *   await client.publish('chat/rooms/lobby', { text: '' });
+ * } catch (error) {
+ *   if (error instanceof DwsClientError && error.code === 'DWS_ERR_INVALID_PAYLOAD') showHint();
+ * }
+ */
+export class DwsClientError extends Error {
+  constructor(
+    /** `DWS_ERR_*` from the server or `DWS_CLIENT_*` from the SDK. */
+    readonly code: ErrorCode | ClientErrorCode,
+    message: string,
+    /** Extra fields of the server's error frame (e.g. `status` of an HTTP exception). */
+    readonly details: Record<string, unknown> = {},
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'DwsClientError';
+  }
+}

@@ -1,0 +1,28 @@
+/**
+ * `nestjs-distributed-ws/client`: the client SDK, for browsers and Node. No Nest imports: only
+ * the pure protocol, topic and offset modules are shared with the server.
+ */
+export { DistributedWsClient, connect } from './distributed-ws.client.js';
+export type { ClientState, PublishAck } from './distributed-ws.client.js';
+export { DwsClientError, ClientErrorCode } from './client.error.js';
+export { CLIENT_DEFAULTS } from './client.options.js';
+export type {
+  ClientSession,
+  DistributedWsClientOptions,
+  WebSocketConstructor,
+  WebSocketLike,
+} from './client.options.js';
+export type {
+  ClientEvents,
+  ConnectedEvent,
+  DisconnectedEvent,
+  NotRecoveredEvent,
+  MessageHandler,
+  MessageMeta,
+  PayloadOf,
+  Subscription,
+  TopicMap,
+} from './client.types.js';
+export { ErrorCode } from '../protocol/error-codes.js';
+export { CloseCode } from '../protocol/close-codes.js';
+export { matchesFilter } from '../topics/topic-matcher.js';

@@ -1,0 +1,81 @@
+import { matchesFilter } from '../topics/topic-matcher.js';
+import type { MessageHandler, MessageMeta } from './client.types.js';
+
+/** One pattern's local state: its handlers share a single server subscription. */
+export class PatternEntry {
+  readonly handlers = new Set<MessageHandler>();
+  readonly ready: Promise<void>;
+  /** Settles `ready`; later calls are no-ops, as with any promise. */
+  confirm!: () => void;
+  fail!: (error: Error) => void;
+
+  constructor(readonly pattern: string) {
+    this.ready = new Promise<void>((resolve, reject) => {
+      this.confirm = resolve;
+      this.fail = reject;
+    });
+    // Nobody has to await `ready`: a refusal is also emitted as an `error` event, so an
+    // unobserved rejection here must not crash Node or spam the browser console.
+    this.ready.catch(() => undefined);
+  }
+}
+
+/**
+ * The client's subscriptions by pattern: what a resume restores and where messages go.
+ * Matching scans the patterns: a client holds a handful, so an index would cost more than it saves.
+ */
+export class LocalSubscriptions {
+  private readonly entries = new Map<string, PatternEntry>();
+
+  /** Adds a handler; `created` says the pattern is new and needs a server subscription. */
+  add(pattern: string, handler: MessageHandler): { entry: PatternEntry; created: boolean } {
+    const existing = this.entries.get(pattern);
+    const entry = existing ?? new PatternEntry(pattern);
+    if (!existing) this.entries.set(pattern, entry);
+    entry.handlers.add(handler);
+    return { entry, created: !existing };
+  }
+
+  /**
+   * Removes a handler of `entry`.
+   * @returns true when it was the pattern's last handler: the server subscription can go.
+   */
+  remove(entry: PatternEntry, handler: MessageHandler): boolean {
+    if (!entry.handlers.delete(handler) || entry.handlers.size > 0) return false;
+    if (this.entries.get(entry.pattern) !== entry) return false;
+    this.entries.delete(entry.pattern);
+    return true;
+  }
+
+  /** The current entry of a pattern, if any. */
+  get(pattern: string): PatternEntry | undefined {
+    return this.entries.get(pattern);
+  }
+
+  /** Forgets a pattern the server refused. */
+  drop(entry: PatternEntry): void {
+    if (this.entries.get(entry.pattern) === entry) this.entries.delete(entry.pattern);
+  }
+
+  patterns(): string[] {
+    return [...this.entries.keys()];
+  }
+
+  /** Calls every handler whose pattern matches `meta.topic`; a throwing handler does not stop the others. */
+  dispatch(
+    payload: unknown,
+    meta: MessageMeta,
+    onError: (error: unknown, pattern: string) => void,
+  ): void {
+    for (const entry of [...this.entries.values()]) {
+      if (!matchesFilter(entry.pattern, meta.topic)) continue;
+      for (const handler of [...entry.handlers]) {
+        try {
+          handler(payload, meta);
+        } catch (error) {
+          onError(error, entry.pattern);
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,367 @@
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import {
+  type ClientEvents,
+  DistributedWsClient,
+  type DistributedWsClientOptions,
+  DwsClientError,
+} from '../../../lib/client/index.js';
+import { waitFor } from '../../support/wait-for.js';
+import { FakeWebSocket } from './fake-websocket.js';
+
+const clients: DistributedWsClient[] = [];
+
+function start(options: Partial<DistributedWsClientOptions> = {}) {
+  const client = new DistributedWsClient({
+    url: ['ws://a.test/ws', 'ws://b.test/ws'],
+    WebSocket: FakeWebSocket,
+    minDelayMs: 1,
+    maxDelayMs: 1,
+    ...options,
+  });
+  clients.push(client);
+  const events: { [K in keyof ClientEvents]: ClientEvents[K][] } = {
+    connected: [],
+    disconnected: [],
+    notRecovered: [],
+    error: [],
+  };
+  for (const name of Object.keys(events) as (keyof ClientEvents)[]) {
+    client.on(name, (value: any) => events[name].push(value));
+  }
+  return { client, events };
+}
+
+/** Waits for the client to open its next socket (reconnects run after a 1 ms backoff). */
+async function nextSocket(count: number): Promise<FakeWebSocket> {
+  await waitFor(() => FakeWebSocket.instances.length === count, { message: `socket #${count}` });
+  return FakeWebSocket.last;
+}
+
+async function rejection(promise: Promise<unknown>): Promise<DwsClientError> {
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(DwsClientError);
+  return error as DwsClientError;
+}
+
+beforeEach(() => {
+  FakeWebSocket.instances = [];
+});
+afterEach(() => clients.splice(0).forEach((c) => c.close()));
+
+describe('DistributedWsClient (scripted server)', () => {
+  it('queues subscriptions and requests made before the welcome, then sends them in order', async () => {
+    const { client, events } = start();
+    const received: unknown[] = [];
+    const sub = client.subscribe('chat/rooms/+', (payload, meta) => received.push([payload, meta]));
+    const published = client.publish('chat/rooms/1', { text: 'early' });
+    const ws = await nextSocket(1);
+    expect(ws.url).toBe('ws://a.test/ws');
+    expect(ws.sent).toEqual([]);
+    ws.welcome();
+    expect(ws.sent.map((f) => [f.event, f.data])).toEqual([
+      ['subscribe', { topic: 'chat/rooms/+' }],
+      ['publish', { topic: 'chat/rooms/1', payload: { text: 'early' } }],
+    ]);
+    expect(events.connected).toEqual([{ connectionId: 'c1', resumed: false, recovered: false }]);
+    expect(client.state).toBe('connected');
+    ws.ack('subscribe', { topic: 'chat/rooms/+', subscribed: true });
+    await sub.ready;
+    ws.ack('publish', { topic: 'chat/rooms/1', offset: '1:e:7-0' });
+    await expect(published).resolves.toEqual({ topic: 'chat/rooms/1', offset: '1:e:7-0' });
+    ws.message('chat/rooms/1', '1:e:7-0', { text: 'early' });
+    expect(received).toEqual([[{ text: 'early' }, { topic: 'chat/rooms/1', offset: '1:e:7-0' }]]);
+  });
+
+  it('dispatches to every matching handler, once per offset, and direct messages to onDirect', async () => {
+    const { client } = start();
+    const seen: string[] = [];
+    client.subscribe('chat/#', (_p, { offset }) => seen.push(`hash ${offset}`));
+    const offPlusA = client.subscribe('chat/rooms/+', (_p, { offset }) =>
+      seen.push(`plusA ${offset}`),
+    );
+    client.subscribe('chat/rooms/+', (_p, { offset }) => seen.push(`plusB ${offset}`));
+    client.subscribe('news/+', () => seen.push('news'));
+    client.onDirect((payload, { topic }) =>
+      seen.push(`direct ${topic} ${JSON.stringify(payload)}`),
+    );
+    const ws = await nextSocket(1);
+    ws.welcome();
+    expect(ws.sent.filter((f) => f.event === 'subscribe')).toHaveLength(3);
+
+    ws.message('chat/rooms/1', '0:e:1-0', 1);
+    ws.message('chat/rooms/1', '0:e:1-0', 1); // duplicate
+    ws.message('chat/rooms/2', '0:e:0-5', 2); // older than the shard's position
+    ws.message('$dws/conn/c1', '1:e:1-0', { hi: 1 });
+    offPlusA();
+    expect(ws.lastSent('unsubscribe')).toBeUndefined(); // plusB still needs the pattern
+    ws.message('chat/rooms/3', '0:e:2-0', 3);
+    expect(seen).toEqual([
+      'hash 0:e:1-0',
+      'plusA 0:e:1-0',
+      'plusB 0:e:1-0',
+      'direct $dws/conn/c1 {"hi":1}',
+      'hash 0:e:2-0',
+      'plusB 0:e:2-0',
+    ]);
+    expect(client.session).toEqual({ token: 'token-c1', positions: ['0:e:2-0', '1:e:1-0'] });
+  });
+
+  it('sends unsubscribe when the last handler of a pattern leaves', async () => {
+    const { client } = start();
+    const ws = await nextSocket(1);
+    ws.welcome();
+    const off = client.subscribe('chat/rooms/1', () => undefined);
+    off();
+    off(); // harmless
+    expect(ws.sent.map((f) => [f.event, f.data.topic])).toEqual([
+      ['subscribe', 'chat/rooms/1'],
+      ['unsubscribe', 'chat/rooms/1'],
+    ]);
+  });
+
+  it('resumes on the next URL with its token, topics and positions, ignoring live frames until the answer', async () => {
+    const { client, events } = start();
+    const texts: string[] = [];
+    client.subscribe('chat/rooms/+', (payload: any) => texts.push(payload.text));
+    const first = await nextSocket(1);
+    first.welcome('c1', ['0:e:0-0', '1:e:0-0']);
+    first.message('chat/rooms/1', '0:e:5-0', { text: 'm1' });
+    const pending = client.call('stats', {});
+    first.drop(1012, 'server restarting');
+    expect((await rejection(pending)).code).toBe('DWS_CLIENT_DISCONNECTED');
+    expect(events.disconnected).toEqual([
+      { code: 1012, reason: 'server restarting', willReconnect: true },
+    ]);
+    expect(client.state).toBe('reconnecting');
+
+    const second = await nextSocket(2);
+    expect(second.url).toBe('ws://b.test/ws');
+    second.welcome('c2', ['0:e:9-0', '1:e:3-0']);
+    expect(second.sent).toEqual([
+      {
+        event: 'resume',
+        id: expect.any(Number),
+        data: { token: 'token-c1', topics: ['chat/rooms/+'], positions: ['0:e:5-0', '1:e:0-0'] },
+      },
+    ]);
+    // Live traffic before the answer is part of the replay: it must neither be delivered now
+    // nor move the positions.
+    second.message('chat/rooms/1', '0:e:9-0', { text: 'm3' });
+    second.frame({ event: 'positions', data: { positions: ['0:e:9-0', '1:e:3-0'] } });
+    second.ack('resume', {
+      recovered: true,
+      connectionId: 'c1',
+      sessionToken: 'token-c1b',
+      topics: ['chat/rooms/+'],
+      rejected: [],
+      replayed: 2,
+    });
+    second.message('chat/rooms/1', '0:e:7-0', { text: 'm2' });
+    second.message('chat/rooms/1', '0:e:9-0', { text: 'm3' });
+    second.frame({ event: 'positions', data: { positions: ['0:e:9-0', '1:e:3-0'] } });
+    second.message('chat/rooms/1', '0:e:9-0', { text: 'm3' }); // duplicate at the seam
+    second.message('chat/rooms/2', '0:e:10-0', { text: 'm4' });
+    expect(texts).toEqual(['m1', 'm2', 'm3', 'm4']);
+    expect(events.connected.at(-1)).toEqual({ connectionId: 'c1', resumed: true, recovered: true });
+    expect(events.notRecovered).toEqual([]);
+    expect(client.connectionId).toBe('c1');
+    expect(client.session?.token).toBe('token-c1b');
+  });
+
+  it('emits notRecovered with the reason when the replay is impossible', async () => {
+    const { client, events } = start();
+    client.subscribe('chat/rooms/+', () => undefined);
+    (await nextSocket(1)).welcome();
+    FakeWebSocket.last.drop();
+    const second = await nextSocket(2);
+    second.welcome('c2');
+    second.ack('resume', {
+      recovered: false,
+      reason: 'window',
+      connectionId: 'c1',
+      sessionToken: 't',
+      topics: ['chat/rooms/+'],
+      rejected: [],
+      replayed: 0,
+    });
+    expect(events.connected.at(-1)).toEqual({
+      connectionId: 'c1',
+      resumed: true,
+      recovered: false,
+    });
+    expect(events.notRecovered).toEqual([{ reason: 'window' }]);
+  });
+
+  it('starts a fresh session and re-subscribes when the server refuses the session token', async () => {
+    const { client, events } = start({ session: { token: 'garbage', positions: ['0:e:1-0'] } });
+    client.subscribe('chat/rooms/1', () => undefined);
+    const ws = await nextSocket(1);
+    ws.welcome('fresh');
+    expect(ws.lastSent('resume').data).toEqual({
+      token: 'garbage',
+      topics: ['chat/rooms/1'],
+      positions: ['0:e:1-0'],
+    });
+    ws.frame({
+      event: 'error',
+      id: ws.lastSent('resume').id,
+      data: { code: 'DWS_ERR_INVALID_SESSION', message: 'Session token is invalid.' },
+    });
+    expect(events.notRecovered).toHaveLength(1);
+    expect(events.notRecovered[0].reason).toBe('session');
+    expect(events.notRecovered[0].error?.code).toBe('DWS_ERR_INVALID_SESSION');
+    expect(events.connected).toEqual([{ connectionId: 'fresh', resumed: false, recovered: false }]);
+    expect(ws.lastSent('subscribe').data).toEqual({ topic: 'chat/rooms/1' });
+    expect(client.session).toEqual({ token: 'token-fresh', positions: ['0:e:0-0', '1:e:0-0'] });
+  });
+
+  it('rejects ready, emits error and forgets a pattern the server refuses', async () => {
+    const { client, events } = start();
+    const sub = client.subscribe('chat/rooms/staff', () => undefined);
+    const ws = await nextSocket(1);
+    ws.welcome();
+    ws.frame({
+      event: 'error',
+      id: ws.lastSent('subscribe').id,
+      data: { code: 'DWS_ERR_FORBIDDEN', message: 'denied' },
+    });
+    const error = await rejection(sub.ready);
+    expect([error.code, error.message, error.details]).toEqual([
+      'DWS_ERR_FORBIDDEN',
+      'Subscription to "chat/rooms/staff" failed: denied',
+      { topic: 'chat/rooms/staff' },
+    ]);
+    expect(events.error).toEqual([error]);
+    ws.drop();
+    (await nextSocket(2)).welcome('c2');
+    expect(FakeWebSocket.last.lastSent('resume').data.topics).toEqual([]);
+  });
+
+  it('rejects a request with the code and message of the error frame', async () => {
+    const { client } = start();
+    const ws = await nextSocket(1);
+    ws.welcome();
+    const published = client.publish('chat/rooms/1', { text: '' });
+    ws.frame({
+      event: 'error',
+      id: ws.lastSent('publish').id,
+      data: { code: 'DWS_ERR_HTTP_EXCEPTION', message: 'Nope', status: 418 },
+    });
+    const error = await rejection(published);
+    expect([error.code, error.message, error.details]).toEqual([
+      'DWS_ERR_HTTP_EXCEPTION',
+      'Nope',
+      { status: 418 },
+    ]);
+  });
+
+  it('rejects with DWS_CLIENT_TIMEOUT when no answer comes, counting time spent disconnected', async () => {
+    const { client } = start({ ackTimeoutMs: 30 });
+    const error = await rejection(client.call('stats', {}));
+    expect([error.code, error.message]).toEqual([
+      'DWS_CLIENT_TIMEOUT',
+      'No answer to "stats" within 30 ms.',
+    ]);
+  });
+
+  it('does not reconnect after a session take-over (4003) and fails what is pending', async () => {
+    const { client, events } = start();
+    (await nextSocket(1)).welcome();
+    FakeWebSocket.last.drop(4003, 'session taken over');
+    expect(events.disconnected).toEqual([
+      { code: 4003, reason: 'session taken over', willReconnect: false },
+    ]);
+    expect(client.state).toBe('closed');
+    expect((await rejection(client.publish('chat/rooms/1', {}))).code).toBe('DWS_CLIENT_CLOSED');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(FakeWebSocket.instances).toHaveLength(1);
+  });
+
+  it('after 1008 reconnects only when the token provider gives a new token', async () => {
+    let token = 'one';
+    const { client, events } = start({ token: () => token });
+    const first = await nextSocket(1);
+    expect(first.url).toBe('ws://a.test/ws?access_token=one');
+    first.welcome();
+    token = 'two';
+    first.drop(1008, 'token expired');
+    const second = await nextSocket(2);
+    expect(second.url).toBe('ws://b.test/ws?access_token=two');
+    expect(events.disconnected).toEqual([
+      { code: 1008, reason: 'token expired', willReconnect: true },
+    ]);
+    second.drop(1008, 'still bad'); // same token "two" again: give up
+    await waitFor(() => client.state === 'closed');
+    expect(events.disconnected.at(-1)).toEqual({
+      code: 1008,
+      reason: 'still bad',
+      willReconnect: false,
+    });
+    expect(FakeWebSocket.instances).toHaveLength(2);
+  });
+
+  it('gives up on an attempt that gets no welcome within connectTimeoutMs and tries the next URL', async () => {
+    const { client, events } = start({ connectTimeoutMs: 20 });
+    const first = await nextSocket(1);
+    const second = await nextSocket(2);
+    expect(first.closedByClient).not.toBeNull();
+    expect(second.url).toBe('ws://b.test/ws');
+    expect(client.state).toBe('connecting');
+    expect(events.disconnected).toEqual([]); // never connected: nothing to report
+    second.welcome();
+    expect(client.state).toBe('connected');
+  });
+
+  it('close() stops for good: pending requests reject, the socket closes with 1000', async () => {
+    const { client, events } = start();
+    const ws = await nextSocket(1);
+    ws.welcome();
+    const pending = client.call('stats', {});
+    client.close();
+    expect((await rejection(pending)).code).toBe('DWS_CLIENT_CLOSED');
+    expect(ws.closedByClient).toEqual({ code: 1000, reason: 'client closed' });
+    expect(events.disconnected).toEqual([
+      { code: 1000, reason: 'client closed', willReconnect: false },
+    ]);
+    expect(() => client.subscribe('a', () => undefined)).toThrow('The client was closed.');
+  });
+
+  it('reports a throwing handler as an error event and keeps dispatching', async () => {
+    const { client, events } = start();
+    const seen: number[] = [];
+    client.subscribe('a/+', () => {
+      throw new Error('boom');
+    });
+    client.subscribe('a/#', (p: any) => seen.push(p));
+    const ws = await nextSocket(1);
+    ws.welcome();
+    ws.message('a/b', '0:e:1-0', 1);
+    expect(seen).toEqual([1]);
+    expect(events.error.map((e) => [e.code, e.message])).toEqual([
+      ['DWS_CLIENT_HANDLER_FAILED', 'A handler of "a/b" threw: boom'],
+    ]);
+  });
+
+  it('refuses invalid and reserved patterns, reserved events and bad options', async () => {
+    const { client } = start();
+    expect(() => client.subscribe('a//b', () => undefined)).toThrow(
+      expect.objectContaining({ code: 'DWS_ERR_INVALID_TOPIC' }),
+    );
+    expect(() => client.subscribe('$dws/broadcast', () => undefined)).toThrow(
+      expect.objectContaining({ code: 'DWS_ERR_RESERVED_TOPIC' }),
+    );
+    expect((await rejection(client.call('resume', {}))).code).toBe('DWS_CLIENT_INVALID_ARGUMENT');
+    const make = (options: Partial<DistributedWsClientOptions>) => () =>
+      new DistributedWsClient({ url: 'ws://x/ws', WebSocket: FakeWebSocket, ...options });
+    expect(make({ url: [] })).toThrow('`url` is required');
+    expect(make({ url: 'localhost:3000' })).toThrow('must use ws:// or wss://');
+    expect(make({ url: '/ws' })).toThrow('is not an absolute URL');
+    expect(make({ minDelayMs: 500, maxDelayMs: 100 })).toThrow(
+      '`maxDelayMs` (100) must not be below `minDelayMs` (500).',
+    );
+    expect(make({ WebSocket: undefined })).toThrow('No WebSocket implementation');
+  });
+});
