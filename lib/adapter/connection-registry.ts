@@ -44,18 +44,23 @@ export class ConnectionRegistry {
   }
 
   remove(connection: Connection): void {
-    if (this.byId.get(connection.id) === connection) this.byId.delete(connection.id);
-    for (const topic of implicitTopics(connection)) this.index.remove(topic, connection);
+    this.forget(connection);
     for (const filter of connection.filters) this.index.remove(filter, connection);
     connection.filters.clear();
   }
 
-  /** Moves a connection to another session id (resume adopts the old session). */
+  /** Moves a connection to another session id (resume adopts the old session); subscriptions stay. */
   rename(connection: Connection, id: string, userId: string | null): void {
-    this.remove(connection);
+    this.forget(connection);
     connection.id = id;
     connection.userId = userId;
     this.add(connection);
+  }
+
+  /** Drops the id and the implicit topics; another socket may already hold the id (take-over). */
+  private forget(connection: Connection): void {
+    if (this.byId.get(connection.id) === connection) this.byId.delete(connection.id);
+    for (const topic of implicitTopics(connection)) this.index.remove(topic, connection);
   }
 
   subscribe(connection: Connection, filter: string): boolean {

@@ -12,6 +12,8 @@ export interface GatewayHandler {
 }
 
 const OPEN = 1;
+// One options object for every send: this runs once per delivery per socket.
+const TEXT_FRAME = { binary: false } as const;
 
 /**
  * Server-side state of one WebSocket: identity, subscriptions, delivery bookkeeping.
@@ -55,7 +57,7 @@ export class Connection {
   /** Sends a serialized frame; closes with 4001 when the peer does not keep up. */
   send(frame: string | Buffer): void {
     if (this.ws.readyState !== OPEN) return;
-    this.ws.send(frame, { binary: false });
+    this.ws.send(frame, TEXT_FRAME);
     if (this.ws.bufferedAmount > this.maxBufferedBytes) {
       this.close(CloseCode.SlowConsumer, 'slow consumer: resume to catch up');
     }

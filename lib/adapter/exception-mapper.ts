@@ -1,6 +1,6 @@
 import { HttpException, Logger } from '@nestjs/common';
 import { WsException } from '@nestjs/websockets';
-import { encodeError, encodeProtocolError } from '../protocol/codec.js';
+import { encodeError } from '../protocol/codec.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import type { FrameId } from '../protocol/frames.js';
 import { ProtocolError } from '../protocol/protocol.error.js';
@@ -9,29 +9,37 @@ const logger = new Logger('DistributedWs');
 // What Nest's guards throw in a ws context when canActivate() returns false.
 const GUARD_DENIAL = 'Forbidden resource';
 
+/** What an `error` frame says: a stable code, a message, and optional extra fields. */
+export interface ErrorDetails {
+  code: string;
+  message: string;
+  extra?: Record<string, unknown>;
+}
+
 /**
- * Turns anything thrown by a handler, a hook, a guard or a pipe into the `error` frame the
- * client gets. Unknown errors are logged with their stack here and answered with a generic
- * message: internals never reach the client.
+ * Turns anything thrown by a handler, a hook, a guard or a pipe into what the client is told.
+ * Unknown errors are logged with their stack here and answered with a generic message:
+ * internals never reach the client.
  */
-export function errorFrameFor(error: unknown, id: FrameId | undefined): string {
+export function errorDetailsFor(error: unknown): ErrorDetails {
   if (error instanceof ProtocolError) {
-    return encodeProtocolError(error, id);
+    return { code: error.code, message: error.message, extra: error.extra };
   }
   if (error instanceof WsException) {
     const detail = error.getError();
     if (typeof detail === 'string') {
-      const code = detail === GUARD_DENIAL ? ErrorCode.Forbidden : ErrorCode.Rejected;
-      return encodeError(id, code, detail);
+      return {
+        code: detail === GUARD_DENIAL ? ErrorCode.Forbidden : ErrorCode.Rejected,
+        message: detail,
+      };
     }
     if (detail && typeof detail === 'object') {
       const { code, message, ...extra } = detail as Record<string, unknown>;
-      return encodeError(
-        id,
-        typeof code === 'string' ? code : ErrorCode.Rejected,
-        typeof message === 'string' ? message : error.message,
+      return {
+        code: typeof code === 'string' ? code : ErrorCode.Rejected,
+        message: typeof message === 'string' ? message : error.message,
         extra,
-      );
+      };
     }
   }
   if (error instanceof HttpException) {
@@ -42,8 +50,14 @@ export function errorFrameFor(error: unknown, id: FrameId | undefined): string {
         : Array.isArray((response as { message?: unknown }).message)
           ? (response as { message: string[] }).message.join('; ')
           : String((response as { message?: unknown }).message ?? error.message);
-    return encodeError(id, ErrorCode.HttpException, message, { status: error.getStatus() });
+    return { code: ErrorCode.HttpException, message, extra: { status: error.getStatus() } };
   }
   logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
-  return encodeError(id, ErrorCode.Internal, 'Internal server error.');
+  return { code: ErrorCode.Internal, message: 'Internal server error.' };
+}
+
+/** The `error` frame for anything thrown, carrying the client frame's `id`. */
+export function errorFrameFor(error: unknown, id: FrameId | undefined): string {
+  const { code, message, extra } = errorDetailsFor(error);
+  return encodeError(id, code, message, extra);
 }

@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Broker, BrokerMessage, ShardPosition } from '../broker/broker.interface.js';
 import { compareIds, formatOffset, parseOffset } from '../broker/offset.js';
-import { DWS_BROKER } from '../distributed-ws.constants.js';
+import { BROADCAST_TOPIC, DWS_BROKER } from '../distributed-ws.constants.js';
+import { CloseCode } from '../protocol/close-codes.js';
 import { encodeAck, encodeEvent, encodeMessage } from '../protocol/codec.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import { type ClientFrame, ReservedEvent, type ResumeAck } from '../protocol/frames.js';
@@ -10,11 +11,9 @@ import { matchesFilter } from '../topics/topic-matcher.js';
 import { ConnectionRegistry, connectionTopic, userTopic } from './connection-registry.js';
 import type { Connection } from './connection.js';
 import { encodeControl } from './control.js';
-import { errorFrameFor } from './exception-mapper.js';
+import { errorDetailsFor } from './exception-mapper.js';
 import { checkFilter, ReservedEventsHandler } from './reserved-events.handler.js';
 import { RuntimeOptions } from './runtime-options.js';
-import { BROADCAST_TOPIC } from '../distributed-ws.constants.js';
-import { CloseCode } from '../protocol/close-codes.js';
 
 const PAGE_SIZE = 1000;
 // How long a resume waits for this instance's reader to reach the client's position (the client
@@ -56,14 +55,19 @@ export class ResumeHandler {
     const maxLength = this.runtime.options.maxTopicLength;
     const accepted: string[] = [];
     const rejected: ResumeAck['rejected'] = [];
-    for (const topic of topics.slice(0, this.runtime.options.maxSubscriptions)) {
+    const room = this.runtime.options.maxSubscriptions - connection.filters.size;
+    for (const topic of topics.slice(0, Math.max(0, room))) {
       try {
         const filter = checkFilter(topic, maxLength);
         await this.reserved.authorizeSubscription(connection, filter, true);
         accepted.push(filter);
       } catch (error) {
-        const { code, message } = JSON.parse(errorFrameFor(error, undefined)).data;
-        rejected.push({ topic: String(topic).slice(0, maxLength), code, message });
+        const { code, message } = errorDetailsFor(error);
+        rejected.push({
+          topic: String(topic).slice(0, maxLength),
+          code: code as ErrorCode,
+          message,
+        });
       }
     }
 
@@ -83,10 +87,9 @@ export class ResumeHandler {
       })
       .catch(() => undefined);
 
-    const from =
-      positions === null ? null : positions.length === this.broker.shards ? positions : null;
+    const from = positions?.length === this.broker.shards ? positions : null;
     const replay = from
-      ? await this.replay(connection, from, snapshot)
+      ? await this.replay(connection, accepted, from, snapshot)
       : ({ recovered: false, reason: 'positions' } as const);
     if (replay.recovered) await this.catchUp(from!);
 
@@ -128,14 +131,15 @@ export class ResumeHandler {
     return null;
   }
 
+  /** Reads what the session missed on its implicit topics and the restored `filters`. */
   private async replay(
     connection: Connection,
+    filters: readonly string[],
     from: ShardPosition[],
     snapshot: ShardPosition[],
   ): Promise<Replay> {
     const implicit = new Set([BROADCAST_TOPIC, connectionTopic(connection.id)]);
     if (connection.userId !== null) implicit.add(userTopic(connection.userId));
-    const filters = [...connection.filters];
     const wanted = (topic: string) =>
       implicit.has(topic) || filters.some((f) => matchesFilter(f, topic));
     const budget = this.runtime.options.maxReplay;

@@ -82,11 +82,7 @@ export class Broadcaster {
     code: number = CloseCode.Normal,
     reason = '',
   ): Promise<void> {
-    await this.broker.publish({
-      topic: connectionTopic(connectionId),
-      payload: 'null',
-      control: encodeControl({ op: 'close', code: checkCode(code), reason: reason.slice(0, 120) }),
-    });
+    await this.closeOn(connectionTopic(connectionId), code, reason);
   }
 
   /** Closes every connection of a user, on every instance. @default code 1000 */
@@ -95,8 +91,13 @@ export class Broadcaster {
     code: number = CloseCode.Normal,
     reason = '',
   ): Promise<void> {
+    await this.closeOn(userTopic(userId), code, reason);
+  }
+
+  /** A close command for every socket holding `topic`, carried by the backplane. */
+  private async closeOn(topic: string, code: number, reason: string): Promise<void> {
     await this.broker.publish({
-      topic: userTopic(userId),
+      topic,
       payload: 'null',
       control: encodeControl({ op: 'close', code: checkCode(code), reason: reason.slice(0, 120) }),
     });

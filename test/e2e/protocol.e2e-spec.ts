@@ -1,22 +1,16 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { Broadcaster } from '../../lib/index.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
-import { WsTestClient } from '../support/ws-test-client.js';
 import { FixtureGateway } from './fixtures/fixture.gateway.js';
 
 describe('protocol on one instance (memory broker)', () => {
   let app: TestApp;
-  const clients: WsTestClient[] = [];
-  const connect = async () => {
-    const client = await WsTestClient.connect(app.url());
-    clients.push(client);
-    return client;
-  };
+  const connect = () => app.connect();
 
   beforeAll(async () => {
     app = await startTestApp({ maxPayload: 4096, maxDepth: 8 }, { providers: [FixtureGateway] });
   });
-  afterEach(() => clients.splice(0).forEach((c) => c.close()));
+  afterEach(() => app.closeClients());
   afterAll(() => app.close());
 
   it('welcomes with a connection id, a session token and one position per shard', async () => {

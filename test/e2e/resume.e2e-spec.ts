@@ -1,22 +1,17 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { Broadcaster } from '../../lib/index.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
-import { type Frame, WsTestClient } from '../support/ws-test-client.js';
+import type { Frame } from '../support/ws-test-client.js';
 import { FixtureGateway } from './fixtures/fixture.gateway.js';
 
 describe('resume on one instance (memory broker)', () => {
   let app: TestApp;
-  const clients: WsTestClient[] = [];
-  const connect = async () => {
-    const client = await WsTestClient.connect(app.url());
-    clients.push(client);
-    return client;
-  };
+  const connect = () => app.connect();
 
   beforeAll(async () => {
     app = await startTestApp({}, { providers: [FixtureGateway] });
   });
-  afterEach(() => clients.splice(0).forEach((c) => c.close()));
+  afterEach(() => app.closeClients());
   afterAll(() => app.close());
 
   it('replays topic and direct messages missed while away, once and in order, then goes live', async () => {
@@ -77,8 +72,7 @@ describe('resume on one instance (memory broker)', () => {
       { providers: [FixtureGateway] },
     );
     try {
-      const foreign = await WsTestClient.connect(other.url());
-      clients.push(foreign);
+      const foreign = await other.connect();
       for (const bad of [
         `${forgedBody}.${signature}`,
         `${body}.${signature.slice(0, -2)}xx`,
@@ -138,15 +132,13 @@ describe('resume on one instance (memory broker)', () => {
     const short = await startTestApp({ retentionMs: 50 }, { providers: [FixtureGateway] });
     try {
       const broadcaster = short.app.get(Broadcaster);
-      const first = await WsTestClient.connect(short.url());
-      clients.push(first);
+      const first = await short.connect();
       const positions = first.positions();
       await broadcaster.publish('chat/rooms/1', { text: 'old' });
       // Ageing past the window is the point of this test; nothing else is waited for by time.
       await new Promise((r) => setTimeout(r, 120));
       await broadcaster.publish('chat/rooms/1', { text: 'trims the old one' });
-      const second = await WsTestClient.connect(short.url());
-      clients.push(second);
+      const second = await short.connect();
       const ack = await second.request('resume', {
         token: first.welcome.data.sessionToken,
         topics: ['chat/rooms/1'],
@@ -184,12 +176,11 @@ describe('heartbeat', () => {
   it('terminates a peer that stops answering pings, and keeps one that answers', async () => {
     const app = await startTestApp({ heartbeatIntervalMs: 100 }, { providers: [FixtureGateway] });
     try {
-      const silent = await WsTestClient.connect(app.url(), { autoPong: false });
-      const healthy = await WsTestClient.connect(app.url());
+      const silent = await app.connect({ autoPong: false });
+      const healthy = await app.connect();
       expect((await silent.waitClosed(2000)).code).toBe(1006);
       await healthy.next((f) => f.event === 'positions');
       expect(healthy.closed).toBeNull();
-      healthy.close();
     } finally {
       await app.close();
     }

@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ConnectionRegistry } from '../../lib/adapter/connection-registry.js';
 import { Broadcaster } from '../../lib/index.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
-import { WsTestClient } from '../support/ws-test-client.js';
 import { FixtureGateway } from './fixtures/fixture.gateway.js';
 
 const FAST_CLIENTS = 100;
@@ -18,11 +17,9 @@ describe('slow consumer', () => {
 
   it('is closed with 4001 while 100 fast clients keep up, then resumes and has everything', async () => {
     const broadcaster = app.app.get(Broadcaster);
-    const fast = await Promise.all(
-      Array.from({ length: FAST_CLIENTS }, () => WsTestClient.connect(app.url())),
-    );
+    const fast = await Promise.all(Array.from({ length: FAST_CLIENTS }, () => app.connect()));
     await Promise.all(fast.map((c) => c.request('subscribe', { topic: 'news/world' })));
-    const slow = await WsTestClient.connect(app.url());
+    const slow = await app.connect();
     await slow.request('subscribe', { topic: 'news/#' });
     // Stop reading: the server's buffer for this socket can only grow.
     (slow.ws as any)._socket.pause();
@@ -60,7 +57,7 @@ describe('slow consumer', () => {
     });
     expect(bulk).toBeLessThan(2000);
 
-    const again = await WsTestClient.connect(app.url());
+    const again = await app.connect();
     const ack = await again.request('resume', {
       token: slow.welcome.data.sessionToken,
       topics: ['news/#'],
@@ -79,6 +76,5 @@ describe('slow consumer', () => {
         .filter((m) => m.topic === 'news/bulk')
         .map((m) => m.payload.seq),
     ).toEqual(Array.from({ length: bulk }, (_, k) => k));
-    [...fast, slow, again].forEach((c) => c.close());
   }, 60_000);
 });

@@ -1,13 +1,20 @@
 import type { INestApplication, ModuleMetadata } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import type { AddressInfo } from 'node:net';
+import type WebSocket from 'ws';
 import { DistributedWsModule, type DistributedWsOptions } from '../../lib/index.js';
+import { WsTestClient } from './ws-test-client.js';
 
 /** An app on port 0 with the module and the given gateways; `url` is its WebSocket address. */
 export interface TestApp {
   app: INestApplication;
   port: number;
   url: (path?: string) => string;
+  /** A raw client on `/ws`, welcomed; closed by `closeClients()` or `close()`. */
+  connect: (options?: WebSocket.ClientOptions) => Promise<WsTestClient>;
+  /** Terminates every client `connect()` opened so far. */
+  closeClients: () => void;
+  /** Terminates the clients, then closes the app. */
   close: () => Promise<void>;
 }
 
@@ -22,10 +29,22 @@ export async function startTestApp(
   const app = moduleRef.createNestApplication({ logger: ['error'] });
   await app.listen(0, '127.0.0.1');
   const port = (app.getHttpServer().address() as AddressInfo).port;
+  const url = (path = '/ws') => `ws://127.0.0.1:${port}${path}`;
+  const clients: WsTestClient[] = [];
+  const closeClients = () => clients.splice(0).forEach((client) => client.close());
   return {
     app,
     port,
-    url: (path = '/ws') => `ws://127.0.0.1:${port}${path}`,
-    close: () => app.close(),
+    url,
+    async connect(clientOptions) {
+      const client = await WsTestClient.connect(url(), clientOptions);
+      clients.push(client);
+      return client;
+    },
+    closeClients,
+    close: () => {
+      closeClients();
+      return app.close();
+    },
   };
 }
