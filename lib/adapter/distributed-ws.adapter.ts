@@ -144,11 +144,7 @@ export class DistributedWsAdapter extends WsAdapter {
   private accept(ws: WebSocket, request: IncomingMessage): void {
     const { runtime, connections, broker } = this.parts;
     const { options } = runtime;
-    // No admission: the socket came through a server the gateway supplied itself (`server`
-    // option), which skipped the gate; with `authenticate` configured that is a refusal.
-    const admission =
-      this.gate.admission(request) ??
-      (options.authenticate ? { refused: true as const } : { principal: null });
+    const admission = this.gate.admission(request);
     if ('refused' in admission) {
       ws.close(CloseCode.PolicyViolation, 'Unauthorized');
       return;

@@ -2,11 +2,11 @@ import type { WebSocket } from 'ws';
 import { CloseCode } from '../protocol/close-codes.js';
 
 const OPEN = 1;
+const GOING_AWAY = 1001;
 /** Codes a peer reports but that can't be sent in a close frame (RFC 6455 §7.4.1). */
 const NO_STATUS = 1005;
 const ABNORMAL = 1006;
 const TLS_FAILURE = 1015;
-const GOING_AWAY = 1001;
 
 /**
  * One client WebSocket joined to its upstream: messages both ways with their type (text or
@@ -67,13 +67,14 @@ function pipe(from: WebSocket, to: WebSocket, highWaterMark: number): void {
 function closeWith(ws: WebSocket, code: number, reason: Buffer | string): void {
   // Already closing: its close frame is on its way; cutting the socket could drop it.
   if (ws.readyState !== OPEN) return;
-  if (code === NO_STATUS || !sendable(code)) ws.close();
-  else ws.close(code, reason);
+  if (sendable(code)) ws.close(code, reason);
+  else ws.close();
 }
 
+/** Codes RFC 6455 §7.4 lets an endpoint put in a close frame (1004 is reserved). */
 function sendable(code: number): boolean {
   return (
-    (code >= 1000 && code <= 1014 && code !== 1004 && code !== 1005 && code !== 1006) ||
+    (code >= 1000 && code <= 1014 && code !== 1004 && code !== NO_STATUS && code !== ABNORMAL) ||
     (code >= 3000 && code <= 4999)
   );
 }

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { BEARER_PROTOCOL } from '../security/token-extraction.js';
+import { BEARER_PROTOCOL, offeredProtocols, queryOf } from '../security/token-extraction.js';
 import type { ResolvedWsProxyOptions } from './ws-proxy.options.js';
 
 /** What the proxy opens the upstream WebSocket with. */
@@ -22,8 +22,7 @@ export async function upstreamRequestFor(
   const base =
     typeof options.upstream === 'string' ? options.upstream : await options.upstream(request);
   const url = new URL(base);
-  const query = new URLSearchParams(request.url?.split('?')[1] ?? '');
-  for (const [key, value] of query) {
+  for (const [key, value] of queryOf(request.url)) {
     if (key !== 'access_token' || options.forwardAuth) url.searchParams.append(key, value);
   }
   const headers: Record<string, string> = {};
@@ -49,11 +48,7 @@ export async function upstreamRequestFor(
 
 /** The client's subprotocols, without the `dws.bearer` token pair unless credentials are forwarded. */
 function protocolsOf(header: string | undefined, forwardAuth: boolean): string[] {
-  if (!header) return [];
-  const protocols = header
-    .split(',')
-    .map((p) => p.trim())
-    .filter(Boolean);
+  const protocols = offeredProtocols(header);
   const at = protocols.indexOf(BEARER_PROTOCOL);
   if (!forwardAuth && at >= 0) protocols.splice(at, 2);
   return [...new Set(protocols)];

@@ -114,9 +114,7 @@ export class WebSocketProxy implements OnApplicationBootstrap, BeforeApplication
   }
 
   private handles(request: IncomingMessage): boolean {
-    const url = request.url ?? '';
-    const query = url.indexOf('?');
-    return (query < 0 ? url : url.slice(0, query)) === this.options.path;
+    return (request.url ?? '').split('?', 1)[0] === this.options.path;
   }
 
   private async upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
@@ -137,13 +135,12 @@ export class WebSocketProxy implements OnApplicationBootstrap, BeforeApplication
       return this.unavailable(request, socket, head);
     }
     this.connecting.add(upstream);
-    let settled = false;
     const clientLeft = () => upstream.terminate();
     socket.once('close', clientLeft);
+    // Membership in `connecting` is the phase: false when it had already ended (open, refusal).
     const settle = () => {
-      settled = true;
-      this.connecting.delete(upstream);
       socket.off('close', clientLeft);
+      return this.connecting.delete(upstream);
     };
     upstream.once('open', () => {
       settle();
@@ -157,9 +154,7 @@ export class WebSocketProxy implements OnApplicationBootstrap, BeforeApplication
       upstreamRequest.destroy();
     });
     upstream.on('error', () => {
-      if (settled) return;
-      settle();
-      this.unavailable(request, socket, head);
+      if (settle()) this.unavailable(request, socket, head);
     });
   }
 
@@ -170,9 +165,8 @@ export class WebSocketProxy implements OnApplicationBootstrap, BeforeApplication
    */
   private protocolFor(offered: Set<string>, request: IncomingMessage): string | false {
     const upstreamChoice = this.chosenProtocol.get(request);
-    if (upstreamChoice) return upstreamChoice;
-    if (offered.has(BEARER_PROTOCOL)) return BEARER_PROTOCOL;
-    return this.chosenProtocol.has(request) ? false : selectProtocol(offered);
+    if (upstreamChoice === undefined) return selectProtocol(offered);
+    return upstreamChoice || (offered.has(BEARER_PROTOCOL) && BEARER_PROTOCOL);
   }
 
   private link(client: WebSocket, upstream: WebSocket): void {

@@ -30,8 +30,11 @@ export type VerifyDone = (
   headers?: Record<string, string>,
 ) => void;
 
-/** What `accept()` finds for a request the gate let through. */
+/** What the gate decided for a request: its principal (null: anonymous), or a refusal. */
 export type Admission = { principal: AuthenticatedPrincipal | null } | { refused: true };
+
+const ANONYMOUS: Admission = { principal: null };
+const REFUSED: Admission = { refused: true };
 
 const USER_ID = /^[^/+#\s]{1,128}$/;
 // At most one "cap reached" warning per this many ms: a connection storm must not flood the log.
@@ -58,9 +61,13 @@ export class HandshakeGate {
     return this.slots;
   }
 
-  /** What the gate decided for a request it let through; undefined for any other request. */
-  admission(request: IncomingMessage): Admission | undefined {
-    return this.admissions.get(request);
+  /**
+   * What the gate decided for a request. A request it never saw came through a server the
+   * gateway supplied itself (`server` option), which skips `verifyClient`: with `authenticate`
+   * configured that is a refusal, without it an anonymous client.
+   */
+  admission(request: IncomingMessage): Admission {
+    return this.admissions.get(request) ?? (this.options.authenticate ? REFUSED : ANONYMOUS);
   }
 
   /** `verifyClient` in its callback form. */
@@ -75,40 +82,38 @@ export class HandshakeGate {
     const release = this.takeSlot(req);
     const { authenticate } = this.options;
     if (!authenticate) {
-      this.admissions.set(req, { principal: null });
+      this.admissions.set(req, ANONYMOUS);
       return done(true);
     }
-    let token: string | null;
+    void this.admit(authenticate, req, release, done);
+  }
+
+  /** Runs `authenticate` and answers the upgrade with its verdict. */
+  private async admit(
+    authenticate: Authenticate,
+    req: IncomingMessage,
+    release: () => void,
+    done: VerifyDone,
+  ): Promise<void> {
+    let principal: AuthenticatedPrincipal | null;
     try {
-      token = extractToken(req, this.options.tokenSources);
-    } catch {
-      token = null;
+      principal = await authenticate(req, extractToken(req, this.options.tokenSources));
+    } catch (error) {
+      // Token libraries throw for expired or forged tokens: that is a refusal, not a server fault,
+      // and it is not logged (a public endpoint would turn that into a log flood).
+      return this.refuse(req, release, done, statusOf(error));
     }
-    Promise.resolve()
-      .then(() => authenticate(req, token))
-      .then(
-        (principal) => {
-          if (principal === null || principal === undefined)
-            return this.refuse(req, release, done, 401);
-          if (
-            typeof principal !== 'object' ||
-            typeof principal.userId !== 'string' ||
-            !USER_ID.test(principal.userId)
-          ) {
-            // A programming error in the app, not the client's: say so in the log, not on the wire.
-            this.logger.error(
-              'authenticate() must return null or an object whose "userId" is a string of 1–128 characters without "/", "+", "#" or spaces.',
-            );
-            release();
-            return done(false, 500);
-          }
-          this.admissions.set(req, { principal });
-          done(true);
-        },
-        // Token libraries throw for expired or forged tokens: that is a refusal, not a server fault,
-        // and it is not logged (a public endpoint would turn that into a log flood).
-        (error) => this.refuse(req, release, done, statusOf(error)),
+    if (principal === null || principal === undefined) return this.refuse(req, release, done, 401);
+    if (!hasUsableUserId(principal)) {
+      // A programming error in the app, not the client's: say so in the log, not on the wire.
+      this.logger.error(
+        'authenticate() must return null or an object whose "userId" is a string of 1–128 characters without "/", "+", "#" or spaces.',
       );
+      release();
+      return done(false, 500);
+    }
+    this.admissions.set(req, { principal });
+    done(true);
   }
 
   private refuse(
@@ -118,7 +123,7 @@ export class HandshakeGate {
     status: number,
   ): void {
     if (this.options.authFailure === 'close') {
-      this.admissions.set(req, { refused: true });
+      this.admissions.set(req, REFUSED);
       return done(true);
     }
     release();
@@ -159,6 +164,11 @@ export class HandshakeGate {
       `maxConnections (${this.options.maxConnections}) reached: new WebSocket upgrades get HTTP 503 until connections close.`,
     );
   }
+}
+
+function hasUsableUserId(principal: unknown): boolean {
+  const userId = (principal as { userId?: unknown } | null)?.userId;
+  return typeof principal === 'object' && typeof userId === 'string' && USER_ID.test(userId);
 }
 
 /** An `HttpException`'s status if it is an error status, 401 for anything else thrown. */

@@ -5,18 +5,13 @@ import { ErrorCode } from '../protocol/error-codes.js';
 import type { FrameId } from '../protocol/frames.js';
 import type { PublishRateOptions } from './auth-options.interface.js';
 
-/** The default publish budget of a connection. */
-export const DEFAULT_PUBLISH_RATE: PublishRateOptions = {
-  perSecond: 50,
-  burst: 100,
-  closeAfter: 50,
-};
-
 /** What the limiter says about one publish frame. */
 export type PublishVerdict =
   { allowed: true } | { allowed: false; retryAfterMs: number; close: boolean };
 
 const ALLOWED: PublishVerdict = { allowed: true };
+const RATE_LIMITED_MESSAGE = 'Publishing too fast: slow down and retry.';
+const monotonicNow = () => performance.now();
 
 /**
  * Token bucket of one connection: refilled continuously at `perSecond`, capped at `burst`,
@@ -30,10 +25,10 @@ export class PublishRateLimiter {
 
   constructor(
     private readonly rate: PublishRateOptions,
-    private readonly now: () => number = performance.now.bind(performance),
+    private readonly now: () => number = monotonicNow,
   ) {
     this.tokens = rate.burst;
-    this.last = this.now();
+    this.last = now();
   }
 
   /** Takes a token for one publish. */
@@ -68,8 +63,7 @@ export function admitPublish(connection: Connection, id: FrameId | undefined): b
   const verdict = connection.publishLimiter?.take();
   if (!verdict || verdict.allowed) return true;
   const { retryAfterMs } = verdict;
-  const message = 'Publishing too fast: slow down and retry.';
-  connection.send(encodeError(id, ErrorCode.RateLimited, message, { retryAfterMs }));
+  connection.send(encodeError(id, ErrorCode.RateLimited, RATE_LIMITED_MESSAGE, { retryAfterMs }));
   if (verdict.close) {
     connection.closing = true;
     // After the answers to earlier frames: an accepted publish is acked before the close.

@@ -1,11 +1,9 @@
 import type { IncomingMessage } from 'node:http';
+import { DEFAULT_OPTIONS } from '../distributed-ws.options.js';
 import type { TokenSource } from './auth-options.interface.js';
 
 /** The subprotocol that announces a token in the next `Sec-WebSocket-Protocol` entry. */
 export const BEARER_PROTOCOL = 'dws.bearer';
-
-/** Every source, in the order they are tried by default. */
-export const DEFAULT_TOKEN_SOURCES: readonly TokenSource[] = ['header', 'protocol', 'query'];
 
 const BEARER = /^Bearer[ \t]+(\S+)[ \t]*$/i;
 
@@ -19,7 +17,7 @@ const BEARER = /^Bearer[ \t]+(\S+)[ \t]*$/i;
  */
 export function extractToken(
   request: IncomingMessage,
-  sources: readonly TokenSource[] = DEFAULT_TOKEN_SOURCES,
+  sources: readonly TokenSource[] = DEFAULT_OPTIONS.tokenSources,
 ): string | null {
   for (const source of sources) {
     const token =
@@ -27,10 +25,25 @@ export function extractToken(
         ? fromAuthorization(request.headers.authorization)
         : source === 'protocol'
           ? fromProtocols(request.headers['sec-websocket-protocol'])
-          : fromQuery(request.url);
+          : queryOf(request.url).get('access_token') || null;
     if (token) return token;
   }
   return null;
+}
+
+/** The subprotocols a `Sec-WebSocket-Protocol` header offers, in order. */
+export function offeredProtocols(header: string | undefined): string[] {
+  if (!header) return [];
+  return header
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
+}
+
+/** The query string of a request URL (everything after the first `?`). */
+export function queryOf(url: string | undefined): URLSearchParams {
+  const at = url?.indexOf('?') ?? -1;
+  return new URLSearchParams(at < 0 ? '' : url!.slice(at + 1));
 }
 
 function fromAuthorization(header: string | undefined): string | null {
@@ -38,17 +51,10 @@ function fromAuthorization(header: string | undefined): string | null {
 }
 
 /** `Sec-WebSocket-Protocol: dws.bearer, <token>`: browsers can set no other header. */
-export function fromProtocols(header: string | undefined): string | null {
-  if (!header) return null;
-  const protocols = header.split(',').map((p) => p.trim());
+function fromProtocols(header: string | undefined): string | null {
+  const protocols = offeredProtocols(header);
   const at = protocols.indexOf(BEARER_PROTOCOL);
-  return at >= 0 && protocols[at + 1] ? protocols[at + 1] : null;
-}
-
-function fromQuery(url: string | undefined): string | null {
-  const query = url?.indexOf('?') ?? -1;
-  if (query < 0) return null;
-  return new URLSearchParams(url!.slice(query + 1)).get('access_token') || null;
+  return at >= 0 ? (protocols[at + 1] ?? null) : null;
 }
 
 /**
