@@ -1,4 +1,5 @@
-import type { ErrorCode } from '../protocol/error-codes.js';
+import type { WireErrorCode } from '../protocol/error-codes.js';
+import type { ErrorData } from '../protocol/frames.js';
 
 /**
  * Codes the SDK produces itself, next to the server's `DWS_ERR_*` codes. Stable: never renamed,
@@ -38,7 +39,7 @@ export type ClientErrorCode = (typeof ClientErrorCode)[keyof typeof ClientErrorC
 export class DwsClientError extends Error {
   constructor(
     /** `DWS_ERR_*` from the server or `DWS_CLIENT_*` from the SDK. */
-    readonly code: ErrorCode | ClientErrorCode,
+    readonly code: WireErrorCode | ClientErrorCode,
     message: string,
     /** Extra fields of the server's error frame (e.g. `status` of an HTTP exception). */
     readonly details: Record<string, unknown> = {},
@@ -47,4 +48,31 @@ export class DwsClientError extends Error {
     super(message, options);
     this.name = 'DwsClientError';
   }
+}
+
+/** A `DWS_CLIENT_*` error whose message is `what` completed with the cause's message (or a full stop). */
+export function failure(code: ClientErrorCode, what: string, cause?: unknown): DwsClientError {
+  const detail = cause instanceof Error ? `: ${cause.message}` : '.';
+  return new DwsClientError(code, what + detail, {}, { cause });
+}
+
+/** The `DwsClientError` of an `error` frame's data. */
+export function toClientError(data: unknown): DwsClientError {
+  const { code, message, ...details } = (data ?? {}) as Partial<ErrorData>;
+  if (typeof code !== 'string') {
+    return new DwsClientError(
+      ClientErrorCode.BadServerFrame,
+      'The server answered with an error frame without a code.',
+      { data },
+    );
+  }
+  return new DwsClientError(code, typeof message === 'string' ? message : code, details);
+}
+
+/**
+ * The request's connection dropped or the client closed: nothing to report, as the next
+ * connection (if any) starts again from the client's local state.
+ */
+export function isConnectionLoss(error: DwsClientError): boolean {
+  return error.code === ClientErrorCode.Disconnected || error.code === ClientErrorCode.Closed;
 }

@@ -1,5 +1,15 @@
 import type { DwsClientError } from './client.error.js';
 
+/** Where the client stands. */
+export type ClientState = 'connecting' | 'connected' | 'reconnecting' | 'closed';
+
+/** The `ack` data of a `publish`. */
+export interface PublishAck {
+  topic: string;
+  /** Where the message was stored: `"<shard>:<epoch>:<id>"`. */
+  offset: string;
+}
+
 /** Payload of the `connected` event. */
 export interface ConnectedEvent {
   /** The session id: the server's `$dws/conn/<connectionId>` topic reaches this client. */

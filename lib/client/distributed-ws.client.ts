@@ -1,3 +1,4 @@
+import { CloseCode } from '../protocol/close-codes.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import {
   ReservedEvent,
@@ -6,7 +7,13 @@ import {
   type WelcomeData,
 } from '../protocol/frames.js';
 import { isReservedTopic, validateTopicFilter } from '../topics/topic-validation.js';
-import { ClientErrorCode, DwsClientError } from './client.error.js';
+import {
+  ClientErrorCode,
+  DwsClientError,
+  failure,
+  isConnectionLoss,
+  toClientError,
+} from './client.error.js';
 import {
   type ClientSession,
   type DistributedWsClientOptions,
@@ -15,29 +22,24 @@ import {
 } from './client.options.js';
 import type {
   ClientEvents,
+  ClientState,
   ConnectedEvent,
   MessageHandler,
   PayloadOf,
+  PublishAck,
   Subscription,
   TopicMap,
 } from './client.types.js';
 import { TypedEmitter } from './emitter.js';
-import { LocalSubscriptions, type PatternEntry } from './local-subscriptions.js';
 import { PendingRequests } from './pending-requests.js';
-import { ShardPositions } from './positions.js';
 import { ReconnectingSocket, type SocketLoss } from './reconnecting-socket.js';
-
-/** Where the client stands. */
-export type ClientState = 'connecting' | 'connected' | 'reconnecting' | 'closed';
-
-/** The `ack` data of a `publish`. */
-export interface PublishAck {
-  topic: string;
-  /** Where the message was stored: `"<shard>:<epoch>:<id>"`. */
-  offset: string;
-}
+import { SessionState } from './session-state.js';
+import { SubscriptionSync } from './subscription-sync.js';
 
 const RESERVED_EVENTS = new Set<string>(Object.values(ReservedEvent));
+const CLIENT_CLOSED = 'client closed';
+
+const closedError = () => new DwsClientError(ClientErrorCode.Closed, 'The client was closed.');
 
 /**
  * A client of a `nestjs-distributed-ws` server, for browsers and Node. It reconnects with
@@ -60,15 +62,10 @@ export class DistributedWsClient<Topics extends TopicMap = Record<string, unknow
     }
   });
   private readonly requests: PendingRequests;
-  private readonly subscriptions = new LocalSubscriptions();
-  private readonly directHandlers = new Set<MessageHandler>();
-  private readonly positions = new ShardPositions();
+  private readonly subscriptions: SubscriptionSync;
+  private readonly sessionState: SessionState;
   private readonly transport: ReconnectingSocket;
   private currentState: ClientState = 'connecting';
-  private sessionToken: string | null = null;
-  private sessionId: string | null = null;
-  /** The fresh `welcome` of a connection whose `resume` is unanswered. */
-  private resuming: WelcomeData | null = null;
 
   /**
    * Validates the options and starts connecting.
@@ -77,10 +74,12 @@ export class DistributedWsClient<Topics extends TopicMap = Record<string, unknow
   constructor(options: DistributedWsClientOptions) {
     this.options = resolveClientOptions(options);
     this.requests = new PendingRequests(this.options.ackTimeoutMs);
-    if (this.options.session) {
-      this.sessionToken = this.options.session.token;
-      this.positions.replaceAll(this.options.session.positions);
-    }
+    this.sessionState = new SessionState(this.options.session);
+    this.subscriptions = new SubscriptionSync({
+      isReady: () => this.transport.isReady,
+      request: (event, data, callback) => this.requests.add(event, data, this.send, callback),
+      error: (error) => this.events.emit('error', error),
+    });
     this.transport = new ReconnectingSocket(this.options, {
       frame: (data) => this.onFrame(data),
       lost: (loss) => this.onLost(loss),
@@ -96,14 +95,12 @@ export class DistributedWsClient<Topics extends TopicMap = Record<string, unknow
 
   /** The session's id (its direct topic is `$dws/conn/<connectionId>`), or null before the first `welcome`. */
   get connectionId(): string | null {
-    return this.sessionId;
+    return this.sessionState.connectionId;
   }
 
   /** What a later client needs to resume this session (e.g. after a page reload), or null before the first `welcome`. */
   get session(): ClientSession | null {
-    return this.sessionToken === null
-      ? null
-      : { token: this.sessionToken, positions: this.positions.toArray() };
+    return this.sessionState.snapshot();
   }
 
   /**
@@ -142,20 +139,8 @@ export class DistributedWsClient<Topics extends TopicMap = Record<string, unknow
         `Topic "${pattern}" is reserved to the server: use onDirect().`,
       );
     }
-    if (this.currentState === 'closed') {
-      throw new DwsClientError(ClientErrorCode.Closed, 'The client was closed.');
-    }
-    // A wrapper per call: the same function subscribed twice is two registrations.
-    const registration: MessageHandler = (payload, meta) =>
-      handler(payload as PayloadOf<Topics, P>, meta);
-    const { entry, created } = this.subscriptions.add(pattern, registration);
-    if (created && this.transport.isReady) this.sendSubscribe(entry);
-    const unsubscribe = () => {
-      if (this.subscriptions.remove(entry, registration) && this.transport.isReady) {
-        this.sendUnsubscribe(pattern);
-      }
-    };
-    return Object.assign(unsubscribe, { ready: entry.ready });
+    if (this.currentState === 'closed') throw closedError();
+    return this.subscriptions.add(pattern, handler as MessageHandler);
   }
 
   /**
@@ -163,11 +148,7 @@ export class DistributedWsClient<Topics extends TopicMap = Record<string, unknow
    * @returns a function that removes the handler.
    */
   onDirect(handler: MessageHandler): () => void {
-    const registration: MessageHandler = (payload, meta) => handler(payload, meta);
-    this.directHandlers.add(registration);
-    return () => {
-      this.directHandlers.delete(registration);
-    };
+    return this.subscriptions.addDirect(handler);
   }
 
   /**
@@ -201,22 +182,20 @@ export class DistributedWsClient<Topics extends TopicMap = Record<string, unknow
     if (this.currentState === 'closed') return;
     const wasReady = this.transport.isReady;
     this.currentState = 'closed';
-    this.resuming = null;
-    this.transport.close(1000, 'client closed');
-    this.requests.failAll(new DwsClientError(ClientErrorCode.Closed, 'The client was closed.'));
+    this.sessionState.connectionLost();
+    this.transport.close(CloseCode.Normal, CLIENT_CLOSED);
+    this.requests.failAll(closedError());
     if (wasReady) {
       this.events.emit('disconnected', {
-        code: 1000,
-        reason: 'client closed',
+        code: CloseCode.Normal,
+        reason: CLIENT_CLOSED,
         willReconnect: false,
       });
     }
   }
 
   private request(event: string, data: unknown): Promise<unknown> {
-    if (this.currentState === 'closed') {
-      return Promise.reject(new DwsClientError(ClientErrorCode.Closed, 'The client was closed.'));
-    }
+    if (this.currentState === 'closed') return Promise.reject(closedError());
     return new Promise((resolve, reject) =>
       this.requests.add(event, data, this.send, (error, result) =>
         error ? reject(error) : resolve(result),
@@ -242,22 +221,12 @@ export class DistributedWsClient<Topics extends TopicMap = Record<string, unknow
       case ReservedEvent.Message:
         return this.onMessage(frame.data as MessageData);
       case ReservedEvent.Positions:
-        // During a resume these are the new connection's positions: adopting them would skip
-        // exactly the messages the replay is about to deliver.
-        if (!this.resuming && Array.isArray(frame.data?.positions)) {
-          this.positions.replaceAll(frame.data.positions);
-        }
-        return;
+        return this.sessionState.replacePositions(frame.data?.positions);
       case ReservedEvent.Ack:
       case ReservedEvent.Error:
         if (this.requests.settle(frame.id, frame.event, frame.data)) return;
-        if (frame.event === ReservedEvent.Error) {
-          const { code, message } = frame.data ?? {};
-          this.events.emit(
-            'error',
-            new DwsClientError(code ?? ClientErrorCode.BadServerFrame, String(message)),
-          );
-        }
+        if (frame.event === ReservedEvent.Error)
+          this.events.emit('error', toClientError(frame.data));
         return;
       default:
       // Other events (a gateway's own pushes) are not part of the SDK's protocol: ignored, so
@@ -274,55 +243,41 @@ export class DistributedWsClient<Topics extends TopicMap = Record<string, unknow
       return this.report(ClientErrorCode.BadServerFrame, 'Unexpected or malformed welcome frame');
     }
     this.transport.markReady(welcome.heartbeat);
-    if (this.sessionToken === null) {
-      this.startFresh(welcome, this.subscriptions.patterns());
-      this.connected({ connectionId: welcome.connectionId, resumed: false, recovered: false });
-    } else {
-      this.resume(welcome);
-    }
+    if (this.sessionState.canResume) this.resume(welcome);
+    else this.startFresh(welcome, this.subscriptions.patterns());
     // After the subscribe/resume frames: the server handles a connection's frames in order, so
     // requests made while disconnected run on the restored session.
     this.requests.flush(this.send);
   }
 
   private resume(welcome: WelcomeData): void {
-    this.resuming = welcome;
     const topics = this.subscriptions.patterns();
-    const data = { token: this.sessionToken, topics, positions: this.positions.toArray() };
+    const data = this.sessionState.resumeRequest(topics);
     this.requests.add(ReservedEvent.Resume, data, this.send, (error, result) => {
       // Lost before the answer: the next connection resumes again.
-      if (error?.code === ClientErrorCode.Disconnected || error?.code === ClientErrorCode.Closed) {
-        return;
-      }
+      if (error && isConnectionLoss(error)) return;
       // No answer: the connection is as good as dead. A late answer would find no request.
       if (error?.code === ClientErrorCode.Timeout) return this.transport.abandon(error.message);
-      this.resuming = null;
       if (error) {
         this.startFresh(welcome, topics);
-        this.connected({ connectionId: welcome.connectionId, resumed: false, recovered: false });
         return this.events.emit('notRecovered', { reason: 'session', error });
       }
       const ack = result as ResumeAck;
-      this.sessionToken = ack.sessionToken;
-      this.sessionId = ack.connectionId;
-      for (const topic of ack.topics) this.subscriptions.get(topic)?.confirm();
-      for (const { topic, code, message } of ack.rejected) {
-        this.refused(topic, new DwsClientError(code, message), this.subscriptions.get(topic));
-      }
+      this.sessionState.resumed(ack);
+      this.subscriptions.restored(ack);
       this.connected({ connectionId: ack.connectionId, resumed: true, recovered: ack.recovered });
       if (!ack.recovered) this.events.emit('notRecovered', { reason: ack.reason ?? 'unknown' });
     });
   }
 
-  /** Adopts the connection's own session (first connection, or a resume the server refused). */
+  /**
+   * Adopts the connection's own session (first connection, or a resume the server refused) and
+   * subscribes to `patterns` on it.
+   */
   private startFresh(welcome: WelcomeData, patterns: string[]): void {
-    this.sessionToken = welcome.sessionToken;
-    this.sessionId = welcome.connectionId;
-    this.positions.replaceAll(welcome.positions);
-    for (const pattern of patterns) {
-      const entry = this.subscriptions.get(pattern);
-      if (entry) this.sendSubscribe(entry);
-    }
+    this.sessionState.startFresh(welcome);
+    this.subscriptions.resubscribe(patterns);
+    this.connected({ connectionId: welcome.connectionId, resumed: false, recovered: false });
   }
 
   private connected(event: ConnectedEvent): void {
@@ -331,71 +286,17 @@ export class DistributedWsClient<Topics extends TopicMap = Record<string, unknow
   }
 
   private onMessage(message: MessageData): void {
-    // Between a reconnection's welcome and the resume answer, live messages are ones the replay
-    // will deliver (the server's snapshot is taken after them): taking them now would move the
-    // positions past the gap and make the dedupe drop the replay.
-    if (this.resuming) return;
+    // Held back until the resume answer: see `SessionState.resuming`.
+    if (this.sessionState.resuming) return;
     if (typeof message?.topic !== 'string') {
       return this.report(ClientErrorCode.BadServerFrame, 'A message frame without a topic');
     }
-    if (!this.positions.accept(message.offset)) return;
-    const meta = { topic: message.topic, offset: message.offset };
-    const onError = (error: unknown) =>
-      this.report(ClientErrorCode.HandlerFailed, `A handler of "${message.topic}" threw`, error);
-    if (message.topic.startsWith('$')) {
-      for (const handler of [...this.directHandlers]) {
-        try {
-          handler(message.payload, meta);
-        } catch (error) {
-          onError(error);
-        }
-      }
-    } else {
-      this.subscriptions.dispatch(message.payload, meta, onError);
-    }
-  }
-
-  private sendSubscribe(entry: PatternEntry): void {
-    this.requests.add(ReservedEvent.Subscribe, { topic: entry.pattern }, this.send, (error) => {
-      if (!error) return entry.confirm();
-      // The next connection's resume carries the pattern again.
-      if (error.code === ClientErrorCode.Disconnected) return;
-      // A late answer may still come after a timeout: keep the pattern, the next resume has it.
-      this.refused(entry.pattern, error, entry, error.code !== ClientErrorCode.Timeout);
-    });
-  }
-
-  private sendUnsubscribe(pattern: string): void {
-    this.requests.add(ReservedEvent.Unsubscribe, { topic: pattern }, this.send, (error) => {
-      if (
-        error &&
-        error.code !== ClientErrorCode.Disconnected &&
-        error.code !== ClientErrorCode.Closed
-      ) {
-        this.events.emit('error', error);
-      }
-    });
-  }
-
-  /** A subscription failed: reject its `ready`, emit `error` and (unless told not to) forget the pattern. */
-  private refused(
-    pattern: string,
-    cause: DwsClientError,
-    entry?: PatternEntry,
-    forget = true,
-  ): void {
-    if (entry && forget) this.subscriptions.drop(entry);
-    // Server refusals name the pattern already; timeouts and the like do not.
-    const message = cause.message.includes(`"${pattern}"`)
-      ? cause.message
-      : `Subscription to "${pattern}" failed: ${cause.message}`;
-    const error = new DwsClientError(cause.code, message, { ...cause.details, topic: pattern });
-    entry?.fail(error);
-    this.events.emit('error', error);
+    if (!this.sessionState.accept(message.offset)) return;
+    this.subscriptions.dispatch(message.payload, { topic: message.topic, offset: message.offset });
   }
 
   private onLost({ code, reason, wasReady, willReconnect }: SocketLoss): void {
-    this.resuming = null;
+    this.sessionState.connectionLost();
     const message = `The connection closed (${code}) before the answer arrived.`;
     this.requests.failSent(new DwsClientError(ClientErrorCode.Disconnected, message));
     if (this.currentState === 'closed') return;
@@ -414,8 +315,7 @@ export class DistributedWsClient<Topics extends TopicMap = Record<string, unknow
 
   /** Emits `error`; `what` is completed with the cause's message (or a full stop). */
   private report(code: ClientErrorCode, what: string, cause?: unknown): void {
-    const detail = cause instanceof Error ? `: ${cause.message}` : '.';
-    this.events.emit('error', new DwsClientError(code, what + detail, {}, { cause }));
+    this.events.emit('error', failure(code, what, cause));
   }
 }
 

@@ -3,7 +3,6 @@
  * the pure protocol, topic and offset modules are shared with the server.
  */
 export { DistributedWsClient, connect } from './distributed-ws.client.js';
-export type { ClientState, PublishAck } from './distributed-ws.client.js';
 export { DwsClientError, ClientErrorCode } from './client.error.js';
 export { CLIENT_DEFAULTS } from './client.options.js';
 export type {
@@ -14,12 +13,14 @@ export type {
 } from './client.options.js';
 export type {
   ClientEvents,
+  ClientState,
   ConnectedEvent,
   DisconnectedEvent,
   NotRecoveredEvent,
   MessageHandler,
   MessageMeta,
   PayloadOf,
+  PublishAck,
   Subscription,
   TopicMap,
 } from './client.types.js';

@@ -1,4 +1,5 @@
 import { matchesFilter } from '../topics/topic-matcher.js';
+import { isReservedTopic } from '../topics/topic-validation.js';
 import type { MessageHandler, MessageMeta } from './client.types.js';
 
 /** One pattern's local state: its handlers share a single server subscription. */
@@ -21,11 +22,13 @@ export class PatternEntry {
 }
 
 /**
- * The client's subscriptions by pattern: what a resume restores and where messages go.
+ * Where messages go: the client's subscriptions by pattern (what a resume restores) and the
+ * handlers of direct messages (reserved `$…` topics, which no pattern may match).
  * Matching scans the patterns: a client holds a handful, so an index would cost more than it saves.
  */
 export class LocalSubscriptions {
   private readonly entries = new Map<string, PatternEntry>();
+  private readonly direct = new Set<MessageHandler>();
 
   /** Adds a handler; `created` says the pattern is new and needs a server subscription. */
   add(pattern: string, handler: MessageHandler): { entry: PatternEntry; created: boolean } {
@@ -61,21 +64,42 @@ export class LocalSubscriptions {
     return [...this.entries.keys()];
   }
 
-  /** Calls every handler whose pattern matches `meta.topic`; a throwing handler does not stop the others. */
-  dispatch(
-    payload: unknown,
-    meta: MessageMeta,
-    onError: (error: unknown, pattern: string) => void,
-  ): void {
+  /**
+   * Adds a handler of direct messages.
+   * @returns a function that removes it.
+   */
+  addDirect(handler: MessageHandler): () => void {
+    this.direct.add(handler);
+    return () => {
+      this.direct.delete(handler);
+    };
+  }
+
+  /**
+   * Calls the direct handlers (reserved topic) or every handler whose pattern matches
+   * `meta.topic`; a throwing handler does not stop the others.
+   */
+  dispatch(payload: unknown, meta: MessageMeta, onError: (error: unknown) => void): void {
+    if (isReservedTopic(meta.topic)) return callEach(this.direct, payload, meta, onError);
     for (const entry of [...this.entries.values()]) {
-      if (!matchesFilter(entry.pattern, meta.topic)) continue;
-      for (const handler of [...entry.handlers]) {
-        try {
-          handler(payload, meta);
-        } catch (error) {
-          onError(error, entry.pattern);
-        }
+      if (matchesFilter(entry.pattern, meta.topic)) {
+        callEach(entry.handlers, payload, meta, onError);
       }
+    }
+  }
+}
+
+function callEach(
+  handlers: Set<MessageHandler>,
+  payload: unknown,
+  meta: MessageMeta,
+  onError: (error: unknown) => void,
+): void {
+  for (const handler of [...handlers]) {
+    try {
+      handler(payload, meta);
+    } catch (error) {
+      onError(error);
     }
   }
 }

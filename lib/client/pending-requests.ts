@@ -1,5 +1,4 @@
-import type { ErrorData } from '../protocol/frames.js';
-import { ClientErrorCode, DwsClientError } from './client.error.js';
+import { ClientErrorCode, DwsClientError, toClientError } from './client.error.js';
 
 /**
  * Receives the outcome of a request. Called synchronously when its answer is read: with `ws`,
@@ -78,34 +77,21 @@ export class PendingRequests {
 
   /** Fails the requests already sent on a connection that just dropped. */
   failSent(error: DwsClientError): void {
-    const sent = [...this.byId].filter(([, pending]) => pending.sent);
-    for (const [id, pending] of sent) {
-      this.byId.delete(id);
-      clearTimeout(pending.timer);
-      pending.callback(error);
-    }
+    this.fail(error, (pending) => pending.sent);
   }
 
   /** Fails every request, sent or not (the client will not connect again). */
   failAll(error: DwsClientError): void {
-    const all = [...this.byId.values()];
-    this.byId.clear();
-    for (const pending of all) {
+    this.fail(error, () => true);
+  }
+
+  private fail(error: DwsClientError, which: (pending: Pending) => boolean): void {
+    // Removed before any callback runs: a listener reached from one may add a request that must stay.
+    const failed = [...this.byId].filter(([, pending]) => which(pending));
+    for (const [id] of failed) this.byId.delete(id);
+    for (const [, pending] of failed) {
       clearTimeout(pending.timer);
       pending.callback(error);
     }
   }
-}
-
-/** The `DwsClientError` of an `error` frame's data. */
-export function toClientError(data: unknown): DwsClientError {
-  const { code, message, ...details } = (data ?? {}) as Partial<ErrorData>;
-  if (typeof code !== 'string') {
-    return new DwsClientError(
-      ClientErrorCode.BadServerFrame,
-      'The server answered with an error frame without a code.',
-      { data },
-    );
-  }
-  return new DwsClientError(code, typeof message === 'string' ? message : code, details);
 }

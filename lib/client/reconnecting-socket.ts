@@ -1,5 +1,5 @@
 import { backoffDelay } from './backoff.js';
-import { ClientErrorCode, DwsClientError } from './client.error.js';
+import { ClientErrorCode, type DwsClientError, failure } from './client.error.js';
 import type { ResolvedClientOptions, WebSocketLike } from './client.options.js';
 import { afterClose } from './close-policy.js';
 
@@ -112,7 +112,9 @@ export class ReconnectingSocket {
       token = this.nextToken ?? (await this.options.token?.());
     } catch (error) {
       if (this.closed) return;
-      this.listener.error(failure('The `token` provider threw', error));
+      this.listener.error(
+        failure(ClientErrorCode.HandlerFailed, 'The `token` provider threw', error),
+      );
       return this.scheduleReconnect();
     } finally {
       this.nextToken = undefined;
@@ -124,7 +126,7 @@ export class ReconnectingSocket {
       socket = new this.options.WebSocket(withToken(url, token)) as WebSocketLike;
     } catch (error) {
       this.listener.error(
-        failure(`Cannot open a WebSocket to "${url}"`, error, ClientErrorCode.InvalidArgument),
+        failure(ClientErrorCode.InvalidArgument, `Cannot open a WebSocket to "${url}"`, error),
       );
       return this.scheduleReconnect();
     }
@@ -164,7 +166,9 @@ export class ReconnectingSocket {
     try {
       fresh = await this.options.token?.();
     } catch (error) {
-      this.listener.error(failure('The `token` provider threw', error));
+      this.listener.error(
+        failure(ClientErrorCode.HandlerFailed, 'The `token` provider threw', error),
+      );
     }
     if (this.closed) return;
     const willReconnect = fresh !== undefined && fresh !== this.lastToken;
@@ -205,15 +209,6 @@ export class ReconnectingSocket {
     }
     this.reconnectTimer = this.connectTimer = this.idleTimer = null;
   }
-}
-
-function failure(
-  what: string,
-  cause: unknown,
-  code: ClientErrorCode = ClientErrorCode.HandlerFailed,
-): DwsClientError {
-  const detail = cause instanceof Error ? `: ${cause.message}` : '.';
-  return new DwsClientError(code, what + detail, {}, { cause });
 }
 
 /** Adds the `access_token` query parameter (browsers cannot send headers with a WebSocket). */

@@ -44,3 +44,9 @@ export const ErrorCode = {
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/**
+ * A code as it appears on the wire: one of ours, or an application's own (a `WsException`
+ * thrown with `{ code, message }` keeps its code). `string & {}` keeps editor completion of ours.
+ */
+export type WireErrorCode = ErrorCode | (string & {});

@@ -1,4 +1,4 @@
-import type { ErrorCode } from './error-codes.js';
+import type { WireErrorCode } from './error-codes.js';
 
 /** Events handled by the library itself; every other event goes to gateway handlers. */
 export const ReservedEvent = {
@@ -60,7 +60,7 @@ export interface MessageData {
 }
 
 export interface ErrorData {
-  code: ErrorCode;
+  code: WireErrorCode;
   message: string;
   [extra: string]: unknown;
 }
@@ -72,7 +72,7 @@ export interface ResumeAck {
   sessionToken: string;
   /** Patterns now active (denied ones are listed in `rejected`). */
   topics: string[];
-  rejected: { topic: string; code: ErrorCode; message: string }[];
+  rejected: { topic: string; code: WireErrorCode; message: string }[];
   /** Number of messages replayed after this ack. */
   replayed: number;
   /** When not recovered: why (`epoch`, `window`, `limit`, `positions`). */

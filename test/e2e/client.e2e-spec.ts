@@ -5,7 +5,6 @@ import type { AddressInfo } from 'node:net';
 import WebSocket from 'ws';
 import { ConnectionRegistry } from '../../lib/adapter/connection-registry.js';
 import {
-  type ClientEvents,
   connect,
   type DistributedWsClient,
   type DistributedWsClientOptions,
@@ -15,6 +14,7 @@ import { AppModule } from '../../sample/app.module.js';
 import type { ChatMessage } from '../../sample/chat.gateway.js';
 import { waitFor } from '../support/wait-for.js';
 import { WsTestClient } from '../support/ws-test-client.js';
+import { recordEvents } from '../unit/client/record-events.js';
 
 interface ChatTopics {
   [room: `chat/rooms/${string}`]: ChatMessage;
@@ -44,15 +44,7 @@ describe('client SDK against the sample app (Node, ws)', () => {
   async function client(options: Partial<DistributedWsClientOptions> = {}) {
     const sdk = connect<ChatTopics>({ url, WebSocket, ...options });
     clients.push(sdk);
-    const events: { [K in keyof ClientEvents]: ClientEvents[K][] } = {
-      connected: [],
-      disconnected: [],
-      notRecovered: [],
-      error: [],
-    };
-    for (const name of Object.keys(events) as (keyof ClientEvents)[]) {
-      sdk.on(name, (value: any) => events[name].push(value));
-    }
+    const events = recordEvents(sdk);
     await waitFor(() => events.connected.length > 0, { message: 'the first connected event' });
     return { sdk, events };
   }

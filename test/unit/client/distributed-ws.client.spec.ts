@@ -1,12 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import {
-  type ClientEvents,
   DistributedWsClient,
   type DistributedWsClientOptions,
   DwsClientError,
 } from '../../../lib/client/index.js';
 import { waitFor } from '../../support/wait-for.js';
 import { FakeWebSocket } from './fake-websocket.js';
+import { recordEvents } from './record-events.js';
 
 const clients: DistributedWsClient[] = [];
 
@@ -19,16 +19,7 @@ function start(options: Partial<DistributedWsClientOptions> = {}) {
     ...options,
   });
   clients.push(client);
-  const events: { [K in keyof ClientEvents]: ClientEvents[K][] } = {
-    connected: [],
-    disconnected: [],
-    notRecovered: [],
-    error: [],
-  };
-  for (const name of Object.keys(events) as (keyof ClientEvents)[]) {
-    client.on(name, (value: any) => events[name].push(value));
-  }
-  return { client, events };
+  return { client, events: recordEvents(client) };
 }
 
 /** Waits for the client to open its next socket (reconnects run after a 1 ms backoff). */
