@@ -21,7 +21,11 @@ import {
 } from './reserved-topics.js';
 import { CONNECTION_DESCRIPTION, protocolOverview } from './protocol-text.js';
 import { buildSecuritySchemes, buildServers, upgradeBinding } from './servers.builder.js';
+import { TopicTemplate } from '../topics/topic-template.js';
 import {
+  CONNECTION,
+  connectionMessage,
+  connectionReply,
   copy,
   deliverOperation,
   eventMessages,
@@ -35,8 +39,6 @@ import {
 } from './topic-channels.js';
 
 type Json = Record<string, unknown>;
-
-const CONNECTION = 'connection';
 
 /** Control operations: id, action, request message, reply messages (empty: no reply). */
 const CONTROL_OPERATIONS: [string, 'send' | 'receive', string, string[]][] = [
@@ -86,7 +88,6 @@ export function buildAsyncApiDocument(input: AsyncApiInput): AsyncApiDocument {
     operations[id] = controlOperation(action, request, replies, control);
   }
 
-  const eventOperations: Json = {};
   for (const event of events) {
     const base = pascalCase(event.event) || 'Event';
     const keys = {
@@ -95,15 +96,11 @@ export function buildAsyncApiDocument(input: AsyncApiInput): AsyncApiDocument {
     };
     Object.assign(messages, eventMessages(event, keys));
     connectionMessages.push(keys.request, keys.reply);
-    eventOperations[operationIds.claim(`receive${base}Event`)] = eventOperation(
-      event,
-      CONNECTION,
-      keys,
-    );
+    operations[operationIds.claim(`receive${base}Event`)] = eventOperation(event, keys);
   }
-  Object.assign(operations, eventOperations);
 
-  const paths = new Set([...topics, ...events].map((d) => d.path));
+  const declarations = [...topics, ...events];
+  const paths = new Set(declarations.map((d) => d.path));
   const address = paths.size === 1 ? [...paths][0] : null;
   const channels: Json = {
     [CONNECTION]: connectionChannel(address, connectionMessages, input.security),
@@ -132,7 +129,6 @@ export function buildAsyncApiDocument(input: AsyncApiInput): AsyncApiDocument {
         topic,
         channelKey,
         messageKey,
-        CONNECTION,
       );
     }
   }
@@ -148,11 +144,7 @@ export function buildAsyncApiDocument(input: AsyncApiInput): AsyncApiDocument {
   const document: Json = { asyncapi: '3.0.0' };
   if (input.id) document.id = input.id;
   document.info = info(input.info, protocolOverview(input.security));
-  document.servers = buildServers(
-    input,
-    [...topics, ...events],
-    schemes ? Object.keys(schemes) : [],
-  );
+  document.servers = buildServers(input, declarations, schemes ? Object.keys(schemes) : []);
   document.defaultContentType = 'application/json';
   document.channels = channels;
   document.operations = operations;
@@ -167,7 +159,7 @@ function protocolExamples(topics: TopicInput[]): ProtocolExamples {
     topics.find((t) => t.clientsMaySubscribe);
   const publishable = topics.find((t) => t.clientsMayPublish) ?? subscribable;
   return {
-    pattern: subscribable ? copy(subscribable.template.replace(/\{[^}]+\}/g, '+')) : 'news/#',
+    pattern: subscribable ? TopicTemplate.parse(subscribable.template).filter : 'news/#',
     topic: publishable ? exampleTopic(publishable) : 'news/today',
     payload: copy(publishable?.examples?.[0] ?? {}),
   };
@@ -193,14 +185,9 @@ function controlOperation(
     channel: ref('channels', CONNECTION),
     title: request,
     summary: message.summary,
-    messages: [ref('channels', CONNECTION, 'messages', request)],
+    messages: [connectionMessage(request)],
   };
-  if (replies.length) {
-    operation.reply = {
-      channel: ref('channels', CONNECTION),
-      messages: replies.map((r) => ref('channels', CONNECTION, 'messages', r)),
-    };
-  }
+  if (replies.length) operation.reply = connectionReply(...replies);
   return operation;
 }
 

@@ -9,10 +9,9 @@ import type { DistributedWsOptions } from '../distributed-ws.options.js';
 import { enableDocsOnlyMode } from '../docs-mode.js';
 import { TopicRegistry } from '../explorer/topic-registry.js';
 import { buildAsyncApiDocument } from './asyncapi.builder.js';
-import { describeDeclarations, securityOf } from './asyncapi.input.js';
+import { describeApp } from './asyncapi.input.js';
 import type { AsyncApiDocument } from './asyncapi.interface.js';
 import { formatOfPath, serializeAsyncApi } from './asyncapi.serializer.js';
-import { findPackageInfo } from './package-info.js';
 
 /** A generation that cannot succeed; the message says what to change. */
 export class AsyncApiGenerationError extends Error {
@@ -75,13 +74,9 @@ export async function generateAsyncApi(
       );
     }
     const moduleOptions = lookup<DistributedWsOptions>(app, DWS_OPTIONS) ?? {};
-    const input = describeDeclarations(
-      registry,
-      moduleOptions.asyncapi ?? {},
-      findPackageInfo(dirname(modulePath)),
-      securityOf(moduleOptions),
+    const document = buildAsyncApiDocument(
+      describeApp(registry, moduleOptions, dirname(modulePath)),
     );
-    const document = buildAsyncApiDocument(input);
     const file = resolve(options.out ?? 'asyncapi.yaml');
     const text = serializeAsyncApi(document, formatOfPath(file));
     mkdirSync(dirname(file), { recursive: true });

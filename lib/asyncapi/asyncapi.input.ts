@@ -1,4 +1,4 @@
-import type { DistributedWsOptions } from '../distributed-ws.options.js';
+import { DEFAULT_OPTIONS, type DistributedWsOptions } from '../distributed-ws.options.js';
 import type { EventDefinition, TopicDefinition } from '../explorer/topic-registry.js';
 import type {
   AsyncApiInfoOptions,
@@ -7,7 +7,9 @@ import type {
   AsyncApiSecurityInput,
   AsyncApiServerOptions,
 } from './asyncapi.interface.js';
-import type { PackageInfo } from './package-info.js';
+import { findPackageInfo, type PackageInfo } from './package-info.js';
+import { BEARER_PROTOCOL } from '../security/token-extraction.js';
+import { ACCESS_TOKEN_QUERY } from './protocol-text.js';
 
 /** @default servers of the document when the options name none. */
 export const DEFAULT_ASYNCAPI_SERVERS: Record<string, AsyncApiServerOptions> = {
@@ -64,6 +66,23 @@ export function describeDeclarations(
   };
 }
 
+/**
+ * The input of an app, the same for the CLI and for serving: its registry, its module options
+ * (`asyncapi` and authentication) and the nearest package.json at or above `packageDir`.
+ */
+export function describeApp(
+  registry: DeclarationSource,
+  options: Pick<DistributedWsOptions, 'asyncapi'> & AuthDescriptionSource,
+  packageDir: string,
+): AsyncApiInput {
+  return describeDeclarations(
+    registry,
+    options.asyncapi,
+    findPackageInfo(packageDir),
+    securityOf(options),
+  );
+}
+
 function infoOf(info: AsyncApiInfoOptions, pkg: PackageInfo): AsyncApiInput['info'] {
   const contact = info.contact ?? contactOf(pkg.author);
   const license = info.license ?? licenseOf(pkg.license);
@@ -77,17 +96,14 @@ function infoOf(info: AsyncApiInfoOptions, pkg: PackageInfo): AsyncApiInput['inf
   };
 }
 
-/** `"Ada <ada@example.com> (https://ada.dev)"` or `{ name, email, url }`. */
+/** `"Ada <ada@example.com> (https://ada.dev)"` or `{ name, email, url }`; none if all are empty. */
 function contactOf(author: PackageInfo['author']): AsyncApiInfoOptions['contact'] | undefined {
   if (!author) return undefined;
-  if (typeof author === 'object') {
-    const { name, email, url } = author;
-    return name || email || url
-      ? { ...(name ? { name } : {}), ...(url ? { url } : {}), ...(email ? { email } : {}) }
-      : undefined;
-  }
-  const match = /^([^<(]*?)\s*(?:<([^>]*)>)?\s*(?:\(([^)]*)\))?$/.exec(author.trim());
-  const [, name, email, url] = match ?? [undefined, author];
+  const [, name, email, url] =
+    typeof author === 'object'
+      ? [author, author.name, author.email, author.url]
+      : (/^([^<(]*?)\s*(?:<([^>]*)>)?\s*(?:\(([^)]*)\))?$/.exec(author.trim()) ?? [author, author]);
+  if (!name && !email && !url) return undefined;
   return { ...(name ? { name } : {}), ...(url ? { url } : {}), ...(email ? { email } : {}) };
 }
 
@@ -109,14 +125,13 @@ export type AuthDescriptionSource = Pick<
  */
 export function securityOf(options: AuthDescriptionSource): AsyncApiSecurityInput | undefined {
   if (!options.authenticate) return undefined;
-  const sources = options.tokenSources ?? ['header', 'protocol', 'query'];
+  const sources = options.tokenSources ?? DEFAULT_OPTIONS.tokenSources;
   const security: AsyncApiSecurityInput = {};
   if (sources.includes('header')) security.header = {};
-  if (sources.includes('query')) security.query = { name: 'access_token' };
+  if (sources.includes('query')) security.query = { name: ACCESS_TOKEN_QUERY };
   if (sources.includes('protocol')) {
     security.subprotocol = {
-      description:
-        "Offer `dws.bearer` and the token as subprotocols (`new WebSocket(url, ['dws.bearer', token])`); the server answers `dws.bearer`.",
+      description: `Offer \`${BEARER_PROTOCOL}\` and the token as subprotocols (\`new WebSocket(url, ['${BEARER_PROTOCOL}', token])\`); the server answers \`${BEARER_PROTOCOL}\`.`,
     };
   }
   security.failure =

@@ -34,19 +34,13 @@ export class IdAllocator {
 
   /** The first candidate still free; failing that, the last one with a counter (`x2`, `x3`…). */
   claim(...candidates: string[]): string {
-    for (const candidate of candidates) {
-      if (!this.taken.has(candidate)) {
-        this.taken.add(candidate);
-        return candidate;
-      }
+    const last = candidates[candidates.length - 1];
+    let id = candidates.find((candidate) => !this.taken.has(candidate));
+    for (let n = 2; id === undefined; n++) {
+      if (!this.taken.has(`${last}${n}`)) id = `${last}${n}`;
     }
-    const base = candidates[candidates.length - 1];
-    for (let n = 2; ; n++) {
-      if (!this.taken.has(`${base}${n}`)) {
-        this.taken.add(`${base}${n}`);
-        return `${base}${n}`;
-      }
-    }
+    this.taken.add(id);
+    return id;
   }
 }
 

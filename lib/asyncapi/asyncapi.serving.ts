@@ -7,14 +7,15 @@ import type { DistributedWsOptions } from '../distributed-ws.options.js';
 import { isDocsOnlyMode } from '../docs-mode.js';
 import { TopicRegistry } from '../explorer/topic-registry.js';
 import { buildAsyncApiDocument } from './asyncapi.builder.js';
-import { describeDeclarations, securityOf } from './asyncapi.input.js';
+import { describeApp } from './asyncapi.input.js';
+import type { AsyncApiDocument } from './asyncapi.interface.js';
 import { serializeAsyncApi } from './asyncapi.serializer.js';
-import { findPackageInfo } from './package-info.js';
 
 /** Where `serve: {}` puts the viewer page when no path is given. */
 export const DEFAULT_ASYNCAPI_PATH = '/asyncapi';
 
 const VIEWER_PACKAGE = '@asyncapi/react-component';
+const VIEWER_BUNDLE = 'browser/standalone/index.js';
 
 // Kept apart from the page so that a Content-Security-Policy without 'unsafe-inline' allows it.
 const BOOT_SCRIPT = `(function () {
@@ -44,7 +45,9 @@ interface Asset {
 @Injectable()
 export class AsyncApiServing implements OnModuleInit {
   private readonly logger = new Logger('DistributedWs');
-  private readonly cache = new Map<string, string>();
+  /** Response bodies by route: each is made at its first request, then served as is. */
+  private readonly bodies = new Map<string, string>();
+  private document?: AsyncApiDocument;
 
   constructor(
     @Inject(DWS_OPTIONS) private readonly options: DistributedWsOptions,
@@ -59,31 +62,38 @@ export class AsyncApiServing implements OnModuleInit {
     const path = normalizePath(serve.path ?? DEFAULT_ASYNCAPI_PATH);
     const assets: Record<string, Asset> = {
       [path]: { type: 'text/html; charset=utf-8', body: () => this.page(path) },
-      [`${path}.json`]: { type: 'application/json; charset=utf-8', body: () => this.text('json') },
-      [`${path}.yaml`]: { type: 'application/yaml; charset=utf-8', body: () => this.text('yaml') },
+      [`${path}.json`]: {
+        type: 'application/json; charset=utf-8',
+        body: () => serializeAsyncApi(this.built(), 'json'),
+      },
+      [`${path}.yaml`]: {
+        type: 'application/yaml; charset=utf-8',
+        body: () => serializeAsyncApi(this.built(), 'yaml'),
+      },
       [`${path}/assets/viewer.js`]: {
         type: 'text/javascript; charset=utf-8',
         body: () => BOOT_SCRIPT,
       },
       [`${path}/assets/standalone.js`]: {
         type: 'text/javascript; charset=utf-8',
-        body: () => this.file('browser/standalone/index.js'),
+        body: () => readFileSync(viewerFile(VIEWER_BUNDLE), 'utf8'),
       },
       [`${path}/assets/default.min.css`]: {
         type: 'text/css; charset=utf-8',
-        body: () => this.file('styles/default.min.css'),
+        body: () => readFileSync(viewerFile('styles/default.min.css'), 'utf8'),
       },
     };
     for (const [route, asset] of Object.entries(assets)) {
       adapter.get(route, (_request: unknown, response: unknown) => {
-        let body: string;
+        let body = this.bodies.get(route);
         try {
-          body = asset.body();
+          body ??= asset.body();
         } catch (error) {
           this.logger.error(`AsyncAPI: ${(error as Error).message}`);
           adapter.setHeader(response, 'Content-Type', 'text/plain; charset=utf-8');
           return adapter.reply(response, (error as Error).message, 500);
         }
+        this.bodies.set(route, body);
         adapter.setHeader(response, 'Content-Type', asset.type);
         adapter.setHeader(response, 'Cache-Control', 'no-cache');
         return adapter.reply(response, body, 200);
@@ -91,23 +101,42 @@ export class AsyncApiServing implements OnModuleInit {
     }
   }
 
-  private text(format: 'json' | 'yaml'): string {
-    return this.cached(format, () => {
-      const input = describeDeclarations(
-        this.registry,
-        this.options.asyncapi ?? {},
-        findPackageInfo(process.cwd()),
-        securityOf(this.options),
-      );
-      return serializeAsyncApi(buildAsyncApiDocument(input), format);
-    });
+  /** Built once, at the first request that needs it; every format serializes this one. */
+  private built(): AsyncApiDocument {
+    this.document ??= buildAsyncApiDocument(
+      describeApp(this.registry, this.options, process.cwd()),
+    );
+    return this.document;
   }
 
   private page(path: string): string {
     // Fails here, with the install hint, rather than as a blank page.
-    this.file('browser/standalone/index.js');
-    const title = escapeHtml(`${JSON.parse(this.text('json')).info.title} – AsyncAPI`);
-    return `<!doctype html>
+    viewerFile(VIEWER_BUNDLE);
+    const { title } = this.built().info as { title: string };
+    return viewerPage(path, escapeHtml(`${title} – AsyncAPI`));
+  }
+}
+
+/** A file of the viewer package, resolved from the app's node_modules. */
+function viewerFile(relative: string): string {
+  try {
+    return createRequire(import.meta.url).resolve(`${VIEWER_PACKAGE}/${relative}`);
+  } catch {
+    throw new Error(
+      `The viewer needs ${VIEWER_PACKAGE}: run \`npm install ${VIEWER_PACKAGE}\`. The document itself is served as JSON and YAML.`,
+    );
+  }
+}
+
+/** `asyncapi/` → `/asyncapi`. */
+function normalizePath(path: string): string {
+  const trimmed = path.replace(/\/+$/, '');
+  return trimmed.startsWith('/') ? trimmed : `/${trimmed}`;
+}
+
+/** The viewer page: the standalone bundle renders the JSON document into `#asyncapi`. */
+function viewerPage(path: string, title: string): string {
+  return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -122,37 +151,6 @@ export class AsyncApiServing implements OnModuleInit {
 </body>
 </html>
 `;
-  }
-
-  /** A file of the viewer package, read once. */
-  private file(relative: string): string {
-    return this.cached(relative, () => {
-      let resolved: string;
-      try {
-        resolved = createRequire(import.meta.url).resolve(`${VIEWER_PACKAGE}/${relative}`);
-      } catch {
-        throw new Error(
-          `The viewer needs ${VIEWER_PACKAGE}: run \`npm install ${VIEWER_PACKAGE}\`. The document itself is served as JSON and YAML.`,
-        );
-      }
-      return readFileSync(resolved, 'utf8');
-    });
-  }
-
-  private cached(key: string, make: () => string): string {
-    let value = this.cache.get(key);
-    if (value === undefined) {
-      value = make();
-      this.cache.set(key, value);
-    }
-    return value;
-  }
-}
-
-/** `asyncapi/` → `/asyncapi`. */
-function normalizePath(path: string): string {
-  const trimmed = path.replace(/\/+$/, '');
-  return trimmed.startsWith('/') ? trimmed : `/${trimmed}`;
 }
 
 function escapeHtml(text: string): string {

@@ -1,6 +1,7 @@
 import type { JsonSchema } from '../decorators/topic-options.interface.js';
 import { ReservedEvent } from '../protocol/frames.js';
 import { frame, object, offset, pattern, positions } from './frame-schemas.js';
+import { ErrorCode } from '../protocol/error-codes.js';
 import { ERROR_CODES, errorCodeTable } from './protocol-text.js';
 
 /** Topics used in the examples, taken from the app's own declarations when it has some. */
@@ -17,6 +18,8 @@ export interface ControlMessage {
   key: string;
   message: Record<string, unknown>;
 }
+
+type Event = (typeof ReservedEvent)[keyof typeof ReservedEvent];
 
 function message(
   key: string,
@@ -39,6 +42,58 @@ function message(
   };
 }
 
+/** A frame the client sends; its `id`, optional, is the one of the example's `ack`. */
+function request(
+  event: Event,
+  id: number,
+  summary: string,
+  data: JsonSchema,
+  example: unknown,
+  description?: string,
+): ControlMessage {
+  return message(
+    event,
+    event,
+    summary,
+    frame(event, data, 'optional'),
+    { event, id, data: example },
+    description,
+  );
+}
+
+/** The `ack` of a request, keyed `<request>Ack` so that operations can name it as their reply. */
+function ack(
+  of: Event,
+  id: number,
+  summary: string,
+  data: JsonSchema,
+  example: unknown,
+): ControlMessage {
+  return message(`${of}Ack`, `ack of ${of}`, summary, frame(ReservedEvent.Ack, data, 'required'), {
+    event: ReservedEvent.Ack,
+    id,
+    data: example,
+  });
+}
+
+/** A frame the server sends on its own, without an `id`. */
+function push(
+  event: Event,
+  summary: string,
+  data: JsonSchema,
+  example: unknown,
+  description?: string,
+): ControlMessage {
+  return message(
+    event,
+    event,
+    summary,
+    frame(event, data, 'none'),
+    { event, data: example },
+    description,
+  );
+}
+
 const SAMPLE_OFFSET = '3:k2Jx9q:1718000000000-0';
 const SAMPLE_POSITIONS = ['0:k2Jx9q:1718000000000-0', '1:k2Jx9q:1717999990000-2'];
 const SAMPLE_TOKEN = 'eyJzIjoiYzhacTFtIiwidSI6bnVsbH0.Qm9vZ3VzIHNpZ25hdHVyZQ';
@@ -48,236 +103,148 @@ const SAMPLE_TOKEN = 'eyJzIjoiYzhacTFtIiwidSI6bnVsbH0.Qm9vZ3VzIHNpZ25hdHVyZQ';
  * them. Each `ack` variant is its own message so that operations can name their reply.
  */
 export function controlMessages(ex: ProtocolExamples): ControlMessage[] {
-  const ack = ReservedEvent.Ack;
   return [
-    message(
-      'welcome',
-      'welcome',
+    push(
+      ReservedEvent.Welcome,
       'First frame of every connection.',
-      frame(
-        ReservedEvent.Welcome,
-        object({
-          connectionId: { type: 'string', description: 'This connection; also its session id.' },
-          sessionToken: {
-            type: 'string',
-            description: 'Proves ownership of the session: send it in `resume`.',
-          },
-          positions,
-          heartbeat: { type: 'integer', description: 'Interval of server pings, in ms.' },
-          shards: {
-            type: 'integer',
-            minimum: 1,
-            description: 'Number of shards (length of `positions`).',
-          },
-        }),
-        'none',
-      ),
-      {
-        event: 'welcome',
-        data: {
-          connectionId: 'c8Zq1m',
-          sessionToken: SAMPLE_TOKEN,
-          positions: SAMPLE_POSITIONS,
-          heartbeat: 25000,
-          shards: 2,
+      object({
+        connectionId: { type: 'string', description: 'This connection; also its session id.' },
+        sessionToken: {
+          type: 'string',
+          description: 'Proves ownership of the session: send it in `resume`.',
         },
-      },
-    ),
-    message(
-      'subscribe',
-      'subscribe',
-      'Starts receiving a topic or pattern.',
-      frame(ReservedEvent.Subscribe, object({ topic: pattern }), 'optional'),
+        positions,
+        heartbeat: { type: 'integer', description: 'Interval of server pings, in ms.' },
+        shards: {
+          type: 'integer',
+          minimum: 1,
+          description: 'Number of shards (length of `positions`).',
+        },
+      }),
       {
-        event: 'subscribe',
-        id: 1,
-        data: { topic: ex.pattern },
+        connectionId: 'c8Zq1m',
+        sessionToken: SAMPLE_TOKEN,
+        positions: SAMPLE_POSITIONS,
+        heartbeat: 25000,
+        shards: 2,
       },
     ),
-    message(
-      'subscribeAck',
-      'ack of subscribe',
-      'The subscription is active.',
-      frame(
-        ack,
-        object({
-          topic: { type: 'string' },
-          subscribed: { type: 'boolean', const: true },
-          alreadySubscribed: { type: 'boolean' },
-        }),
-        'required',
-      ),
-      {
-        event: 'ack',
-        id: 1,
-        data: { topic: ex.pattern, subscribed: true, alreadySubscribed: false },
-      },
-    ),
-    message(
-      'unsubscribe',
-      'unsubscribe',
-      'Stops receiving a pattern subscribed before.',
-      frame(ReservedEvent.Unsubscribe, object({ topic: pattern }), 'optional'),
-      {
-        event: 'unsubscribe',
-        id: 2,
-        data: { topic: ex.pattern },
-      },
-    ),
-    message(
-      'unsubscribeAck',
-      'ack of unsubscribe',
-      'The subscription is gone.',
-      frame(
-        ack,
-        object({
-          topic: { type: 'string' },
-          subscribed: { type: 'boolean', const: false },
-          wasSubscribed: { type: 'boolean' },
-        }),
-        'required',
-      ),
-      { event: 'ack', id: 2, data: { topic: ex.pattern, subscribed: false, wasSubscribed: true } },
-    ),
-    message(
-      'publish',
-      'publish',
+    ...subscription(ReservedEvent.Subscribe, 1, ex.pattern),
+    ...subscription(ReservedEvent.Unsubscribe, 2, ex.pattern),
+    request(
+      ReservedEvent.Publish,
+      3,
       'Publishes to a topic that allows client publishes.',
-      frame(
-        ReservedEvent.Publish,
-        object({
-          topic: { type: 'string', minLength: 1, description: 'A concrete topic (no wildcards).' },
-          payload: {
-            description: "Must match the topic's payload schema (see the topic's channel).",
-          },
-        }),
-        'optional',
-      ),
-      { event: 'publish', id: 3, data: { topic: ex.topic, payload: ex.payload } },
+      object({
+        topic: { type: 'string', minLength: 1, description: 'A concrete topic (no wildcards).' },
+        payload: {
+          description: "Must match the topic's payload schema (see the topic's channel).",
+        },
+      }),
+      { topic: ex.topic, payload: ex.payload },
     ),
-    message(
-      'publishAck',
-      'ack of publish',
+    ack(
+      ReservedEvent.Publish,
+      3,
       'The backplane stored the message; every subscriber will receive it.',
-      frame(ack, object({ topic: { type: 'string' }, offset }), 'required'),
-      { event: 'ack', id: 3, data: { topic: ex.topic, offset: SAMPLE_OFFSET } },
+      object({ topic: { type: 'string' }, offset }),
+      { topic: ex.topic, offset: SAMPLE_OFFSET },
     ),
-    message(
-      'resume',
-      'resume',
+    request(
+      ReservedEvent.Resume,
+      4,
       'Restores a session on a new connection, on any instance.',
-      frame(
-        ReservedEvent.Resume,
-        object({
-          token: {
-            type: 'string',
-            description: 'The latest `sessionToken` (from `welcome` or a resume `ack`).',
-          },
-          topics: { type: 'array', items: pattern, description: 'Patterns to subscribe again.' },
-          positions: { ...positions, description: 'The newest offset received per shard.' },
-        }),
-        'optional',
-      ),
-      {
-        event: 'resume',
-        id: 4,
-        data: { token: SAMPLE_TOKEN, topics: [ex.pattern], positions: SAMPLE_POSITIONS },
-      },
+      object({
+        token: {
+          type: 'string',
+          description: 'The latest `sessionToken` (from `welcome` or a resume `ack`).',
+        },
+        topics: { type: 'array', items: pattern, description: 'Patterns to subscribe again.' },
+        positions: { ...positions, description: 'The newest offset received per shard.' },
+      }),
+      { token: SAMPLE_TOKEN, topics: [ex.pattern], positions: SAMPLE_POSITIONS },
       'Send it first on the new connection. The subscriptions are authorized again; missed messages are replayed right after the `ack` when `recovered` is true.',
     ),
-    message(
-      'resumeAck',
-      'ack of resume',
+    ack(
+      ReservedEvent.Resume,
+      4,
       'The session is restored; replayed messages follow, then a `positions` frame.',
-      frame(
-        ack,
-        object(
-          {
-            recovered: {
-              type: 'boolean',
-              description: 'False: messages may have been missed; reload your state.',
-            },
-            reason: {
-              type: 'string',
-              enum: ['epoch', 'window', 'limit', 'positions'],
-              description:
-                'Why not recovered: the backplane lost its data (`epoch`), the client was away longer than the retention (`window`), too many messages to replay (`limit`), or the positions sent were incomplete (`positions`).',
-            },
-            connectionId: { type: 'string' },
-            sessionToken: { type: 'string', description: 'Use this one for the next `resume`.' },
-            topics: {
-              type: 'array',
-              items: { type: 'string' },
-              description: 'Patterns now active.',
-            },
-            rejected: {
-              type: 'array',
-              description: 'Patterns not restored, with the reason.',
-              items: object({
-                topic: { type: 'string' },
-                code: { type: 'string' },
-                message: { type: 'string' },
-              }),
-            },
-            replayed: {
-              type: 'integer',
-              minimum: 0,
-              description: 'Number of `message` frames replayed after this ack.',
-            },
-            positions,
+      object(
+        {
+          recovered: {
+            type: 'boolean',
+            description: 'False: messages may have been missed; reload your state.',
           },
-          [
-            'recovered',
-            'connectionId',
-            'sessionToken',
-            'topics',
-            'rejected',
-            'replayed',
-            'positions',
-          ],
-        ),
-        'required',
+          reason: {
+            type: 'string',
+            enum: ['epoch', 'window', 'limit', 'positions'],
+            description:
+              'Why not recovered: the backplane lost its data (`epoch`), the client was away longer than the retention (`window`), too many messages to replay (`limit`), or the positions sent were incomplete (`positions`).',
+          },
+          connectionId: { type: 'string' },
+          sessionToken: { type: 'string', description: 'Use this one for the next `resume`.' },
+          topics: {
+            type: 'array',
+            items: { type: 'string' },
+            description: 'Patterns now active.',
+          },
+          rejected: {
+            type: 'array',
+            description: 'Patterns not restored, with the reason.',
+            items: object({
+              topic: { type: 'string' },
+              code: { type: 'string' },
+              message: { type: 'string' },
+            }),
+          },
+          replayed: {
+            type: 'integer',
+            minimum: 0,
+            description: 'Number of `message` frames replayed after this ack.',
+          },
+          positions,
+        },
+        [
+          'recovered',
+          'connectionId',
+          'sessionToken',
+          'topics',
+          'rejected',
+          'replayed',
+          'positions',
+        ],
       ),
       {
-        event: 'ack',
-        id: 4,
-        data: {
-          recovered: true,
-          connectionId: 'c8Zq1m',
-          sessionToken: SAMPLE_TOKEN,
-          topics: [ex.pattern],
-          rejected: [],
-          replayed: 1,
-          positions: SAMPLE_POSITIONS,
-        },
+        recovered: true,
+        connectionId: 'c8Zq1m',
+        sessionToken: SAMPLE_TOKEN,
+        topics: [ex.pattern],
+        rejected: [],
+        replayed: 1,
+        positions: SAMPLE_POSITIONS,
       },
     ),
-    message(
-      'message',
-      'message',
+    push(
+      ReservedEvent.Message,
       'A message delivered on a subscribed topic (or a direct one).',
-      frame(
-        ReservedEvent.Message,
-        object({
-          topic: { type: 'string', description: 'The concrete topic it was published to.' },
-          offset,
-          payload: { description: "The topic's payload (see the topic's channel)." },
-        }),
-        'none',
-      ),
-      { event: 'message', data: { topic: ex.topic, offset: SAMPLE_OFFSET, payload: ex.payload } },
+      object({
+        topic: { type: 'string', description: 'The concrete topic it was published to.' },
+        offset,
+        payload: { description: "The topic's payload (see the topic's channel)." },
+      }),
+      { topic: ex.topic, offset: SAMPLE_OFFSET, payload: ex.payload },
     ),
-    message(
-      'positions',
-      'positions',
+    push(
+      ReservedEvent.Positions,
       'The current position of every shard, sent with each heartbeat and after a resume.',
-      frame(ReservedEvent.Positions, object({ positions }), 'none'),
-      { event: 'positions', data: { positions: SAMPLE_POSITIONS } },
+      object({ positions }),
+      { positions: SAMPLE_POSITIONS },
       'Keep them: resuming from recent positions stays within the retention window even when your topics were quiet.',
     ),
+    // Sent by the server, yet with the `id` of the frame it refuses.
     message(
-      'error',
-      'error',
+      ReservedEvent.Error,
+      ReservedEvent.Error,
       "A frame could not be handled; `id` is the offending frame's when it had one.",
       frame(
         ReservedEvent.Error,
@@ -304,14 +271,42 @@ export function controlMessages(ex: ProtocolExamples): ControlMessage[] {
         'optional',
       ),
       {
-        event: 'error',
+        event: ReservedEvent.Error,
         id: 3,
         data: {
-          code: 'DWS_ERR_INVALID_PAYLOAD',
+          code: ErrorCode.InvalidPayload,
           message: 'payload is missing required property "text".',
         },
       },
       errorCodeTable(),
+    ),
+  ];
+}
+
+/** `subscribe` or `unsubscribe` and its `ack`, which differ only in the direction. */
+function subscription(event: Event, id: number, topic: string): ControlMessage[] {
+  const subscribed = event === ReservedEvent.Subscribe;
+  const flag = subscribed ? 'alreadySubscribed' : 'wasSubscribed';
+  return [
+    request(
+      event,
+      id,
+      subscribed
+        ? 'Starts receiving a topic or pattern.'
+        : 'Stops receiving a pattern subscribed before.',
+      object({ topic: pattern }),
+      { topic },
+    ),
+    ack(
+      event,
+      id,
+      subscribed ? 'The subscription is active.' : 'The subscription is gone.',
+      object({
+        topic: { type: 'string' },
+        subscribed: { type: 'boolean', const: subscribed },
+        [flag]: { type: 'boolean' },
+      }),
+      { topic, subscribed, [flag]: !subscribed },
     ),
   ];
 }

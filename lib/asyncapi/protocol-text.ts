@@ -47,23 +47,35 @@ export const ERROR_CODES = Object.values(ErrorCode);
 
 /** A Markdown table of the error codes. */
 export function errorCodeTable(): string {
-  const rows = ERROR_CODES.map((code) => `| \`${code}\` | ${ERROR_TEXT[code]} |`);
-  return ['| code | meaning |', '| --- | --- |', ...rows].join('\n');
+  return codeTable(ERROR_CODES.map((code) => [`\`${code}\``, ERROR_TEXT[code]]));
 }
 
 /** A Markdown table of the close codes, by number. */
 export function closeCodeTable(): string {
-  const rows = (Object.keys(CloseCode) as (keyof typeof CloseCode)[])
-    .sort((a, b) => CloseCode[a] - CloseCode[b])
-    .map((name) => `| ${CloseCode[name]} | ${CLOSE_TEXT[name]} |`);
-  return ['| code | meaning |', '| --- | --- |', ...rows].join('\n');
+  return codeTable(
+    (Object.keys(CloseCode) as (keyof typeof CloseCode)[])
+      .sort((a, b) => CloseCode[a] - CloseCode[b])
+      .map((name) => [String(CloseCode[name]), CLOSE_TEXT[name]]),
+  );
 }
+
+function codeTable(rows: [code: string, meaning: string][]): string {
+  const lines = rows.map(([code, meaning]) => `| ${code} | ${meaning} |`);
+  return ['| code | meaning |', '| --- | --- |', ...lines].join('\n');
+}
+
+/**
+ * The query parameter the handshake reads a token from (lib/security/token-extraction.ts),
+ * used when `security.query.name` is not set.
+ */
+export const ACCESS_TOKEN_QUERY = 'access_token';
 
 /** How to authenticate, in words, for the connection channel and the servers. */
 export function securityText(security: AsyncApiSecurityInput): string {
   const ways: string[] = [];
   if (security.header) ways.push('an `Authorization: Bearer <token>` header');
-  if (security.query) ways.push(`the \`${security.query.name ?? 'access_token'}\` query parameter`);
+  if (security.query)
+    ways.push(`the \`${security.query.name ?? ACCESS_TOKEN_QUERY}\` query parameter`);
   if (security.subprotocol) ways.push('the `Sec-WebSocket-Protocol` header (browsers)');
   const lines = [
     `Clients authenticate on the upgrade request with ${ways.join(', or ') || 'credentials'}.`,

@@ -4,7 +4,7 @@ import type {
   AsyncApiServerOptions,
 } from './asyncapi.interface.js';
 import { compareStrings, pathSlug } from './asyncapi.names.js';
-import { securityText } from './protocol-text.js';
+import { ACCESS_TOKEN_QUERY, securityText } from './protocol-text.js';
 import { ref, WS_BINDING } from './topic-channels.js';
 
 type Json = Record<string, unknown>;
@@ -73,7 +73,7 @@ export function upgradeBinding(security: AsyncApiSecurityInput | undefined): Jso
     binding.query = {
       type: 'object',
       properties: {
-        [query.name ?? 'access_token']: {
+        [query.name ?? ACCESS_TOKEN_QUERY]: {
           type: 'string',
           description: query.description ?? 'The access token.',
         },
@@ -116,7 +116,7 @@ export function buildSecuritySchemes(
     };
   }
   if (security.query) {
-    const name = security.query.name ?? 'access_token';
+    const name = security.query.name ?? ACCESS_TOKEN_QUERY;
     schemes.accessTokenQuery = {
       type: 'httpApiKey',
       name,

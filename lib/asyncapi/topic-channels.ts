@@ -15,7 +15,20 @@ export function copy<T>(value: T): T {
   return value === undefined ? value : (JSON.parse(JSON.stringify(value)) as T);
 }
 
-const WS_BINDING = { ws: { method: 'GET', bindingVersion: '0.1.0' } };
+export const WS_BINDING = { ws: { method: 'GET', bindingVersion: '0.1.0' } };
+
+/** Key of the channel of the WebSocket connection itself, where every frame travels. */
+export const CONNECTION = 'connection';
+
+/** `{ $ref }` to a message of the connection channel. */
+export function connectionMessage(key: string): Json {
+  return ref('channels', CONNECTION, 'messages', key);
+}
+
+/** The reply of a client frame: one of `messages`, on the connection channel. */
+export function connectionReply(...messages: string[]): Json {
+  return { channel: ref('channels', CONNECTION), messages: messages.map(connectionMessage) };
+}
 
 /** A concrete topic of a template, filled with documented example values. */
 export function exampleTopic(topic: TopicInput): string {
@@ -118,12 +131,7 @@ export function deliverOperation(topic: TopicInput, channelKey: string, messageK
 }
 
 /** `receive`: clients publish to the topic; the server answers with an `ack` or an `error`. */
-export function publishOperation(
-  topic: TopicInput,
-  channelKey: string,
-  messageKey: string,
-  connection: string,
-): Json {
+export function publishOperation(topic: TopicInput, channelKey: string, messageKey: string): Json {
   const text = [
     `Clients publish with \`{"event":"publish","id":1,"data":{"topic":"${exampleTopic(topic)}","payload":…}}\`.`,
     'The payload is checked against the schema (`DWS_ERR_INVALID_PAYLOAD` otherwise)',
@@ -138,13 +146,7 @@ export function publishOperation(
     summary: `Clients publish to ${topic.template}.`,
     description: text.join(' '),
     messages: [ref('channels', channelKey, 'messages', messageKey)],
-    reply: {
-      channel: ref('channels', connection),
-      messages: [
-        ref('channels', connection, 'messages', 'publishAck'),
-        ref('channels', connection, 'messages', 'error'),
-      ],
-    },
+    reply: connectionReply('publishAck', 'error'),
   };
 }
 
@@ -167,27 +169,14 @@ export function eventMessages(
 }
 
 /** `receive` of a gateway event, replying with its `ack` or an `error`. */
-export function eventOperation(
-  event: EventInput,
-  connection: string,
-  keys: { request: string; reply: string },
-): Json {
-  const operation: Json = {
+export function eventOperation(event: EventInput, keys: { request: string; reply: string }): Json {
+  return {
     action: 'receive',
-    channel: ref('channels', connection),
+    channel: ref('channels', CONNECTION),
     title: event.event,
     summary: event.summary ?? `Handled by ${event.gateway}.`,
     description: `Handled by \`${event.gateway}\` on \`${event.path}\`. With an \`id\`, the reply is an \`ack\` with the same \`id\`; without one, a reply is sent as the handler's value itself.`,
-    messages: [ref('channels', connection, 'messages', keys.request)],
-    reply: {
-      channel: ref('channels', connection),
-      messages: [
-        ref('channels', connection, 'messages', keys.reply),
-        ref('channels', connection, 'messages', 'error'),
-      ],
-    },
+    messages: [connectionMessage(keys.request)],
+    reply: connectionReply(keys.reply, 'error'),
   };
-  return operation;
 }
-
-export { WS_BINDING };

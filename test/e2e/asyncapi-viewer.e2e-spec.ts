@@ -1,12 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { parse } from 'yaml';
 import { ChatGateway } from '../../sample/chat.gateway.js';
 import { PageController } from '../../sample/page.controller.js';
+import { launchChromium } from '../support/browser.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
-
-const CHROMIUM = '/usr/bin/chromium';
 
 /** The sample's gateway and page, with the document served at /asyncapi. */
 describe('AsyncAPI served by the running sample', () => {
@@ -15,25 +13,12 @@ describe('AsyncAPI served by the running sample', () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`${CHROMIUM} is missing: install it with \`apt-get install -y chromium\`.`);
-    }
     app = await startTestApp(
       { asyncapi: { serve: { path: '/asyncapi' } } },
       { controllers: [PageController], providers: [ChatGateway] },
     );
     base = `http://127.0.0.1:${app.port}`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--headless',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   }, 30_000);
 
   afterAll(async () => {

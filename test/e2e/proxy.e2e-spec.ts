@@ -1,13 +1,12 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { createServer as createTcpServer, type Server as TcpServer, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { WebSocket, WebSocketServer } from 'ws';
 import { DistributedWsModule, WsProxyModule } from '../../lib/index.js';
+import { type TsProcess, spawnTs } from '../support/app-process.js';
 import { freePort } from '../support/free-port.js';
 import { refusedUpgrade } from '../support/refused-upgrade.js';
 import { waitFor } from '../support/wait-for.js';
@@ -15,34 +14,16 @@ import { WsTestClient } from '../support/ws-test-client.js';
 import { FixtureGateway } from './fixtures/fixture.gateway.js';
 import { tokenFor } from './fixtures/security.gateway.js';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
 const JWT_SECRET = 'sample-jwt-secret-for-the-proxy-test';
 const MiB = 1024 * 1024;
 
 /** The chat sample in its own process, with its JWT recipe on: the proxy's real upstream. */
-async function startSample(port: number): Promise<ChildProcess> {
-  const child = spawn(
-    process.execPath,
-    ['--import', './scripts/register-swc.js', 'sample/main.ts'],
-    {
-      cwd: root,
-      env: {
-        ...process.env,
-        NODE_OPTIONS: '',
-        PORT: String(port),
-        JWT_SECRET,
-        BROKER_URL: 'memory://',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
+function startSample(port: number): Promise<TsProcess> {
+  return spawnTs(
+    'sample/main.ts',
+    { PORT: String(port), JWT_SECRET, BROKER_URL: 'memory://' },
+    /Chat sample on/,
   );
-  let output = '';
-  child.stderr!.on('data', (chunk) => (output += chunk));
-  await new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (chunk) => String(chunk).includes('Chat sample on') && resolve());
-    child.once('exit', (code) => reject(new Error(`sample exited with ${code}: ${output}`)));
-  });
-  return child;
 }
 
 /** An upstream that echoes each message with its type and obeys a few text commands. */
@@ -106,7 +87,7 @@ async function rawClient(
 }
 
 describe('WsProxyModule', () => {
-  let sample: ChildProcess;
+  let sample: TsProcess;
   let echo: Awaited<ReturnType<typeof startEcho>>;
   let blackHole: TcpServer;
   const held: Socket[] = [];
@@ -152,7 +133,7 @@ describe('WsProxyModule', () => {
     blackHole?.close();
     echo?.server.close();
     echo?.sockets.forEach((s) => s.terminate());
-    if (sample && sample.exitCode === null && sample.signalCode === null) sample.kill('SIGKILL');
+    await sample?.kill('SIGKILL');
   });
 
   describe('to the sample instance', () => {
@@ -195,7 +176,7 @@ describe('WsProxyModule', () => {
         headers: { authorization: `Bearer ${await tokenForSample('carol', 'Carol')}` },
       });
       clients.push(client);
-      sample.kill('SIGKILL');
+      void sample.kill('SIGKILL');
       expect(await client.waitClosed(8000)).toEqual({ code: 4502, reason: 'upstream unavailable' });
       const late = await rawClient(url('/chat'));
       expect(await late.waitClosed()).toEqual([4502, 'upstream unavailable']);

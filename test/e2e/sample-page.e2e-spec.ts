@@ -2,14 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { ConnectionRegistry } from '../../lib/adapter/connection-registry.js';
 import { Broadcaster } from '../../lib/index.js';
 import { AppModule } from '../../sample/app.module.js';
-
-const CHROMIUM = '/usr/bin/chromium';
+import { launchChromium } from '../support/browser.js';
 
 describe('sample chat page in Chromium', () => {
   let app: INestApplication;
@@ -19,25 +17,12 @@ describe('sample chat page in Chromium', () => {
   const lines = () => page.$$eval('#messages li.message', (lis) => lis.map((li) => li.textContent));
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`${CHROMIUM} is missing: install it with "apt-get install -y chromium".`);
-    }
     // The page loads the SDK bundle the way `npm start` builds it.
     execFileSync(process.execPath, ['scripts/build-client-bundle.js'], { stdio: 'inherit' });
     const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
     app = moduleRef.createNestApplication({ logger: ['error'] });
     await app.listen(0, '127.0.0.1');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--headless',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
     page = await browser.newPage();
     const port = (app.getHttpServer().address() as AddressInfo).port;
     await page.goto(`http://127.0.0.1:${port}/`);
