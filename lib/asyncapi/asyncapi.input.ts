@@ -8,8 +8,7 @@ import type {
   AsyncApiServerOptions,
 } from './asyncapi.interface.js';
 import { findPackageInfo, type PackageInfo } from './package-info.js';
-import { BEARER_PROTOCOL } from '../security/token-extraction.js';
-import { ACCESS_TOKEN_QUERY } from './protocol-text.js';
+import { ACCESS_TOKEN_QUERY, BEARER_PROTOCOL } from '../protocol/credentials.js';
 
 /** @default servers of the document when the options name none. */
 export const DEFAULT_ASYNCAPI_SERVERS: Record<string, AsyncApiServerOptions> = {

@@ -1,3 +1,4 @@
+import { ACCESS_TOKEN_QUERY } from '../protocol/credentials.js';
 import { CloseCode } from '../protocol/close-codes.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import type { AsyncApiSecurityInput } from './asyncapi.interface.js';
@@ -68,7 +69,6 @@ function codeTable(rows: [code: string, meaning: string][]): string {
  * The query parameter the handshake reads a token from (lib/security/token-extraction.ts),
  * used when `security.query.name` is not set.
  */
-export const ACCESS_TOKEN_QUERY = 'access_token';
 
 /** How to authenticate, in words, for the connection channel and the servers. */
 export function securityText(security: AsyncApiSecurityInput): string {

@@ -4,7 +4,8 @@ import type {
   AsyncApiServerOptions,
 } from './asyncapi.interface.js';
 import { compareStrings, pathSlug } from './asyncapi.names.js';
-import { ACCESS_TOKEN_QUERY, securityText } from './protocol-text.js';
+import { ACCESS_TOKEN_QUERY } from '../protocol/credentials.js';
+import { securityText } from './protocol-text.js';
 import { ref, WS_BINDING } from './topic-channels.js';
 
 type Json = Record<string, unknown>;

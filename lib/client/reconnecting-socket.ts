@@ -1,3 +1,4 @@
+import { ACCESS_TOKEN_QUERY } from '../protocol/credentials.js';
 import { backoffDelay } from './backoff.js';
 import { ClientErrorCode, type DwsClientError, failure } from './client.error.js';
 import type { ResolvedClientOptions, WebSocketLike } from './client.options.js';
@@ -215,6 +216,6 @@ export class ReconnectingSocket {
 function withToken(url: string, token: string | undefined): string {
   if (token === undefined) return url;
   const withParam = new URL(url);
-  withParam.searchParams.set('access_token', token);
+  withParam.searchParams.set(ACCESS_TOKEN_QUERY, token);
   return withParam.toString();
 }

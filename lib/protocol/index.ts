@@ -1,5 +1,6 @@
 export * from './close-codes.js';
 export * from './codec.js';
+export * from './credentials.js';
 export * from './error-codes.js';
 export * from './frames.js';
 export * from './protocol.error.js';

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
-import { BEARER_PROTOCOL, offeredProtocols, queryOf } from '../security/token-extraction.js';
+import { ACCESS_TOKEN_QUERY, BEARER_PROTOCOL } from '../protocol/credentials.js';
+import { offeredProtocols, queryOf } from '../security/token-extraction.js';
 import type { ResolvedWsProxyOptions } from './ws-proxy.options.js';
 
 /** What the proxy opens the upstream WebSocket with. */
@@ -23,7 +24,7 @@ export async function upstreamRequestFor(
     typeof options.upstream === 'string' ? options.upstream : await options.upstream(request);
   const url = new URL(base);
   for (const [key, value] of queryOf(request.url)) {
-    if (key !== 'access_token' || options.forwardAuth) url.searchParams.append(key, value);
+    if (key !== ACCESS_TOKEN_QUERY || options.forwardAuth) url.searchParams.append(key, value);
   }
   const headers: Record<string, string> = {};
   const { authorization, cookie, 'user-agent': userAgent } = request.headers;

@@ -10,7 +10,8 @@ import { type IncomingHttpHeaders, type IncomingMessage, STATUS_CODES } from 'no
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
 import { CloseCode } from '../protocol/close-codes.js';
-import { BEARER_PROTOCOL, selectProtocol } from '../security/token-extraction.js';
+import { BEARER_PROTOCOL } from '../protocol/credentials.js';
+import { selectProtocol } from '../security/token-extraction.js';
 import { ProxyLink } from './proxy-link.js';
 import { upstreamRequestFor } from './upstream-request.js';
 import { WS_PROXY_OPTIONS } from './ws-proxy.module-definition.js';

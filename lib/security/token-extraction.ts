@@ -1,9 +1,9 @@
 import type { IncomingMessage } from 'node:http';
 import { DEFAULT_OPTIONS } from '../distributed-ws.options.js';
+import { ACCESS_TOKEN_QUERY, BEARER_PROTOCOL } from '../protocol/credentials.js';
 import type { TokenSource } from './auth-options.interface.js';
 
-/** The subprotocol that announces a token in the next `Sec-WebSocket-Protocol` entry. */
-export const BEARER_PROTOCOL = 'dws.bearer';
+export { BEARER_PROTOCOL } from '../protocol/credentials.js';
 
 const BEARER = /^Bearer[ \t]+(\S+)[ \t]*$/i;
 
@@ -25,7 +25,7 @@ export function extractToken(
         ? fromAuthorization(request.headers.authorization)
         : source === 'protocol'
           ? fromProtocols(request.headers['sec-websocket-protocol'])
-          : queryOf(request.url).get('access_token') || null;
+          : queryOf(request.url).get(ACCESS_TOKEN_QUERY) || null;
     if (token) return token;
   }
   return null;
