@@ -61,14 +61,11 @@ async function launch(
   extra: string[],
 ): Promise<{ child: ChildProcess; dir: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'dws-redis-'));
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
-  args.push(
-    '--dir',
-    dir,
-    '--logfile',
-    join(dir, 'redis.log'),
+  const args = [
+    ...['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    ...['--dir', dir, '--logfile', join(dir, 'redis.log')],
     ...extra.map((a) => a.replaceAll('{port}', String(port))),
-  );
+  ];
   const child = spawn('redis-server', args, { stdio: 'ignore' });
   running.add(child);
   child.once('exit', () => running.delete(child));

@@ -1,5 +1,4 @@
 import type { BrokerEntry, BrokerMessage } from '../broker.interface.js';
-import { formatOffset } from '../offset.js';
 
 /** A stream entry as XREAD / XRANGE return it (RESP2 shapes, `replyMapping: 'legacy'`). */
 export type RawEntry = [id: string, fields: string[]];
@@ -11,8 +10,15 @@ export function entryArguments(entry: BrokerEntry): string[] {
     : [entry.topic, entry.payload, entry.control];
 }
 
-/** Turns a stored entry back into what the listener and a replay deliver. */
-export function toMessage(shard: number, epoch: string, [id, fields]: RawEntry): BrokerMessage {
+/**
+ * Turns a stored entry back into what the listener and a replay deliver. `offsetBase` is
+ * `formatOffset(shard, epoch, '')`, built once per stream of a reply rather than per entry.
+ * Every message has the same shape (`control` is present, maybe undefined), so the
+ * listener's code that reads them stays monomorphic.
+ */
+export function toMessage(shard: number, offsetBase: string, entry: RawEntry): BrokerMessage {
+  const id = entry[0];
+  const fields = entry[1];
   let topic = '';
   let payload = '';
   let control: string | undefined;
@@ -30,8 +36,7 @@ export function toMessage(shard: number, epoch: string, [id, fields]: RawEntry):
         break;
     }
   }
-  const message = { topic, payload, shard, id, offset: formatOffset(shard, epoch, id) };
-  return control === undefined ? message : { ...message, control };
+  return { topic, payload, control, shard, id, offset: offsetBase + id };
 }
 
 /**

@@ -119,16 +119,11 @@ export class RedisStreamsBroker implements Broker {
     const connections = this.requireConnected();
     if (this.readers.length > 0) throw new Error('RedisStreamsBroker: start() called twice.');
     const client = connections.publisher;
-    const lastIds = await withDeadline(
+    const lastIds = await answered(
       loadLastIds(client, this.keys),
       this.options.connectTimeoutMs,
-      () => new Error(`no answer within ${this.options.connectTimeoutMs} ms`),
-    ).catch((error: unknown) => {
-      const reason = error instanceof Error ? error.message : String(error);
-      throw new BrokerUnavailableError(`Reading the start positions failed: ${reason}`, {
-        cause: error,
-      });
-    });
+      'Reading the start positions',
+    );
     lastIds.forEach((id, shard) => (this.state.ids[shard] = id));
     const shards = this.keys.map((_, shard) => shard);
     // XREAD takes keys of one slot only on a cluster (CROSSSLOT), so one loop per shard there.
@@ -151,11 +146,7 @@ export class RedisStreamsBroker implements Broker {
 
   /** @throws BrokerUnavailableError when closed, or when Redis did not confirm within `publishTimeoutMs`. */
   async publish(entry: BrokerEntry): Promise<string> {
-    if (this.phase !== 'connected' || !this.publisher) {
-      throw new BrokerUnavailableError(
-        `The Redis Streams broker is ${this.phase === 'closed' ? 'closed' : 'not connected'}.`,
-      );
-    }
+    if (this.phase !== 'connected' || !this.publisher) throw this.notConnected();
     const shard = this.shardOf(entry.topic);
     const [epoch, id] = await this.publisher.publish(shard, entry);
     return formatOffset(shard, epoch, id);
@@ -169,15 +160,7 @@ export class RedisStreamsBroker implements Broker {
   async read(shard: number, epoch: string, afterId: string, limit: number): Promise<ReplayPage> {
     const client = this.requireConnected().publisher;
     const page = readPage(client, this.keys[shard], shard, epoch, afterId, limit);
-    const timeout = this.options.publishTimeoutMs;
-    return withDeadline(page, timeout, () => new Error(`no answer within ${timeout} ms`)).catch(
-      (error: unknown) => {
-        throw new BrokerUnavailableError(
-          `Replaying shard ${shard} failed: ${(error as Error).message}`,
-          { cause: error },
-        );
-      },
-    );
+    return answered(page, this.options.publishTimeoutMs, `Replaying shard ${shard}`);
   }
 
   onStatus(listener: (status: BrokerStatus, error?: Error) => void): void {
@@ -207,11 +190,23 @@ export class RedisStreamsBroker implements Broker {
   }
 
   private requireConnected(): BrokerConnections {
-    if (this.phase !== 'connected' || !this.connections) {
-      throw new BrokerUnavailableError(
-        `The Redis Streams broker is ${this.phase === 'closed' ? 'closed' : 'not connected'}.`,
-      );
-    }
+    if (this.phase !== 'connected' || !this.connections) throw this.notConnected();
     return this.connections;
   }
+
+  private notConnected(): BrokerUnavailableError {
+    return new BrokerUnavailableError(
+      `The Redis Streams broker is ${this.phase === 'closed' ? 'closed' : 'not connected'}.`,
+    );
+  }
+}
+
+/** `work`, bounded by `ms`; any failure becomes `BrokerUnavailableError("<what> failed: …")`. */
+function answered<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  return withDeadline(work, ms, () => new Error(`no answer within ${ms} ms`)).catch(
+    (error: unknown) => {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new BrokerUnavailableError(`${what} failed: ${reason}`, { cause: error });
+    },
+  );
 }

@@ -1,5 +1,5 @@
 import type { ReplayPage } from '../broker.interface.js';
-import { compareIds } from '../offset.js';
+import { compareIds, formatOffset } from '../offset.js';
 import type { RedisClient } from './connection.js';
 import { type RawEntry, toMessage } from './entry-codec.js';
 import type { ShardKeys } from './keys.js';
@@ -37,5 +37,6 @@ export async function readPage(
   const entries = range as RawEntry[];
   const done = entries.length <= limit;
   const page = done ? entries : entries.slice(0, limit);
-  return { status: 'ok', messages: page.map((e) => toMessage(shard, epoch, e)), done };
+  const offsetBase = formatOffset(shard, epoch, '');
+  return { status: 'ok', messages: page.map((e) => toMessage(shard, offsetBase, e)), done };
 }

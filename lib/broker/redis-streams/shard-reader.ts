@@ -1,6 +1,8 @@
 import type { Redis } from 'ioredis';
 import type { BrokerListener, BrokerMessage } from '../broker.interface.js';
+import { formatOffset } from '../offset.js';
 import { backoff } from './connection.js';
+import { withDeadline } from './deadline.js';
 import { toMessage, xreadStreams } from './entry-codec.js';
 import type { EpochCandidates, ShardKeys } from './keys.js';
 import { type ReadState, recheckShards } from './shard-state.js';
@@ -32,6 +34,10 @@ type XReadReply = unknown[] | null;
  */
 export class ShardReader {
   private readonly name: string;
+  /** `BLOCK … COUNT … STREAMS <keys>`: all of XREAD but the ids, the same on every call. */
+  private readonly xreadHead: (string | number)[];
+  /** Shard of each stream key as replies name it (with the client's `keyPrefix`). */
+  private readonly shardOfKey = new Map<string, number>();
   private client: Redis | null = null;
   private epochsChecked = false;
   private failures = 0;
@@ -45,6 +51,9 @@ export class ShardReader {
     private readonly ctx: ShardReaderContext,
   ) {
     this.name = `reader:${shards[0]}`;
+    const { keys, options } = ctx;
+    this.xreadHead = ['BLOCK', options.blockMs, 'COUNT', options.readCount, 'STREAMS'];
+    for (const shard of shards) this.xreadHead.push(keys[shard].log);
   }
 
   start(): void {
@@ -94,6 +103,8 @@ export class ShardReader {
     // Any reconnect may land on a Redis that lost its data: check epochs before reading on.
     client.on('close', () => (this.epochsChecked = false));
     client.on('error', (error: Error) => (this.lastError = error));
+    const prefix = client.options.keyPrefix ?? '';
+    for (const shard of this.shards) this.shardOfKey.set(prefix + this.ctx.keys[shard].log, shard);
     this.client = client;
     return client;
   }
@@ -113,29 +124,20 @@ export class ShardReader {
   }
 
   private xread(client: Redis): Promise<XReadReply> {
-    const { keys, state, options } = this.ctx;
-    const args: (string | number)[] = [
-      'BLOCK',
-      options.blockMs,
-      'COUNT',
-      options.readCount,
-      'STREAMS',
-    ];
-    for (const shard of this.shards) args.push(keys[shard].log);
-    for (const shard of this.shards) args.push(state.ids[shard]);
-    return client.call('XREAD', ...args) as Promise<XReadReply>;
+    const args = this.xreadHead.slice();
+    for (const shard of this.shards) args.push(this.ctx.state.ids[shard]);
+    return client.call('XREAD', args) as Promise<XReadReply>;
   }
 
   /** One batch per reply: every shard of the reply, each in log order (DESIGN.md §3). */
   private deliver(reply: NonNullable<XReadReply>): void {
-    const { keys, state } = this.ctx;
-    const prefix = this.client?.options.keyPrefix ?? '';
+    const { state } = this.ctx;
     const batch: BrokerMessage[] = [];
     for (const [key, entries] of xreadStreams(reply)) {
-      const shard = this.shards.find((s) => prefix + keys[s].log === key);
+      const shard = this.shardOfKey.get(key);
       if (shard === undefined || entries.length === 0) continue;
-      const epoch = state.epochs[shard];
-      for (const entry of entries) batch.push(toMessage(shard, epoch, entry));
+      const offsetBase = formatOffset(shard, state.epochs[shard], '');
+      for (const entry of entries) batch.push(toMessage(shard, offsetBase, entry));
       state.ids[shard] = entries[entries.length - 1][0];
     }
     if (batch.length === 0) return;
@@ -156,21 +158,16 @@ export class ShardReader {
    */
   private untilReady(client: Redis): Promise<void> {
     const timeoutMs = 4 * this.ctx.options.maxReconnectDelayMs;
-    return new Promise((resolve, reject) => {
-      const done = (error?: Error) => {
-        clearTimeout(timer);
-        client.off('ready', ready);
-        this.wake = null;
-        if (error) reject(error);
-        else resolve();
-      };
-      const ready = () => done();
-      const timer = setTimeout(
-        () => done(new Error(`not reconnected within ${timeoutMs} ms`)),
-        timeoutMs,
-      );
+    let ready = () => {};
+    const back = new Promise<void>((resolve) => {
+      ready = resolve;
       client.once('ready', ready);
       this.wake = ready;
+    });
+    const timeout = () => new Error(`not reconnected within ${timeoutMs} ms`);
+    return withDeadline(back, timeoutMs, timeout).finally(() => {
+      client.off('ready', ready);
+      this.wake = null;
     });
   }
 

@@ -6,6 +6,7 @@ import { PUBLISH_COMMAND, PUBLISH_SCRIPT } from './lua/publish.script.js';
 import type { StatusTracker } from './status-tracker.js';
 
 type PublishCommand = (
+  this: RedisClient,
   log: string,
   epochKey: string,
   trimmedKey: string,
@@ -33,6 +34,8 @@ export class StreamPublisher {
   /** When each shard may be trimmed next: at most once per second (lua/publish.script.ts). */
   private readonly nextTrimAt: number[];
   private readonly trimEveryMs: number;
+  /** The script's command, looked up once rather than on every publish. */
+  private readonly command: PublishCommand;
 
   constructor(
     private readonly client: RedisClient,
@@ -44,13 +47,15 @@ export class StreamPublisher {
   ) {
     this.nextTrimAt = keys.map(() => 0);
     this.trimEveryMs = Math.min(1000, retentionMs);
+    // EVALSHA, falling back to EVAL after a Redis restart. A given client may have it already.
+    if (typeof (client as any)[PUBLISH_COMMAND] !== 'function') {
+      client.defineCommand(PUBLISH_COMMAND, { numberOfKeys: 3, lua: PUBLISH_SCRIPT });
+    }
+    this.command = (client as any)[PUBLISH_COMMAND] as PublishCommand;
   }
 
-  /** Defines the script (EVALSHA, falling back to EVAL after a Redis restart) and watches the client. */
+  /** Watches the client: 'ready' sends the publishes waiting for it. */
   attach(): void {
-    if (typeof (this.client as any)[PUBLISH_COMMAND] !== 'function') {
-      this.client.defineCommand(PUBLISH_COMMAND, { numberOfKeys: 3, lua: PUBLISH_SCRIPT });
-    }
     this.client.on('ready', this.onReady);
     this.client.on('close', this.onClose);
     this.client.on('error', this.onError);
@@ -82,9 +87,8 @@ export class StreamPublisher {
       const send = () => {
         if (settled) return;
         const keys = this.keys[shard];
-        const command = (this.client as any)[PUBLISH_COMMAND] as PublishCommand;
         try {
-          command
+          this.command
             .call(
               this.client,
               keys.log,
