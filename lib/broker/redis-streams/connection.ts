@@ -96,6 +96,9 @@ export function createConnections(options: ResolvedRedisStreamsOptions): BrokerC
         connectTimeout: options.connectTimeoutMs,
         connectionName: 'dws-publisher',
         disconnectTimeout: 200,
+        // The same at-most-once rule as a single node: never resend an XADD in flight.
+        maxRetriesPerRequest: 0,
+        autoResendUnfulfilledCommands: false,
       },
     });
   } else {
