@@ -9,6 +9,7 @@ import { encodeMessage } from '../protocol/codec.js';
 import { SubscriptionIndex } from '../topics/subscription-index.js';
 import type { Connection } from './connection.js';
 import { applyControl } from './control.js';
+import { textFrame } from './text-frame.js';
 
 /**
  * The connections of this instance and the index of what each receives. Every connection
@@ -23,7 +24,9 @@ export class ConnectionRegistry {
   private batchNo = 0;
   // Delivery state shared with `visit` so the per-message loop allocates no closure.
   private current: BrokerMessage | null = null;
+  private currentPayload: Buffer | null = null;
   private currentFrame: Buffer | null = null;
+  private corkBatch = false;
   private readonly corked: Connection[] = [];
 
   get size(): number {
@@ -77,25 +80,30 @@ export class ConnectionRegistry {
   }
 
   /**
-   * Delivers one batch from the broker. Each message is serialized once (lazily, only if
-   * someone here receives it) and the same buffer goes to every matching socket; sockets are
-   * corked for the batch so that a batch costs one write per socket, not one per message.
+   * Delivers one batch from the broker. Each message is serialized and framed once (lazily,
+   * only if someone here receives it) and the same bytes go to every matching socket. When a
+   * batch holds several messages, sockets are corked for it, so that it costs one write per
+   * socket, not one per message; a single message needs no cork (one write either way, and
+   * corking costs two calls per socket).
    */
   deliver(batch: readonly BrokerMessage[]): void {
     this.batchNo++;
+    this.corkBatch = batch.length > 1;
     for (const message of batch) {
       if (message.control !== undefined) {
         applyControl(this, message);
         continue;
       }
       this.current = message;
+      this.currentPayload = null;
       this.currentFrame = null;
       this.stamp++;
       this.index.forEachMatching(message.topic, this.visit);
     }
     this.current = null;
+    this.currentPayload = null;
     this.currentFrame = null;
-    for (const connection of this.corked) (connection.ws as any)._socket?.uncork();
+    for (const connection of this.corked) connection.socket?.uncork();
     this.corked.length = 0;
   }
 
@@ -103,18 +111,20 @@ export class ConnectionRegistry {
     if (connection.stamp === this.stamp) return;
     connection.stamp = this.stamp;
     const message = this.current!;
-    if (connection.held === null && connection.corkedBatch !== this.batchNo) {
+    if (this.corkBatch && connection.held === null && connection.corkedBatch !== this.batchNo) {
       connection.corkedBatch = this.batchNo;
-      const socket = (connection.ws as any)._socket;
-      if (socket) {
-        socket.cork();
+      if (connection.socket !== null) {
+        connection.socket.cork();
         this.corked.push(connection);
       }
     }
-    this.currentFrame ??= Buffer.from(
-      encodeMessage(message.topic, message.payload, message.offset),
-    );
-    connection.deliver(this.currentFrame, message);
+    if (this.currentFrame === null) {
+      this.currentPayload = Buffer.from(
+        encodeMessage(message.topic, message.payload, message.offset),
+      );
+      this.currentFrame = textFrame(this.currentPayload);
+    }
+    connection.deliver(this.currentFrame, this.currentPayload!, message);
   };
 }
 

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
 import type { BrokerMessage } from '../broker/broker.interface.js';
 import { CloseCode } from '../protocol/close-codes.js';
@@ -42,13 +43,23 @@ export class Connection {
   held: BrokerMessage[] | null = null;
   /** Reserved events of one connection run in order (a publish never overtakes an earlier one). */
   queue: Promise<unknown> = Promise.resolve();
+  /**
+   * The TCP socket under `ws`, when prebuilt frames may be written to it directly: no
+   * extension was negotiated, so a frame's bytes are the same for every socket. `ws` (8.x)
+   * writes synchronously when nothing is compressed, so direct writes and `ws.send` keep
+   * their order, and `bufferedAmount` still counts what the socket holds.
+   */
+  readonly socket: Socket | null;
 
   constructor(
     public id: string,
     readonly ws: WebSocket,
     private readonly maxBufferedBytes: number,
     private readonly maxHeld: number,
-  ) {}
+  ) {
+    const internals = ws as unknown as { _socket?: Socket; extensions: string };
+    this.socket = internals.extensions === '' ? (internals._socket ?? null) : null;
+  }
 
   get open(): boolean {
     return this.ws.readyState === OPEN;
@@ -63,10 +74,18 @@ export class Connection {
     }
   }
 
-  /** Delivers a live message: held while a resume replays, sent otherwise. */
-  deliver(frame: string | Buffer, message: BrokerMessage): void {
+  /**
+   * Delivers a live message: held while a resume replays, sent otherwise. `frame` is `payload`
+   * wrapped as a complete WebSocket text frame (text-frame.ts), written as-is when allowed.
+   */
+  deliver(frame: Buffer, payload: Buffer, message: BrokerMessage): void {
     if (this.held === null) {
-      this.send(frame);
+      if (this.socket === null) return this.send(payload);
+      if (this.ws.readyState !== OPEN) return;
+      this.socket.write(frame);
+      if (this.ws.bufferedAmount > this.maxBufferedBytes) {
+        this.close(CloseCode.SlowConsumer, 'slow consumer: resume to catch up');
+      }
     } else if (this.held.push(message) > this.maxHeld) {
       this.held = null;
       this.close(CloseCode.SlowConsumer, 'slow consumer: too many messages while resuming');

@@ -1,0 +1,37 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Broadcaster } from '../../lib/index.js';
+import { type TestApp, startTestApp } from '../support/test-app.js';
+import { FixtureGateway } from './fixtures/fixture.gateway.js';
+
+// Payload sizes that put the message frame in each length class of RFC 6455 §5.2 (7-bit, 16-bit
+// and 64-bit lengths), so the prebuilt frames written straight to the sockets are checked by a
+// real `ws` parser; a consecutive burst also exercises the corked multi-message batches.
+const SIZES = [1, 90, 200, 60_000, 70_000];
+const payloadOf = (size: number, n: number) => ({ n, body: 'é'.repeat(size >> 1) + 'x' });
+
+describe.each([
+  ['without extensions (prebuilt frames)', false],
+  ['with permessage-deflate (framed per socket by ws)', true],
+])('delivery %s', (_name, perMessageDeflate) => {
+  let app: TestApp;
+
+  beforeAll(async () => {
+    app = await startTestApp({ perMessageDeflate }, { providers: [FixtureGateway] });
+  });
+  afterAll(() => app?.close());
+
+  it('delivers every size exactly, in order, to every subscriber', async () => {
+    const clients = await Promise.all([0, 1, 2].map(() => app.connect({ perMessageDeflate })));
+    expect(clients.map((c) => c.ws.extensions)).toEqual(
+      Array(3).fill(perMessageDeflate ? 'permessage-deflate' : ''),
+    );
+    await Promise.all(clients.map((c) => c.request('subscribe', { topic: 'news/+' })));
+    const broadcaster = app.app.get(Broadcaster);
+    const sent = SIZES.flatMap((size, i) => [payloadOf(size, 2 * i), payloadOf(size, 2 * i + 1)]);
+    await Promise.all(sent.map((payload) => broadcaster.publish('news/frames', payload)));
+    for (const client of clients) {
+      await client.until(() => client.messages().length === sent.length, 5000, 'all messages');
+      expect(client.messages().map((m) => m.payload)).toEqual(sent);
+    }
+  });
+});

@@ -1,0 +1,38 @@
+import { describe, expect, it } from '@jest/globals';
+import { createRequire } from 'node:module';
+import { textFrame } from '../../../lib/adapter/text-frame.js';
+
+// ws's own framing, the reference (the CommonJS entry carries the Sender class).
+const Sender = createRequire(import.meta.url)('ws').Sender;
+
+/** What `ws` itself writes for an unmasked, uncompressed text frame, as one buffer. */
+function wsFrame(payload: Buffer): Buffer {
+  const parts = Sender.frame(payload, {
+    fin: true,
+    opcode: 1,
+    mask: false,
+    readOnly: false,
+    rsv1: false,
+  }) as Buffer[];
+  return Buffer.concat(parts);
+}
+
+describe('textFrame', () => {
+  // Each length class of RFC 6455 §5.2 and both edges of it.
+  it.each([0, 1, 125, 126, 200, 65_535, 65_536, 1_000_000])(
+    'is byte for byte what ws frames for a %i-byte payload',
+    (length) => {
+      const payload = Buffer.alloc(length, 'x');
+      if (length > 0) payload[length - 1] = 0x7a;
+      const frame = textFrame(payload);
+      expect(frame.equals(wsFrame(payload))).toBe(true);
+      expect(frame.length).toBe(length + (length < 126 ? 2 : length < 65_536 ? 4 : 10));
+    },
+  );
+
+  it('keeps multi-byte UTF-8 payloads intact', () => {
+    const payload = Buffer.from('{"text":"héllo 👋"}');
+    expect(textFrame(payload).subarray(2).toString('utf8')).toBe('{"text":"héllo 👋"}');
+    expect(textFrame(payload)[1]).toBe(payload.length);
+  });
+});
