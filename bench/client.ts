@@ -2,7 +2,7 @@
 // subscribes each to the bench topic, and records per-connection receipts.
 // Env: KIND = dws | sio | raw, URLS, COUNT, MAX_SEQ (highest seq that can arrive + 1).
 // stdout: "BENCH_READY" once every connection is subscribed; on "report" (stdin line) one JSON
-// line {received, unique, duplicates, latenciesUs[]}.
+// line {received, unique, duplicates, latenciesUs[]}; on "count" the same without latencies.
 import { createInterface } from 'node:readline';
 import { io as sioConnect, type Socket } from 'socket.io-client';
 import WebSocket from 'ws';
@@ -79,9 +79,16 @@ for (let i = 0; i < count; i += 50) {
 process.stdout.write('BENCH_READY\n');
 
 createInterface({ input: process.stdin }).on('line', (line) => {
-  if (line.trim() !== 'report') return;
+  const command = line.trim();
+  if (command !== 'report' && command !== 'count') return;
   const unique = received - duplicates;
-  process.stdout.write(JSON.stringify({ received, unique, duplicates, latenciesUs }) + '\n');
+  const report = {
+    received,
+    unique,
+    duplicates,
+    latenciesUs: command === 'report' ? latenciesUs : [],
+  };
+  process.stdout.write(JSON.stringify(report) + '\n');
 });
 process.stdin.once('end', () => {
   for (const c of opened) (c as any).close?.();

@@ -1,6 +1,7 @@
 // `npm run bench`: the same fan-out workload against four systems, interleaved over several runs.
 // Env: BENCH_CLIENTS (1000), BENCH_RATE msg/s (20), BENCH_SECONDS (10), BENCH_RUNS (3),
 // BENCH_CLIENT_PROCS (2), BENCH_SYSTEMS (comma list of keys, default all),
+// BENCH_BURST (messages of the unthrottled burst after the paced window, 300; 0 to skip),
 // BENCH_OUT (docs/benchmarks.md; "-" to skip writing), BENCH_CPU_PROF (dir for server .cpuprofile).
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -20,6 +21,9 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const CLIENT_PROCS = Number(process.env.BENCH_CLIENT_PROCS ?? 2);
 const OUT = process.env.BENCH_OUT ?? 'docs/benchmarks.md';
 const BASELINE_SECONDS = Number(process.env.BENCH_BASELINE_SECONDS ?? 3);
+const BURST = Number(process.env.BENCH_BURST ?? 300);
+/** Publish requests in flight during the burst. */
+const BURST_CONCURRENCY = 16;
 /** When set, every server process writes a V8 CPU profile (.cpuprofile) into this directory. */
 const PROF_DIR = process.env.BENCH_CPU_PROF;
 const profEnv: Record<string, string> = PROF_DIR
@@ -188,10 +192,11 @@ async function startClients(kind: string, urls: string[], count: number, maxSeq:
   });
   return {
     pid: child.pid!,
-    report: () =>
+    /** Counters and latencies (`count`: counters only, cheap enough to poll). */
+    report: (command: 'report' | 'count' = 'report') =>
       new Promise<ClientReport>((resolve) => {
         onLine = (line) => line.startsWith('{') && resolve(JSON.parse(line));
-        child.stdin!.write('report\n');
+        child.stdin!.write(`${command}\n`);
       }),
     stop: async () => {
       child.stdin!.end();
@@ -227,6 +232,8 @@ interface Result {
   serverCpuMs: number;
   redisCpuMs: number;
   publishHttpMs: number;
+  burstDeliveriesPerSec: number;
+  burstLost: number;
 }
 
 /**
@@ -255,6 +262,48 @@ async function publishLoop(system: System, servers: Server[], count: number, mea
   return { cpuUs, ms, httpMs };
 }
 
+/**
+ * Publishes BURST payloads (sequence numbers from `firstSeq`) as fast as the publish endpoint
+ * takes them, and measures deliveries/s from the first publish to the last receipt (the clients
+ * are polled every 100 ms; receipts stop when nothing arrives for 1 s, or after 60 s).
+ */
+async function burst(
+  system: System,
+  servers: Server[],
+  procs: { report(command: 'count'): Promise<ClientReport> }[],
+  firstSeq: number,
+) {
+  const count = async () =>
+    (await Promise.all(procs.map((p) => p.report('count')))).reduce(
+      (sum, r) => ({ received: sum.received + r.received, unique: sum.unique + r.unique }),
+      { received: 0, unique: 0 },
+    );
+  const before = await count();
+  const start = performance.now();
+  let next = 0;
+  const worker = async () => {
+    while (next < BURST) await system.publish(servers[0].port, benchPayload(firstSeq + next++));
+  };
+  const publishing = Promise.all(Array.from({ length: BURST_CONCURRENCY }, worker));
+  let last = before;
+  let lastAt = start;
+  while (performance.now() - start < 60_000) {
+    await sleep(100);
+    const now = await count();
+    if (now.received !== last.received) {
+      last = now;
+      lastAt = performance.now();
+    } else if (now.received - before.received >= C * BURST || performance.now() - lastAt > 1000) {
+      break;
+    }
+  }
+  await publishing;
+  return {
+    deliveriesPerSec: ((last.received - before.received) * 1000) / (lastAt - start),
+    lost: C * BURST - (last.unique - before.unique),
+  };
+}
+
 async function runOnce(system: System, redisPort: number, redisUrl: string): Promise<Result> {
   const servers = await system.start(redisUrl);
   try {
@@ -274,7 +323,7 @@ async function runOnce(system: System, redisPort: number, redisUrl: string): Pro
     );
     for (let i = 0; i < CLIENT_PROCS; i++) {
       const rotated = urls.map((_, j) => urls[(i + j) % urls.length]);
-      clients.push(startClients(system.clientKind, rotated, perProc[i], total + 10));
+      clients.push(startClients(system.clientKind, rotated, perProc[i], total + BURST + 10));
     }
     const procs = await Promise.all(clients);
     await sleep(1500);
@@ -299,6 +348,7 @@ async function runOnce(system: System, redisPort: number, redisUrl: string): Pro
     const redis1 = system.usesRedis ? await redisCpuMs(redisPort) : 0;
 
     const reports = await Promise.all(procs.map((p) => p.report()));
+    const burstResult = BURST > 0 ? await burst(system, servers, procs, total) : null;
     await Promise.all(procs.map((p) => p.stop()));
     const received = reports.reduce((s, r) => s + r.received, 0);
     const unique = reports.reduce((s, r) => s + r.unique, 0);
@@ -318,6 +368,8 @@ async function runOnce(system: System, redisPort: number, redisUrl: string): Pro
       serverCpuMs: (cpu1 - cpu0) / 1000,
       redisCpuMs: redis1 - redis0,
       publishHttpMs: httpMs / Math.max(1, total),
+      burstDeliveriesPerSec: burstResult?.deliveriesPerSec ?? Number.NaN,
+      burstLost: burstResult?.lost ?? Number.NaN,
     };
   } finally {
     await Promise.all(servers.map((s) => s.stop()));
@@ -337,7 +389,7 @@ try {
       const result = await runOnce(system, redis.port, redis.url);
       results.get(system.key)!.push(result);
       process.stderr.write(
-        `${fmt(result.deliveriesPerSec, 0)} deliveries/s, p50 ${fmt(result.p50)} ms, ${fmt(result.cpuUsPerDelivery, 2)} µs CPU/delivery (net ${fmt(result.netCpuUsPerDelivery, 2)})\n`,
+        `${fmt(result.deliveriesPerSec, 0)} deliveries/s, p50 ${fmt(result.p50)} ms, ${fmt(result.cpuUsPerDelivery, 2)} µs CPU/delivery (net ${fmt(result.netCpuUsPerDelivery, 2)}), burst ${fmt(result.burstDeliveriesPerSec, 0)} deliveries/s (lost ${result.burstLost})\n`,
       );
     }
   }
@@ -346,8 +398,8 @@ try {
 }
 
 const header =
-  '| System | deliveries/s | lost | dup | p50 ms | p95 ms | p99 ms | max ms | server CPU µs/delivery | net of publish+idle µs/delivery | server CPU ms | RSS KB/idle conn | Redis CPU ms | publish POST ms |\n' +
-  '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|';
+  '| System | deliveries/s | lost | dup | p50 ms | p95 ms | p99 ms | max ms | server CPU µs/delivery | net of publish+idle µs/delivery | server CPU ms | RSS KB/idle conn | Redis CPU ms | publish POST ms | burst deliveries/s | burst lost |\n' +
+  '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|';
 const rows = systems.map((system) => {
   const rs = results.get(system.key)!;
   const m = (f: (r: Result) => number) => median(rs.map(f));
@@ -373,6 +425,12 @@ const rows = systems.map((system) => {
   } | ${fmt(
     m((r) => r.publishHttpMs),
     2,
+  )} | ${fmt(
+    m((r) => r.burstDeliveriesPerSec),
+    0,
+  )} | ${fmt(
+    m((r) => r.burstLost),
+    0,
   )} |`;
 });
 const table = [header, ...rows].join('\n');
@@ -414,7 +472,12 @@ mean round trip); *net of publish+idle* subtracts the server CPU rate measured d
 ${BASELINE_SECONDS} s baseline (same publish loop, same servers, after a 1 s warm-up, no client connected yet) times the
 window length, so it approximates the fan-out cost alone; *RSS per idle connection* = (server RSS with C subscribed idle connections −
 RSS before any connection) / C; *Redis CPU* = used_cpu_user+sys delta from \`INFO cpu\` over
-the same window (Redis systems only).
+the same window (Redis systems only); *burst* = after the paced window, ${BURST} more messages
+published with ${BURST_CONCURRENCY} requests in flight, as fast as instance 1 takes them:
+deliveries/s is receipts by all clients over the time from the first publish to the last receipt,
+*burst lost* counts what never arrived. The clients share the cores with the servers, so the
+burst measures the whole setup's capacity; what differs between rows is how much of the cores
+each server leaves to the clients.
 ` + tail,
   );
   console.log(`Wrote ${OUT}`);
