@@ -12,8 +12,29 @@
   const nameInput = $('name');
   const textInput = $('text');
 
-  const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
-  const client = DistributedWs.connect({ url: `${scheme}://${location.host}/ws` });
+  // `?ws=ws://a:3000/ws,ws://b:3001/ws` lists the instances to fail over between (the SDK tries
+  // them in turn); by default the page talks to the instance that served it. A demo convenience:
+  // the page holds no credentials, but a real app should not take its endpoints from the URL.
+  function endpoints() {
+    const list = new URL(location.href).searchParams.get('ws');
+    const urls = (list ?? '')
+      .split(',')
+      .map((url) => url.trim())
+      .filter(Boolean);
+    if (urls.length > 0) return urls;
+    const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
+    return `${scheme}://${location.host}/ws`;
+  }
+
+  let client;
+  try {
+    client = DistributedWs.connect({ url: endpoints() });
+  } catch (error) {
+    // A mistyped `?ws=`: say so instead of leaving the page "connecting…" forever.
+    setStatus('disconnected', 'disconnected');
+    showError(`${error.code}: ${error.message}`);
+    return;
+  }
 
   let room = null;
   let leaveRoom = null;
@@ -55,7 +76,10 @@
     showError('');
     leaveRoom = client.subscribe(`chat/rooms/${name}`, renderMessage);
     leaveRoom.ready.then(
-      () => addLine('note', [[null, `You joined #${name}.`]]),
+      () => {
+        // The answer may come after the user switched rooms: don't note a room already left.
+        if (room === name) addLine('note', [[null, `You joined #${name}.`]]);
+      },
       (error) => {
         if (room === name) showError(`Cannot join #${name}: ${error.message}`);
       },

@@ -1,0 +1,115 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import WebSocket from 'ws';
+import { connect, type DistributedWsClient } from '../../lib/client/index.js';
+import { type InstanceProcess, startInstance } from '../support/app-process.js';
+import { type RedisServer, startRedisServer } from '../support/redis-server.js';
+import { waitFor } from '../support/wait-for.js';
+import { recordEvents } from '../unit/client/record-events.js';
+
+const SECRET = 'client-failover-secret-0123456789ab';
+const TOTAL = 1000;
+const TOPIC = 'orders/7/status';
+
+/** `ws`'s WebSocket, noting every URL the SDK opens. */
+function recordingWebSocket(opened: string[]) {
+  return class extends WebSocket {
+    constructor(url: string) {
+      super(url);
+      opened.push(url);
+    }
+  };
+}
+
+/**
+ * The SDK, given two instances, loses the first one mid-stream, fails over to the second by
+ * itself and resumes there, while a third instance keeps publishing at a steady rate.
+ */
+describe('client SDK fails over between instances (Redis)', () => {
+  let redis: RedisServer;
+  let publisher: InstanceProcess;
+  let spare: InstanceProcess;
+  const doomed: InstanceProcess[] = [];
+  const clients: DistributedWsClient[] = [];
+
+  beforeAll(async () => {
+    redis = await startRedisServer();
+    const start = () => startInstance({ BROKER: redis.url, DWS_SESSION_SECRET: SECRET });
+    // Both settle before a failure is thrown, so that afterAll stops the one that did start.
+    const started = await Promise.allSettled([
+      start().then((i) => (publisher = i)),
+      start().then((i) => (spare = i)),
+    ]);
+    const failed = started.find((s) => s.status === 'rejected');
+    if (failed) throw failed.reason;
+  }, 30_000);
+  afterEach(async () => {
+    clients.splice(0).forEach((c) => c.close());
+    await Promise.all(doomed.splice(0).map((i) => i.kill('SIGKILL')));
+  });
+  afterAll(async () => {
+    await Promise.all([publisher?.kill(), spare?.kill()]);
+    await redis?.stop();
+  });
+
+  /** Runs the failover; returns the SDK's `disconnected` events. */
+  async function failover(signal: NodeJS.Signals) {
+    const victim = await startInstance({ BROKER: redis.url, DWS_SESSION_SECRET: SECRET });
+    doomed.push(victim);
+    const opened: string[] = [];
+    const sdk = connect({
+      url: [victim.url(), spare.url()],
+      WebSocket: recordingWebSocket(opened),
+    });
+    clients.push(sdk);
+    const events = recordEvents(sdk);
+    const received: unknown[] = [];
+    const direct: unknown[] = [];
+    sdk.onDirect((payload) => direct.push(payload));
+    await sdk.subscribe(TOPIC, (payload) => received.push(payload)).ready;
+    const sessionId = sdk.connectionId!;
+
+    const publishing = publisher.control('publish-many', {
+      topic: TOPIC,
+      count: TOTAL,
+      from: 'A',
+      intervalMs: 3,
+    });
+    await waitFor(() => received.length >= 200, {
+      timeout: 15_000,
+      message: () => `200 messages before the kill (got ${received.length})`,
+    });
+    await victim.kill(signal);
+    const beforeTheKill = received.length;
+    // Addressed to the session, not to a socket: it must follow the client to the spare.
+    await publisher.control('send', { ids: [sessionId], payload: { afterTheKill: true } });
+    await publishing;
+    await waitFor(() => received.length >= TOTAL && direct.length >= 1, {
+      timeout: 15_000,
+      message: () => `${TOTAL} messages and the direct one (got ${received.length})`,
+    });
+
+    // Mid-stream: the rest came through the spare.
+    expect(beforeTheKill).toBeLessThan(TOTAL);
+    expect(received).toEqual(Array.from({ length: TOTAL }, (_, seq) => ({ seq, from: 'A' })));
+    expect(direct).toEqual([{ afterTheKill: true }]);
+    expect(opened).toEqual([victim.url(), spare.url()]);
+    expect(events.connected).toEqual([
+      { connectionId: sessionId, resumed: false, recovered: false },
+      { connectionId: sessionId, resumed: true, recovered: true },
+    ]);
+    expect(events.notRecovered).toEqual([]);
+    expect(events.error).toEqual([]);
+    expect(sdk.state).toBe('connected');
+    return events.disconnected;
+  }
+
+  it('after SIGKILL of its instance: reconnects to the next URL and gets all 1000, once, in order', async () => {
+    expect(await failover('SIGKILL')).toEqual([{ code: 1006, reason: '', willReconnect: true }]);
+  }, 30_000);
+
+  it('after SIGTERM: is told 1012, reconnects to the next URL and gets all 1000, once, in order', async () => {
+    expect(await failover('SIGTERM')).toEqual([
+      { code: 1012, reason: 'server restarting: reconnect and resume', willReconnect: true },
+    ]);
+  }, 30_000);
+});
