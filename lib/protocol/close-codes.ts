@@ -5,6 +5,10 @@
 export const CloseCode = {
   /** The server closed the connection on purpose (`Broadcaster.disconnect`) without a code of its own. */
   Normal: 1000,
+  /** The client broke RFC 6455 framing (unmasked frame, reserved bits, unknown opcode…). Sent by `ws` itself. */
+  FramingError: 1002,
+  /** A text frame (or a close reason) was not valid UTF-8 (RFC 6455 §8.1). Sent by `ws` itself. */
+  InvalidUtf8: 1007,
   /** Authentication failed (when `authFailure` is `'close'`), or another policy was violated. */
   PolicyViolation: 1008,
   /** A frame exceeded `maxPayload`. Sent by `ws` itself before the frame is read. */
@@ -13,7 +17,10 @@ export const CloseCode = {
   InternalError: 1011,
   /** The instance is shutting down; reconnect (to any instance) and resume. */
   ServiceRestart: 1012,
-  /** The instance is at `maxConnections`; try again later or elsewhere. */
+  /**
+   * The instance is at `maxConnections`, or a `resume` could not read the backplane (the session
+   * is intact); try again later or elsewhere, and resume.
+   */
   TryAgainLater: 1013,
   /** The connection could not keep up: its send buffer passed `maxBufferedBytes`. Resume to catch up. */
   SlowConsumer: 4001,
