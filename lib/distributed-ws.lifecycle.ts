@@ -9,6 +9,9 @@ import {
 import { ConnectionRegistry } from './adapter/connection-registry.js';
 import type { Broker } from './broker/broker.interface.js';
 import { DWS_BROKER } from './distributed-ws.constants.js';
+import { PresenceTracker } from './presence/presence.tracker.js';
+import { DWS_METRICS, type DwsMetrics } from './metrics/metrics.interface.js';
+import { ReaderLag } from './metrics/reader-lag.js';
 
 /**
  * When the backplane is bound: connect in `onModuleInit` (a Redis that can't be reached stops
@@ -24,6 +27,9 @@ export class DistributedWsLifecycle
   constructor(
     @Inject(DWS_BROKER) private readonly broker: Broker,
     private readonly connections: ConnectionRegistry,
+    private readonly lag: ReaderLag,
+    @Inject(DWS_METRICS) private readonly metrics: DwsMetrics,
+    private readonly presence: PresenceTracker,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -37,13 +43,23 @@ export class DistributedWsLifecycle
       }
     });
     await this.broker.connect();
+    this.presence.init();
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.broker.start((batch) => this.connections.deliver(batch));
+    await this.broker.start((batch) => {
+      this.connections.deliver(batch);
+      // Once per batch, after the fan-out: the lag includes the delivery itself.
+      const now = Date.now();
+      this.lag.observe(batch, now);
+      this.metrics.delivered(batch, now);
+    });
+    await this.presence.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
+    // Before the broker closes: the leaves of the closed connections still go out.
+    await this.presence.close();
     await this.broker.close();
   }
 }

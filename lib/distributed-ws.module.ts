@@ -16,6 +16,12 @@ import type { DistributedWsOptions } from './distributed-ws.options.js';
 import { isDocsOnlyMode } from './docs-mode.js';
 import { DistributedWsExplorer } from './explorer/distributed-ws.explorer.js';
 import { TopicRegistry } from './explorer/topic-registry.js';
+import { PresenceTracker } from './presence/presence.tracker.js';
+import { DistributedWsHealthIndicator } from './health/distributed-ws.health-indicator.js';
+import { createMetrics, type MetricsHandle } from './metrics/metrics.factory.js';
+import { DWS_METRICS, type DwsMetrics } from './metrics/metrics.interface.js';
+import { DWS_METRICS_HANDLE, MetricsServing } from './metrics/metrics.serving.js';
+import { ReaderLag } from './metrics/reader-lag.js';
 
 function effectiveOptions(options: DistributedWsOptions): DistributedWsOptions {
   return isDocsOnlyMode() ? { ...options, broker: undefined } : options;
@@ -54,11 +60,35 @@ function effectiveOptions(options: DistributedWsOptions): DistributedWsOptions {
     ConnectionRegistry,
     ReservedEventsHandler,
     ResumeHandler,
+    PresenceTracker,
     Broadcaster,
     DistributedWsLifecycle,
     AsyncApiServing,
+    ReaderLag,
+    {
+      provide: DWS_METRICS_HANDLE,
+      useFactory: (
+        runtime: RuntimeOptions,
+        broker: Broker,
+        connections: ConnectionRegistry,
+        lag: ReaderLag,
+      ) =>
+        createMetrics(isDocsOnlyMode() ? false : runtime.options.metrics, {
+          broker,
+          connections,
+          lag,
+        }),
+      inject: [RuntimeOptions, DWS_BROKER, ConnectionRegistry, ReaderLag],
+    },
+    {
+      provide: DWS_METRICS,
+      useFactory: (handle: MetricsHandle) => handle.metrics,
+      inject: [DWS_METRICS_HANDLE],
+    },
+    MetricsServing,
+    DistributedWsHealthIndicator,
   ],
-  exports: [Broadcaster, TopicRegistry, DWS_BROKER],
+  exports: [Broadcaster, TopicRegistry, DWS_BROKER, DistributedWsHealthIndicator],
 })
 export class DistributedWsModule extends ConfigurableModuleClass {
   // Gateways are bound during app.init(), before any lifecycle hook runs, so the adapter is
@@ -72,6 +102,7 @@ export class DistributedWsModule extends ConfigurableModuleClass {
     resume: ResumeHandler,
     topics: TopicRegistry,
     @Inject(DWS_BROKER) broker: Broker,
+    @Inject(DWS_METRICS) metrics: DwsMetrics,
   ) {
     super();
     if (isDocsOnlyMode()) return;
@@ -84,6 +115,7 @@ export class DistributedWsModule extends ConfigurableModuleClass {
         resume,
         topics,
         broker,
+        metrics,
       }),
     );
   }

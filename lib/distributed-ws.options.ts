@@ -1,6 +1,7 @@
 import type { Broker } from './broker/broker.interface.js';
 import type { RedisConnectionInput } from './broker/broker.factory.js';
 import type { AsyncApiOptions } from './asyncapi/asyncapi.interface.js';
+import type { MetricsOptions } from './metrics/metrics.options.js';
 import type {
   Authenticate,
   AuthFailureMode,
@@ -136,23 +137,52 @@ export interface DistributedWsOptions {
    */
   publishRate?: Partial<PublishRateOptions> | false;
   /**
+   * How long, in ms, a dead instance's connections stay in presence answers (topics declared
+   * with `@Topic({ presence })`). Each instance renews a Redis key with this TTL every third of
+   * it; once it lapses, the instance's entries are left out of answers, and removed (with
+   * `leave` frames) at the next sweep, at most a third of it later. Shorter reacts sooner but
+   * declares an instance dead after a shorter event-loop stall. Every instance must use the same value.
+   * @default 15000
+   */
+  presenceTtlMs?: number;
+  /**
+   * Largest presence `info` a client may attach to a subscription, in bytes of JSON; larger is
+   * refused with `DWS_ERR_BAD_REQUEST`. Bounds what presence keeps per connection and topic.
+   * @default 1024
+   */
+  maxPresenceInfoBytes?: number;
+  /**
    * What the AsyncAPI document says about the app (`info`, `servers`, `id`) and whether the
    * running app serves it (`serve: { path: '/asyncapi' }`). The `dws-asyncapi` CLI reads it too.
    * @default {} (info from package.json, a `localhost:3000` server, not served)
    */
   asyncapi?: AsyncApiOptions;
+  /**
+   * Prometheus metrics (needs `prom-client`): `true` registers them in prom-client's global
+   * registry; an object picks the `registry`, a name `prefix`, and whether the app serves them
+   * (`serve: { path: '/metrics' }`). Every metric is described in docs/operations.md.
+   * @default false
+   */
+  metrics?: boolean | MetricsOptions;
 }
 
 /** Options with every default applied. */
 export type ResolvedDistributedWsOptions = Required<
   Omit<
     DistributedWsOptions,
-    'broker' | 'sessionSecret' | 'authenticate' | 'allowedOrigins' | 'publishRate' | 'asyncapi'
+    | 'broker'
+    | 'sessionSecret'
+    | 'authenticate'
+    | 'allowedOrigins'
+    | 'publishRate'
+    | 'asyncapi'
+    | 'metrics'
   >
 > &
   Pick<DistributedWsOptions, 'broker' | 'authenticate' | 'allowedOrigins'> & {
     sessionSecret: string;
     publishRate: PublishRateOptions | false;
+    metrics: MetricsOptions | false;
   };
 
 export const DEFAULT_OPTIONS = {
@@ -172,4 +202,6 @@ export const DEFAULT_OPTIONS = {
   tokenSources: ['header', 'protocol', 'query'],
   maxConnections: 10_000,
   publishRate: { perSecond: 50, burst: 100, closeAfter: 50 },
+  presenceTtlMs: 15_000,
+  maxPresenceInfoBytes: 1024,
 } as const;

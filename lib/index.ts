@@ -15,6 +15,7 @@ export { DescribeEvent } from './decorators/describe-event.decorator.js';
 export type {
   TopicOptions,
   TopicParameterOptions,
+  PresenceOptions,
   EventOptions,
   JsonSchema,
 } from './decorators/topic-options.interface.js';
@@ -31,6 +32,17 @@ export type {
   ShardPosition,
 } from './broker/broker.interface.js';
 export { BrokerUnavailableError } from './broker/broker.interface.js';
+export type { BrokerHealth } from './broker/broker.interface.js';
+export { DistributedWsHealthIndicator } from './health/distributed-ws.health-indicator.js';
+export type {
+  DistributedWsHealth,
+  DistributedWsHealthResult,
+} from './health/distributed-ws.health-indicator.js';
+export type {
+  MetricsOptions,
+  MetricsRegistry,
+  MetricsServeOptions,
+} from './metrics/metrics.options.js';
 export { InMemoryBroker } from './broker/in-memory/in-memory.broker.js';
 export { ErrorCode, CloseCode, ReservedEvent } from './protocol/index.js';
 export type {
@@ -39,7 +51,16 @@ export type {
   MessageData,
   ErrorData,
   ResumeAck,
+  PresenceAck,
+  PresenceEventData,
+  PresenceMember,
 } from './protocol/index.js';
+export type {
+  PresenceChange,
+  PresenceStore,
+  PresenceStoreOptions,
+} from './presence/presence-store.interface.js';
+export { InMemoryPresenceStore } from './presence/in-memory-presence.store.js';
 export { TopicTemplateError } from './topics/topic-template.js';
 export {
   buildAsyncApiDocument,

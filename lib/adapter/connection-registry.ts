@@ -20,6 +20,8 @@ import { textFrame } from './text-frame.js';
 export class ConnectionRegistry {
   readonly index = new SubscriptionIndex<Connection>();
   private readonly byId = new Map<string, Connection>();
+  /** Live messages handed to connections by `deliver`, ever: read by the metrics at scrape time. */
+  deliveries = 0;
   private stamp = 0;
   private batchNo = 0;
   // Delivery state shared with `visit` so the per-message loop allocates no closure.
@@ -125,6 +127,7 @@ export class ConnectionRegistry {
       this.currentFrame = textFrame(this.currentPayload);
     }
     connection.deliver(this.currentFrame, this.currentPayload!, message);
+    this.deliveries++;
   };
 }
 

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
 import type { BrokerMessage } from '../broker/broker.interface.js';
+import { NOOP_METRICS, type DwsMetrics } from '../metrics/metrics.interface.js';
 import { CloseCode } from '../protocol/close-codes.js';
 import type { PublishRateLimiter } from '../security/publish-rate-limiter.js';
 
@@ -34,6 +35,8 @@ export class Connection {
   publishLimiter: PublishRateLimiter | null = null;
   /** Set when the server decided to close once pending answers are out: later frames are ignored. */
   closing = false;
+  /** Where slow-consumer closes are counted (set by the adapter; shared by every connection). */
+  metrics: DwsMetrics = NOOP_METRICS;
   /** Last delivery stamp seen: dedupes a message matching several of its filters. */
   stamp = 0;
   /** Last batch this socket was corked for. */
@@ -93,6 +96,8 @@ export class Connection {
   }
 
   close(code: number, reason: string): void {
-    if (this.ws.readyState === OPEN) this.ws.close(code, reason);
+    if (this.ws.readyState !== OPEN) return;
+    if (code === CloseCode.SlowConsumer) this.metrics.slowConsumerClosed();
+    this.ws.close(code, reason);
   }
 }

@@ -1,11 +1,13 @@
 import type { BrokerMessage } from '../broker/broker.interface.js';
 import type { ConnectionRegistry } from './connection-registry.js';
 
-/** Commands instances send each other through the backplane, on a connection's or user's topic. */
+/** Commands instances send each other through the backplane, on the topic whose connections they concern. */
 export type ControlCommand =
   | { op: 'close'; code: number; reason: string }
   /** A session was resumed on another socket: every other socket of it closes. */
-  | { op: 'takeover'; code: number; keep: string };
+  | { op: 'takeover'; code: number; keep: string }
+  /** The entry's payload is a complete `presence` frame for the topic's subscribers. */
+  | { op: 'presence' };
 
 export function encodeControl(command: ControlCommand): string {
   return JSON.stringify(command);
@@ -24,6 +26,9 @@ export function applyControl(registry: ConnectionRegistry, message: BrokerMessag
       connection.close(command.code, command.reason);
     } else if (command.op === 'takeover' && connection.incarnation !== command.keep) {
       connection.close(command.code, 'session resumed on another connection');
+    } else if (command.op === 'presence' && connection.held === null) {
+      // Not replayed on resume (control entries never are): a resuming client asks again.
+      connection.send(message.payload);
     }
   }
 }

@@ -13,6 +13,7 @@ import {
   encodeEvent,
   encodeProtocolError,
 } from '../protocol/codec.js';
+import type { DwsMetrics } from '../metrics/metrics.interface.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import { type ClientFrame, ReservedEvent, type WelcomeData } from '../protocol/frames.js';
 import { ProtocolError } from '../protocol/protocol.error.js';
@@ -26,6 +27,7 @@ import type { RuntimeOptions } from './runtime-options.js';
 import { HandshakeGate, type VerifyDone, type VerifyInfo } from '../security/handshake-gate.js';
 import { admitPublish, PublishRateLimiter } from '../security/publish-rate-limiter.js';
 import { selectProtocol } from '../security/token-extraction.js';
+import { startHeartbeat } from './heartbeat.js';
 import { newSessionId } from './session-token.js';
 
 const connectionOfSocket = new WeakMap<WebSocket, Connection>();
@@ -44,6 +46,7 @@ export interface AdapterParts {
   resume: ResumeHandler;
   topics: TopicRegistry;
   broker: Broker;
+  metrics: DwsMetrics;
 }
 
 const SERVER_EVENTS = new Set<string>([
@@ -142,7 +145,7 @@ export class DistributedWsAdapter extends WsAdapter {
   }
 
   private accept(ws: WebSocket, request: IncomingMessage): void {
-    const { runtime, connections, broker } = this.parts;
+    const { runtime, connections, broker, metrics } = this.parts;
     const { options } = runtime;
     const admission = this.gate.admission(request);
     if ('refused' in admission) {
@@ -161,6 +164,7 @@ export class DistributedWsAdapter extends WsAdapter {
     if (options.publishRate) {
       connection.publishLimiter = new PublishRateLimiter(options.publishRate);
     }
+    connection.metrics = metrics;
     connectionOfSocket.set(ws, connection);
     connections.add(connection);
     ws.on('pong', () => (connection.alive = true));
@@ -173,12 +177,16 @@ export class DistributedWsAdapter extends WsAdapter {
       shards: broker.shards,
     };
     connection.send(encodeEvent(ReservedEvent.Welcome, welcome));
+    metrics.framesSent('welcome');
   }
 
   private onFrame(connection: Connection, data: Buffer, isBinary: boolean): void {
     // Once the server decided to close (rate limit, slow consumer, take-over) nothing more is served.
     if (!connection.open || connection.closing) return;
+    const { metrics } = this.parts;
     if (isBinary) {
+      metrics.frameReceived('invalid');
+      metrics.error(ErrorCode.BinaryFrame);
       connection.send(
         encodeError(
           undefined,
@@ -190,27 +198,39 @@ export class DistributedWsAdapter extends WsAdapter {
     }
     const frame = decodeClientFrame(data.toString('utf8'), this.parts.runtime.options.maxDepth);
     if (frame instanceof ProtocolError) {
+      metrics.frameReceived('invalid');
+      metrics.error(frame.code);
       connection.send(encodeProtocolError(frame));
       return;
     }
     switch (frame.event) {
       case ReservedEvent.Subscribe:
+        metrics.frameReceived('subscribe');
         return this.inOrder(connection, frame, () =>
           this.parts.reserved.subscribe(connection, frame),
         );
       case ReservedEvent.Unsubscribe:
+        metrics.frameReceived('unsubscribe');
         return this.inOrder(connection, frame, () =>
           this.parts.reserved.unsubscribe(connection, frame),
         );
       case ReservedEvent.Publish:
+        metrics.frameReceived('publish');
         // Checked on arrival, before queueing: a flood is refused without costing a broker call.
-        if (!admitPublish(connection, frame.id)) return;
+        if (!admitPublish(connection, frame.id)) return metrics.error(ErrorCode.RateLimited);
         return this.inOrder(connection, frame, () =>
           this.parts.reserved.publish(connection, frame),
         );
       case ReservedEvent.Resume:
+        metrics.frameReceived('resume');
         return this.inOrder(connection, frame, () => this.parts.resume.resume(connection, frame));
+      case ReservedEvent.Presence:
+        metrics.frameReceived('presence');
+        return this.inOrder(connection, frame, () =>
+          this.parts.reserved.presence(connection, frame),
+        );
       default:
+        metrics.frameReceived('event');
         return this.dispatchToGateway(connection, frame);
     }
   }
@@ -221,16 +241,23 @@ export class DistributedWsAdapter extends WsAdapter {
     frame: ClientFrame,
     run: () => Promise<string | null>,
   ): void {
+    const { metrics } = this.parts;
     connection.queue = connection.queue.then(run).then(
-      (ack) => ack !== null && frame.id !== undefined && connection.send(ack),
-      (error) => connection.send(errorFrameFor(error, frame.id)),
+      (ack) => {
+        if (ack === null || frame.id === undefined) return;
+        connection.send(ack);
+        metrics.framesSent('ack');
+      },
+      (error) => connection.send(errorFrameFor(error, frame.id, metrics)),
     );
   }
 
   private dispatchToGateway(connection: Connection, frame: ClientFrame): void {
     const { id, event } = frame;
+    const { metrics } = this.parts;
     const handler = connection.handlers.get(event);
     if (!handler) {
+      metrics.error(ErrorCode.UnknownEvent);
       const message = SERVER_EVENTS.has(event)
         ? `"${event}" is sent by the server, not by clients.`
         : `No handler for event "${event.slice(0, 64)}".`;
@@ -239,14 +266,21 @@ export class DistributedWsAdapter extends WsAdapter {
     }
     const payloadError = this.parts.topics.event(event)?.validatePayload(frame.data);
     if (payloadError) {
+      metrics.error(ErrorCode.InvalidPayload);
       connection.send(encodeError(id, ErrorCode.InvalidPayload, payloadError));
       return;
     }
-    const context = { connection, id, failed: false };
+    const context = { connection, id, failed: false, metrics };
     const reply = (value: unknown) => {
-      if (id !== undefined) connection.send(encodeAck(id, value));
-      else if (value !== undefined && value !== null) connection.send(JSON.stringify(value));
+      if (id !== undefined) {
+        connection.send(encodeAck(id, value));
+        metrics.framesSent('ack');
+      } else if (value !== undefined && value !== null) {
+        connection.send(JSON.stringify(value));
+        metrics.framesSent('event');
+      }
     };
+    const fail = (error: unknown) => connection.send(errorFrameFor(error, id, metrics));
     frameContext.run(context, () => {
       const manualAck = handler.isAckHandledManually ? (value: unknown) => reply(value) : undefined;
       Promise.resolve()
@@ -254,36 +288,24 @@ export class DistributedWsAdapter extends WsAdapter {
         .then((result) => {
           if (context.failed) return;
           if (isObservable(result)) {
-            result.subscribe({ next: reply, error: (e) => connection.send(errorFrameFor(e, id)) });
+            result.subscribe({ next: reply, error: fail });
           } else if (!manualAck) {
             reply(result);
           }
         })
-        .catch((error) => connection.send(errorFrameFor(error, id)));
+        .catch(fail);
     });
   }
 
   private startHeartbeat(): void {
     if (this.heartbeat) return;
-    const { connections, runtime } = this.parts;
-    this.heartbeat = setInterval(() => {
-      // Positions advance even for clients whose topics were quiet, so that their next resume
-      // starts from here and not from a position the retention window has since dropped.
-      const positions = Buffer.from(
-        encodeEvent(ReservedEvent.Positions, { positions: this.currentPositions() }),
-      );
-      for (const connection of connections.values()) {
-        if (!connection.alive) {
-          connection.ws.terminate();
-          continue;
-        }
-        connection.alive = false;
-        if (!connection.open) continue;
-        connection.ws.ping();
-        if (connection.held === null) connection.send(positions);
-      }
-    }, runtime.options.heartbeatIntervalMs);
-    this.heartbeat.unref();
+    const { connections, runtime, metrics } = this.parts;
+    this.heartbeat = startHeartbeat(
+      connections,
+      runtime.options.heartbeatIntervalMs,
+      () => this.currentPositions(),
+      metrics,
+    );
   }
 
   private currentPositions(): string[] {

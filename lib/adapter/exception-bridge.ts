@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { BaseWsExceptionFilter } from '@nestjs/websockets';
 import { WsExceptionsHandler } from '@nestjs/websockets/exceptions/ws-exceptions-handler.js';
+import type { DwsMetrics } from '../metrics/metrics.interface.js';
 import type { FrameId } from '../protocol/frames.js';
 import type { Connection } from './connection.js';
 import { errorFrameFor } from './exception-mapper.js';
@@ -11,6 +12,8 @@ export interface FrameContext {
   readonly id: FrameId | undefined;
   /** Set when Nest's exception layer took over: no `ack` must follow. */
   failed: boolean;
+  /** Counts the error frame sent for the exception. */
+  readonly metrics: DwsMetrics;
 }
 
 /** Carries the frame through the handler's async work to Nest's exception layer. */
@@ -40,7 +43,7 @@ export function installExceptionBridge(): void {
   base.handleError = function (this: unknown, client: unknown, exception: unknown, cause: unknown) {
     const context = frameContext.getStore();
     if (context && client === context.connection.ws) {
-      context.connection.send(errorFrameFor(exception, context.id));
+      context.connection.send(errorFrameFor(exception, context.id, context.metrics));
       return;
     }
     return handleError.call(this, client, exception, cause);

@@ -12,6 +12,7 @@ import {
   validateTopicFilter,
   validateTopicName,
 } from '../topics/topic-validation.js';
+import { PresenceTracker } from '../presence/presence.tracker.js';
 import { ConnectionRegistry } from './connection-registry.js';
 import type { Connection } from './connection.js';
 import { RuntimeOptions } from './runtime-options.js';
@@ -27,10 +28,12 @@ export class ReservedEventsHandler {
     private readonly topics: TopicRegistry,
     private readonly runtime: RuntimeOptions,
     @Inject(DWS_BROKER) private readonly broker: Broker,
+    private readonly presenceTracker: PresenceTracker,
   ) {}
 
   async subscribe(connection: Connection, frame: ClientFrame): Promise<string> {
     const filter = this.filterOf(frame);
+    const info = this.presenceTracker.checkInfo((frame.data as { info?: unknown }).info);
     if (
       !connection.filters.has(filter) &&
       connection.filters.size >= this.runtime.options.maxSubscriptions
@@ -42,12 +45,19 @@ export class ReservedEventsHandler {
     }
     await this.authorizeSubscription(connection, filter, false);
     const added = this.connections.subscribe(connection, filter);
-    return encodeAck(frame.id, { topic: filter, subscribed: true, alreadySubscribed: !added });
+    const present = await this.presenceTracker.joined(connection, filter, info);
+    return encodeAck(frame.id, {
+      topic: filter,
+      subscribed: true,
+      alreadySubscribed: !added,
+      ...(present ? { presence: true } : {}),
+    });
   }
 
   async unsubscribe(connection: Connection, frame: ClientFrame): Promise<string> {
     const filter = this.filterOf(frame);
     const removed = this.connections.unsubscribe(connection, filter);
+    if (removed) await this.presenceTracker.left(connection, filter);
     return encodeAck(frame.id, { topic: filter, subscribed: false, wasSubscribed: removed });
   }
 
@@ -117,6 +127,26 @@ export class ReservedEventsHandler {
       throw error;
     }
     return encodeAck(frame.id, { topic: name, offset });
+  }
+
+  /** `presence`: who is subscribed to an exact topic, asked by a client allowed to subscribe to it. */
+  async presence(connection: Connection, frame: ClientFrame): Promise<string> {
+    const data = frame.data as { topic?: unknown } | undefined;
+    if (!data || typeof data !== 'object') {
+      throw new ProtocolError(ErrorCode.BadRequest, 'presence needs data {"topic": string}.');
+    }
+    const refusal = this.presenceTracker.refusal(data.topic);
+    if (refusal) throw refusal;
+    const topic = data.topic as string;
+    await this.authorizeSubscription(connection, topic, false);
+    const members = await this.presenceTracker.members(topic).catch((error: unknown) => {
+      if (!(error instanceof BrokerUnavailableError)) throw error;
+      throw new ProtocolError(
+        ErrorCode.BrokerUnavailable,
+        'Presence could not be read: the backplane is unavailable. Retry later.',
+      );
+    });
+    return encodeAck(frame.id, { topic, members });
   }
 
   /**

@@ -1,7 +1,17 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Broker, BrokerMessage, ShardPosition } from '../broker/broker.interface.js';
+import {
+  type Broker,
+  type BrokerMessage,
+  BrokerUnavailableError,
+  type ShardPosition,
+} from '../broker/broker.interface.js';
 import { compareIds, formatOffset, parseOffset } from '../broker/offset.js';
 import { BROADCAST_TOPIC, DWS_BROKER } from '../distributed-ws.constants.js';
+import {
+  DWS_METRICS,
+  type DwsMetrics,
+  type NotRecoveredReason,
+} from '../metrics/metrics.interface.js';
 import { CloseCode } from '../protocol/close-codes.js';
 import { encodeAck, encodeEvent, encodeMessage } from '../protocol/codec.js';
 import { ErrorCode } from '../protocol/error-codes.js';
@@ -14,13 +24,15 @@ import { encodeControl } from './control.js';
 import { errorDetailsFor } from './exception-mapper.js';
 import { checkFilter, ReservedEventsHandler } from './reserved-events.handler.js';
 import { RuntimeOptions } from './runtime-options.js';
+import { PresenceTracker } from '../presence/presence.tracker.js';
 
 const PAGE_SIZE = 1000;
 // How long a resume waits for this instance's reader to reach the client's position (the client
 // may come from an instance whose reader was a few ms ahead). Measured lag is single-digit ms.
 const CATCH_UP_TIMEOUT_MS = 3000;
 
-type Replay = { recovered: true; messages: BrokerMessage[] } | { recovered: false; reason: string };
+type Replay =
+  { recovered: true; messages: BrokerMessage[] } | { recovered: false; reason: NotRecoveredReason };
 
 /**
  * `resume`: a client back from a lost connection continues its session on this instance.
@@ -38,10 +50,25 @@ export class ResumeHandler {
     private readonly reserved: ReservedEventsHandler,
     private readonly runtime: RuntimeOptions,
     @Inject(DWS_BROKER) private readonly broker: Broker,
+    @Inject(DWS_METRICS) private readonly metrics: DwsMetrics,
+    private readonly presence: PresenceTracker,
   ) {}
 
   async resume(connection: Connection, frame: ClientFrame): Promise<string | null> {
+    try {
+      return await this.resumeSession(connection, frame);
+    } catch (error) {
+      if (!(error instanceof BrokerUnavailableError)) throw error;
+      // The session is intact (its token and positions are still good): an error answer would
+      // make a client give it up, so the client is told to come back and resume again.
+      connection.close(CloseCode.TryAgainLater, 'backplane unavailable: reconnect and resume');
+      return null;
+    }
+  }
+
+  private async resumeSession(connection: Connection, frame: ClientFrame): Promise<string | null> {
     const { token, topics, positions } = parseResumeData(frame);
+    const info = presenceInfoOf(frame);
     const claims = this.runtime.tokens.verify(token);
     if (!claims) {
       throw new ProtocolError(
@@ -59,6 +86,7 @@ export class ResumeHandler {
     for (const topic of topics.slice(0, Math.max(0, room))) {
       try {
         const filter = checkFilter(topic, maxLength);
+        if (Object.hasOwn(info, filter)) this.presence.checkInfo(info[filter]);
         await this.reserved.authorizeSubscription(connection, filter, true);
         accepted.push(filter);
       } catch (error) {
@@ -75,6 +103,8 @@ export class ResumeHandler {
     const snapshot = this.broker.positions();
     this.connections.rename(connection, claims.sessionId, claims.userId);
     for (const filter of accepted) this.connections.subscribe(connection, filter);
+    // Before the take-over: the old socket's leave then finds the entry this socket owns.
+    await this.presence.resumed(connection, info);
     this.broker
       .publish({
         topic: connectionTopic(claims.sessionId),
@@ -112,6 +142,9 @@ export class ResumeHandler {
       replay.recovered && compareIds(from![p.shard].id, p.id) > 0 ? from![p.shard] : p,
     );
     connection.send(encodeAck(frame.id, ack));
+    this.metrics.resumed(replay.recovered ? 'recovered' : replay.reason, ack.replayed);
+    this.metrics.framesSent('ack');
+    this.metrics.framesSent('positions');
     if (replay.recovered) {
       for (const m of replay.messages)
         await this.paced(connection, encodeMessage(m.topic, m.payload, m.offset));
@@ -200,6 +233,19 @@ export class ResumeHandler {
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
   }
+}
+
+/** `data.info` of a resume: presence info by topic (`{}` when absent). */
+function presenceInfoOf(frame: ClientFrame): Record<string, unknown> {
+  const info = (frame.data as { info?: unknown }).info;
+  if (info === undefined || info === null) return {};
+  if (typeof info !== 'object' || Array.isArray(info)) {
+    throw new ProtocolError(
+      ErrorCode.BadRequest,
+      'resume "info" must be an object: info by topic.',
+    );
+  }
+  return info as Record<string, unknown>;
 }
 
 function parseResumeData(frame: ClientFrame): {

@@ -4,6 +4,7 @@ import {
   type DistributedWsOptions,
   type ResolvedDistributedWsOptions,
 } from '../distributed-ws.options.js';
+import { metricsOptionsProblem } from '../metrics/metrics.options.js';
 import { publishRateProblem } from '../security/publish-rate-limiter.js';
 import { SessionTokens } from './session-token.js';
 
@@ -35,6 +36,8 @@ export class RuntimeOptions {
       'maxBufferedBytes',
       'maxReplay',
       'maxConnections',
+      'presenceTtlMs',
+      'maxPresenceInfoBytes',
     ] as const) {
       const value = merged[key];
       if (!Number.isSafeInteger(value) || value <= 0) {
@@ -43,7 +46,15 @@ export class RuntimeOptions {
         );
       }
     }
+    if (merged.presenceTtlMs < 1000) {
+      throw new DistributedWsConfigError(
+        `option "presenceTtlMs" must be at least 1000 (ms), got ${merged.presenceTtlMs}: a shorter TTL would declare live instances dead after an ordinary pause.`,
+      );
+    }
     checkSecurityOptions(merged, input);
+    const metricsProblem = metricsOptionsProblem(input.metrics);
+    if (metricsProblem) throw new DistributedWsConfigError(`option "metrics": ${metricsProblem}.`);
+    merged.metrics = input.metrics === true ? {} : input.metrics || false;
     const single = isMemoryBroker(input.broker) || (isBroker(input.broker) && !input.sessionSecret);
     if (!input.sessionSecret && !single) {
       throw new DistributedWsConfigError(

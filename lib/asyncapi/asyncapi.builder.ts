@@ -47,7 +47,9 @@ const CONTROL_OPERATIONS: [string, 'send' | 'receive', string, string[]][] = [
   ['receiveUnsubscribe', 'receive', 'unsubscribe', ['unsubscribeAck', 'error']],
   ['receivePublish', 'receive', 'publish', ['publishAck', 'error']],
   ['receiveResume', 'receive', 'resume', ['resumeAck', 'error']],
+  ['receivePresence', 'receive', 'presence', ['presenceAck', 'error']],
   ['sendMessage', 'send', 'message', []],
+  ['sendPresence', 'send', 'presenceEvent', []],
   ['sendPositions', 'send', 'positions', []],
   ['sendError', 'send', 'error', []],
 ];
@@ -158,10 +160,12 @@ function protocolExamples(topics: TopicInput[]): ProtocolExamples {
     topics.find((t) => t.clientsMaySubscribe && t.template.includes('{')) ??
     topics.find((t) => t.clientsMaySubscribe);
   const publishable = topics.find((t) => t.clientsMayPublish) ?? subscribable;
+  const present = topics.find((t) => t.presence);
   return {
     pattern: subscribable ? TopicTemplate.parse(subscribable.template).filter : 'news/#',
     topic: publishable ? exampleTopic(publishable) : 'news/today',
     payload: copy(publishable?.examples?.[0] ?? {}),
+    presenceTopic: present ? exampleTopic(present) : 'chat/rooms/42',
   };
 }
 

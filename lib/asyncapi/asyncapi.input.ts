@@ -51,6 +51,7 @@ export function describeDeclarations(
       examples: t.options.examples,
       guardedSubscribe: t.subscribeHooks.length > 0,
       interceptedPublish: t.publishHooks.length > 0,
+      ...(t.presence ? { presence: { joinLeave: t.presence.joinLeave } } : {}),
     })),
     events: registry.events.map((e) => ({
       event: e.event,

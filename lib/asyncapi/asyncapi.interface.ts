@@ -85,6 +85,8 @@ export interface TopicInput {
   guardedSubscribe?: boolean;
   /** Whether `@OnPublish` hooks intercept client publishes. */
   interceptedPublish?: boolean;
+  /** Set when the topic tracks presence (`@Topic({ presence })`). */
+  presence?: { joinLeave: boolean };
 }
 
 /** One `@SubscribeMessage()` handler, with its `@DescribeEvent()` options. */

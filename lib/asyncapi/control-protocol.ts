@@ -11,6 +11,8 @@ export interface ProtocolExamples {
   /** A topic a client may publish to, and a payload for it. */
   topic: string;
   payload: unknown;
+  /** An exact topic that tracks presence (or a stand-in when none does). */
+  presenceTopic: string;
 }
 
 /** A message of the connection channel: its key, the frame it describes, who sends it. */
@@ -154,14 +156,21 @@ export function controlMessages(ex: ProtocolExamples): ControlMessage[] {
       ReservedEvent.Resume,
       4,
       'Restores a session on a new connection, on any instance.',
-      object({
-        token: {
-          type: 'string',
-          description: 'The latest `sessionToken` (from `welcome` or a resume `ack`).',
+      object(
+        {
+          token: {
+            type: 'string',
+            description: 'The latest `sessionToken` (from `welcome` or a resume `ack`).',
+          },
+          topics: { type: 'array', items: pattern, description: 'Patterns to subscribe again.' },
+          positions: { ...positions, description: 'The newest offset received per shard.' },
+          info: {
+            type: 'object',
+            description: 'Presence info by topic, for the restored topics that track presence.',
+          },
         },
-        topics: { type: 'array', items: pattern, description: 'Patterns to subscribe again.' },
-        positions: { ...positions, description: 'The newest offset received per shard.' },
-      }),
+        ['token', 'topics', 'positions'],
+      ),
       { token: SAMPLE_TOKEN, topics: [ex.pattern], positions: SAMPLE_POSITIONS },
       'Send it first on the new connection. The subscriptions are authorized again; missed messages are replayed right after the `ack` when `recovered` is true.',
     ),
@@ -224,6 +233,7 @@ export function controlMessages(ex: ProtocolExamples): ControlMessage[] {
         positions: SAMPLE_POSITIONS,
       },
     ),
+    ...presenceRequest(5, ex.presenceTopic),
     push(
       ReservedEvent.Message,
       'A message delivered on a subscribed topic (or a direct one).',
@@ -234,6 +244,7 @@ export function controlMessages(ex: ProtocolExamples): ControlMessage[] {
       }),
       { topic: ex.topic, offset: SAMPLE_OFFSET, payload: ex.payload },
     ),
+    presenceEvent(ex.presenceTopic),
     push(
       ReservedEvent.Positions,
       'The current position of every shard, sent with each heartbeat and after a resume.',
@@ -287,6 +298,16 @@ export function controlMessages(ex: ProtocolExamples): ControlMessage[] {
 function subscription(event: Event, id: number, topic: string): ControlMessage[] {
   const subscribed = event === ReservedEvent.Subscribe;
   const flag = subscribed ? 'alreadySubscribed' : 'wasSubscribed';
+  const info = {
+    description:
+      'What other members see about this connection in presence: any JSON (1 KiB by default at most), kept for an exact topic that tracks presence.',
+  };
+  const present = {
+    type: 'boolean',
+    const: true,
+    description: "Present when the connection is now in the topic's presence.",
+  };
+  const required = ['topic', 'subscribed', flag];
   return [
     request(
       event,
@@ -294,19 +315,75 @@ function subscription(event: Event, id: number, topic: string): ControlMessage[]
       subscribed
         ? 'Starts receiving a topic or pattern.'
         : 'Stops receiving a pattern subscribed before.',
-      object({ topic: pattern }),
+      subscribed ? object({ topic: pattern, info }, ['topic']) : object({ topic: pattern }),
       { topic },
     ),
     ack(
       event,
       id,
       subscribed ? 'The subscription is active.' : 'The subscription is gone.',
-      object({
-        topic: { type: 'string' },
-        subscribed: { type: 'boolean', const: subscribed },
-        [flag]: { type: 'boolean' },
-      }),
+      object(
+        {
+          topic: { type: 'string' },
+          subscribed: { type: 'boolean', const: subscribed },
+          [flag]: { type: 'boolean' },
+          ...(subscribed ? { presence: present } : {}),
+        },
+        required,
+      ),
       { topic, subscribed, [flag]: !subscribed },
     ),
   ];
+}
+
+const member = object({
+  connectionId: { type: 'string', description: 'The connection (session) id.' },
+  userId: { type: ['string', 'null'], description: 'Its authenticated user, or null.' },
+  info: { description: 'What the client attached to its `subscribe` (null when nothing).' },
+});
+const SAMPLE_MEMBER = { connectionId: 'c8Zq1m', userId: 'ada', info: { name: 'Ada' } };
+
+/** `presence` and its `ack`: who is subscribed to an exact topic, on every instance. */
+function presenceRequest(id: number, topic: string): ControlMessage[] {
+  return [
+    request(
+      ReservedEvent.Presence,
+      id,
+      'Asks who is subscribed to a topic that tracks presence.',
+      object({ topic: { type: 'string', minLength: 1, description: 'An exact topic.' } }),
+      { topic },
+      "Allowed to a client the topic's subscribe hooks allow. A topic without presence is refused with `DWS_ERR_PRESENCE_DISABLED`.",
+    ),
+    ack(
+      ReservedEvent.Presence,
+      id,
+      'Every connection subscribed to the topic (exact subscriptions), on every instance.',
+      object({
+        topic: { type: 'string' },
+        members: { type: 'array', items: member, description: 'Ordered by `connectionId`.' },
+      }),
+      { topic, members: [SAMPLE_MEMBER] },
+    ),
+  ];
+}
+
+/** The `presence` frame the server pushes when a connection joins or leaves a topic. */
+function presenceEvent(topic: string): ControlMessage {
+  const data = { topic, action: 'join', member: SAMPLE_MEMBER };
+  return message(
+    'presenceEvent',
+    'presence (join/leave)',
+    'A connection joined or left a subscribed topic that announces it.',
+    frame(
+      ReservedEvent.Presence,
+      object({
+        topic: { type: 'string', description: 'The exact topic.' },
+        action: { type: 'string', enum: ['join', 'leave'] },
+        member,
+      }),
+      'none',
+    ),
+    { event: ReservedEvent.Presence, data },
+    "Sent with the topic's messages, in order, to every subscriber of the topic, when its declaration sets `presence: { joinLeave: true }`. Not replayed by `resume`: ask `presence` again after reconnecting.",
+  );
 }

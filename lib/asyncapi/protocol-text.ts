@@ -27,11 +27,15 @@ const ERROR_TEXT: Record<ErrorCode, string> = {
   [ErrorCode.Rejected]: 'A handler or hook threw a `WsException`; its message is passed on.',
   [ErrorCode.HttpException]:
     'A handler or hook threw an `HttpException`; `data.status` holds its HTTP status.',
+  [ErrorCode.PresenceDisabled]:
+    'The topic does not track presence (its `@Topic` has no `presence`).',
   [ErrorCode.Internal]: 'Anything else; details are logged on the server, never sent.',
 };
 
 const CLOSE_TEXT: Record<keyof typeof CloseCode, string> = {
   Normal: 'Closed on purpose by the application.',
+  FramingError: 'The client broke the WebSocket framing (RFC 6455), e.g. an unmasked frame.',
+  InvalidUtf8: 'A text frame was not valid UTF-8.',
   PolicyViolation: 'Authentication failed or another policy was violated.',
   MessageTooBig: 'A frame exceeded the largest size accepted (default 64 KiB).',
   InternalError: 'An unexpected server error.',

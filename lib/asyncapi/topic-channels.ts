@@ -61,6 +61,13 @@ export function topicBaseName(template: string): string {
   return literals.join('/');
 }
 
+function presenceNote(joinLeave: boolean): string {
+  const events = joinLeave
+    ? ' Joins and leaves arrive as `presence` frames on the connection.'
+    : '';
+  return `Tracks presence: a \`presence\` request lists who is subscribed to a topic of this channel (exact subscriptions only).${events}`;
+}
+
 /** The channel of one topic: address template, parameters, its message, the WebSocket binding. */
 export function topicChannel(topic: TopicInput, messageKey: string): Json {
   const template = TopicTemplate.parse(topic.template);
@@ -69,6 +76,7 @@ export function topicChannel(topic: TopicInput, messageKey: string): Json {
   const notes = [
     topic.description,
     topic.clientsMaySubscribe ? undefined : 'Clients may not subscribe to this topic.',
+    topic.presence ? presenceNote(topic.presence.joinLeave) : undefined,
   ].filter(Boolean);
   if (notes.length) channel.description = notes.join('\n\n');
   if (template.params.length) {

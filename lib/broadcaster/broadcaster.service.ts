@@ -4,6 +4,8 @@ import { encodeControl } from '../adapter/control.js';
 import type { Broker } from '../broker/broker.interface.js';
 import { BROADCAST_TOPIC, DWS_BROKER } from '../distributed-ws.constants.js';
 import { TopicRegistry } from '../explorer/topic-registry.js';
+import { PresenceTracker } from '../presence/presence.tracker.js';
+import type { PresenceMember } from '../protocol/frames.js';
 import { CloseCode } from '../protocol/close-codes.js';
 import { isReservedTopic, validateTopicName } from '../topics/topic-validation.js';
 
@@ -33,6 +35,7 @@ export class Broadcaster {
     @Inject(DWS_BROKER) private readonly broker: Broker,
     private readonly topics: TopicRegistry,
     private readonly connections: ConnectionRegistry,
+    private readonly presenceTracker: PresenceTracker,
   ) {}
 
   /**
@@ -101,6 +104,22 @@ export class Broadcaster {
       payload: 'null',
       control: encodeControl({ op: 'close', code: checkCode(code), reason: reason.slice(0, 120) }),
     });
+  }
+
+  /**
+   * Who is subscribed to `topic` on every instance (a topic declared with `@Topic({ presence })`),
+   * ordered by connection id. A dead instance's connections are left out once `presenceTtlMs`
+   * has passed since it last renewed its liveness.
+   * @throws BroadcastError for a topic that is invalid, reserved, undeclared or without presence.
+   * @throws BrokerUnavailableError when the backplane cannot be read.
+   * @example
+   * const members = await broadcaster.presence('chat/rooms/42');
+   * // [{ connectionId: 'q2V9cT0kR7s1mB3x', userId: 'alice', info: { name: 'Alice' } }]
+   */
+  async presence(topic: string): Promise<PresenceMember[]> {
+    const refusal = this.presenceTracker.refusal(topic);
+    if (refusal) throw new BroadcastError(refusal.message);
+    return this.presenceTracker.members(topic);
   }
 
   /** Connections open on this instance. */

@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import type { Cluster, Redis, RedisOptions, ClusterOptions } from 'ioredis';
 import type { Broker } from './broker.interface.js';
 import { InMemoryBroker } from './in-memory/in-memory.broker.js';
@@ -57,5 +58,7 @@ export async function createBroker(
     shards: settings.shards,
     retentionMs: settings.retentionMs,
     prefix: settings.keyPrefix,
+    // Through Nest's logger, like the rest of the module, rather than the broker's console default.
+    logger: new Logger('DistributedWs'),
   });
 }

@@ -1,3 +1,5 @@
+import type { PresenceStore, PresenceStoreOptions } from '../presence/presence-store.interface.js';
+
 /**
  * What the adapter needs from a backplane. Two implementations pass one contract suite
  * (test/contract/broker.contract.ts): the embedded in-memory broker and Redis Streams.
@@ -33,6 +35,14 @@ export interface ShardPosition {
 export type BrokerListener = (batch: readonly BrokerMessage[]) => void;
 
 export type BrokerStatus = 'up' | 'down';
+
+/** What the backplane is and whether it can be reached now (health checks, metrics). */
+export interface BrokerHealth {
+  /** `'memory'`, `'redis'`, `'redis-cluster'`, or a custom broker's own name. */
+  readonly backplane: string;
+  /** False while it is unreachable or closed: publishes fail, readers retry. */
+  readonly up: boolean;
+}
 
 /** One page of a replay. `done` is true when the page reached the end of the log. */
 export type ReplayPage =
@@ -76,6 +86,19 @@ export interface Broker {
 
   /** Called with 'down' when the backplane becomes unreachable and 'up' when it is back. */
   onStatus(listener: (status: BrokerStatus, error?: Error) => void): void;
+
+  /**
+   * The current state, read on demand (a health check, a scrape). Optional so that custom brokers
+   * keep compiling; without it the broker is reported as `{ backplane: 'custom', up: true }`.
+   */
+  health?(): BrokerHealth;
+
+  /**
+   * Presence storage shared by every instance on this backplane (`@Topic({ presence })`).
+   * Called once, after `connect`. Optional: without it presence is kept per instance, in
+   * memory, which is right for a single-instance broker only.
+   */
+  createPresenceStore?(options: PresenceStoreOptions): PresenceStore;
 
   /** Flushes pending publishes, stops readers, closes connections. */
   close(): Promise<void>;

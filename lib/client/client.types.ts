@@ -1,3 +1,4 @@
+import type { PresenceEventData } from '../protocol/frames.js';
 import type { DwsClientError } from './client.error.js';
 
 /** Where the client stands. */
@@ -53,6 +54,22 @@ export interface ClientEvents {
   notRecovered: NotRecoveredEvent;
   /** Something went wrong that no promise reports: a refused subscription, a failed handler, an unexpected frame. */
   error: DwsClientError;
+  /**
+   * A connection joined or left a subscribed topic whose declaration announces it
+   * (`@Topic({ presence: { joinLeave: true } })`). Not replayed after a reconnection: on
+   * `connected`, ask `presence(topic)` again.
+   */
+  presence: PresenceEventData;
+}
+
+/** Options of `subscribe`. */
+export interface SubscribeOptions {
+  /**
+   * What other clients see about this one in `presence(topic)` answers and join/leave events
+   * (any JSON, 1 KiB by default at most). Kept for an exact topic that tracks presence, and sent
+   * again on every resume. Only the first `subscribe` of a pattern sets it.
+   */
+  info?: unknown;
 }
 
 /** Where a delivered message came from. */

@@ -3,6 +3,9 @@ import { ErrorCode } from '../protocol/error-codes.js';
 import {
   ReservedEvent,
   type MessageData,
+  type PresenceAck,
+  type PresenceEventData,
+  type PresenceMember,
   type ResumeAck,
   type WelcomeData,
 } from '../protocol/frames.js';
@@ -27,6 +30,7 @@ import type {
   MessageHandler,
   PayloadOf,
   PublishAck,
+  SubscribeOptions,
   Subscription,
   TopicMap,
 } from './client.types.js';
@@ -119,6 +123,7 @@ export class DistributedWsClient<Topics extends TopicMap = Record<string, unknow
    * of one pattern share one server subscription; while disconnected the subscription waits for
    * the next connection, and every resume restores it.
    *
+   * @param options `info`: what others see about this client in the topic's presence.
    * @returns a function that unsubscribes this handler, with `ready` (resolves once the server
    *   accepted the pattern, rejects with its refusal, which is also emitted as `error`).
    * @throws DwsClientError `DWS_ERR_INVALID_TOPIC` or `DWS_ERR_RESERVED_TOPIC` for a pattern the
@@ -126,10 +131,12 @@ export class DistributedWsClient<Topics extends TopicMap = Record<string, unknow
    * @example
    * const off = client.subscribe('chat/rooms/+', (message, { topic }) => show(topic, message));
    * await off.ready;
+   * client.subscribe('chat/rooms/42', show, { info: { name: 'Ada' } });
    */
   subscribe<P extends string>(
     pattern: P,
     handler: MessageHandler<PayloadOf<Topics, P>>,
+    options: SubscribeOptions = {},
   ): Subscription {
     const problem = validateTopicFilter(pattern);
     if (problem) throw new DwsClientError(ErrorCode.InvalidTopic, problem);
@@ -140,7 +147,22 @@ export class DistributedWsClient<Topics extends TopicMap = Record<string, unknow
       );
     }
     if (this.currentState === 'closed') throw closedError();
-    return this.subscriptions.add(pattern, handler as MessageHandler);
+    return this.subscriptions.add(pattern, handler as MessageHandler, options.info);
+  }
+
+  /**
+   * Who is subscribed to `topic` (an exact topic declared with `@Topic({ presence })`), on every
+   * server instance. Joins and leaves arrive as `presence` events while subscribed.
+   * @returns the members, ordered by `connectionId`.
+   * @throws DwsClientError (rejects) `DWS_ERR_PRESENCE_DISABLED`, `DWS_ERR_FORBIDDEN` (not allowed
+   *   to subscribe to it), and as {@link publish} does.
+   * @example
+   * const members = await client.presence('chat/rooms/42');
+   * client.on('presence', ({ topic, action, member }) => update(topic, action, member));
+   */
+  async presence(topic: string): Promise<PresenceMember[]> {
+    const ack = (await this.request(ReservedEvent.Presence, { topic })) as PresenceAck;
+    return ack.members;
   }
 
   /**
@@ -171,7 +193,7 @@ export class DistributedWsClient<Topics extends TopicMap = Record<string, unknow
    */
   call<R = unknown>(event: string, data?: unknown): Promise<R> {
     if (RESERVED_EVENTS.has(event)) {
-      const message = `"${event}" is a reserved event: use subscribe(), publish() or the automatic resume.`;
+      const message = `"${event}" is a reserved event: use subscribe(), publish(), presence() or the automatic resume.`;
       return Promise.reject(new DwsClientError(ClientErrorCode.InvalidArgument, message));
     }
     return this.request(event, data) as Promise<R>;
@@ -222,6 +244,8 @@ export class DistributedWsClient<Topics extends TopicMap = Record<string, unknow
         return this.onMessage(frame.data as MessageData);
       case ReservedEvent.Positions:
         return this.sessionState.replacePositions(frame.data?.positions);
+      case ReservedEvent.Presence:
+        return this.events.emit('presence', frame.data as PresenceEventData);
       case ReservedEvent.Ack:
       case ReservedEvent.Error:
         if (this.requests.settle(frame.id, frame.event, frame.data)) return;
@@ -252,7 +276,7 @@ export class DistributedWsClient<Topics extends TopicMap = Record<string, unknow
 
   private resume(welcome: WelcomeData): void {
     const topics = this.subscriptions.patterns();
-    const data = this.sessionState.resumeRequest(topics);
+    const data = this.sessionState.resumeRequest(topics, this.subscriptions.info());
     this.requests.add(ReservedEvent.Resume, data, this.send, (error, result) => {
       // Lost before the answer: the next connection resumes again.
       if (error && isConnectionLoss(error)) return;

@@ -21,9 +21,11 @@ export type {
   MessageMeta,
   PayloadOf,
   PublishAck,
+  SubscribeOptions,
   Subscription,
   TopicMap,
 } from './client.types.js';
+export type { PresenceEventData, PresenceMember } from '../protocol/frames.js';
 export { ErrorCode } from '../protocol/error-codes.js';
 export { CloseCode } from '../protocol/close-codes.js';
 export { matchesFilter } from '../topics/topic-matcher.js';

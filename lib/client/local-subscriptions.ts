@@ -10,7 +10,11 @@ export class PatternEntry {
   confirm!: () => void;
   fail!: (error: Error) => void;
 
-  constructor(readonly pattern: string) {
+  constructor(
+    readonly pattern: string,
+    /** Presence info sent with the pattern's `subscribe` and resumes (undefined: none). */
+    readonly info?: unknown,
+  ) {
     this.ready = new Promise<void>((resolve, reject) => {
       this.confirm = resolve;
       this.fail = reject;
@@ -31,9 +35,13 @@ export class LocalSubscriptions {
   private readonly direct = new Set<MessageHandler>();
 
   /** Adds a handler; `created` says the pattern is new and needs a server subscription. */
-  add(pattern: string, handler: MessageHandler): { entry: PatternEntry; created: boolean } {
+  add(
+    pattern: string,
+    handler: MessageHandler,
+    info?: unknown,
+  ): { entry: PatternEntry; created: boolean } {
     const existing = this.entries.get(pattern);
-    const entry = existing ?? new PatternEntry(pattern);
+    const entry = existing ?? new PatternEntry(pattern, info);
     if (!existing) this.entries.set(pattern, entry);
     entry.handlers.add(handler);
     return { entry, created: !existing };
@@ -62,6 +70,15 @@ export class LocalSubscriptions {
 
   patterns(): string[] {
     return [...this.entries.keys()];
+  }
+
+  /** Presence info by pattern, for the patterns that have some. */
+  info(): Record<string, unknown> {
+    const info: Record<string, unknown> = {};
+    for (const entry of this.entries.values()) {
+      if (entry.info !== undefined) info[entry.pattern] = entry.info;
+    }
+    return info;
   }
 
   /**

@@ -56,9 +56,15 @@ export class SessionState {
    * The data of a `resume` restoring `topics`; {@link resuming} until answered or lost.
    * Only called when {@link canResume}.
    */
-  resumeRequest(topics: string[]): ResumeData {
+  resumeRequest(topics: string[], info: Record<string, unknown> = {}): ResumeData {
     this.pendingResume = true;
-    return { token: this.token as string, topics, positions: this.positions.toArray() };
+    const data: ResumeData = {
+      token: this.token as string,
+      topics,
+      positions: this.positions.toArray(),
+    };
+    if (Object.keys(info).length > 0) data.info = info;
+    return data;
   }
 
   /** Adopts the session the server continued. */

@@ -25,10 +25,10 @@ export class SubscriptionSync {
   constructor(private readonly channel: SubscriptionChannel) {}
 
   /** Adds a handler of a valid `pattern`; see `DistributedWsClient.subscribe`. */
-  add(pattern: string, handler: MessageHandler): Subscription {
+  add(pattern: string, handler: MessageHandler, info?: unknown): Subscription {
     // A wrapper per call: the same function subscribed twice is two registrations.
     const registration: MessageHandler = (payload, meta) => handler(payload, meta);
-    const { entry, created } = this.local.add(pattern, registration);
+    const { entry, created } = this.local.add(pattern, registration, info);
     if (created && this.channel.isReady()) this.sendSubscribe(entry);
     const unsubscribe = () => {
       if (this.local.remove(entry, registration) && this.channel.isReady()) {
@@ -46,6 +46,11 @@ export class SubscriptionSync {
   /** The patterns a resume restores. */
   patterns(): string[] {
     return this.local.patterns();
+  }
+
+  /** Presence info by pattern, for a resume. */
+  info(): Record<string, unknown> {
+    return this.local.info();
   }
 
   /** Subscribes again, on a fresh session, to those of `patterns` that are still wanted. */
@@ -74,7 +79,11 @@ export class SubscriptionSync {
   }
 
   private sendSubscribe(entry: PatternEntry): void {
-    this.channel.request(ReservedEvent.Subscribe, { topic: entry.pattern }, (error) => {
+    const data =
+      entry.info === undefined
+        ? { topic: entry.pattern }
+        : { topic: entry.pattern, info: entry.info };
+    this.channel.request(ReservedEvent.Subscribe, data, (error) => {
       if (!error) return entry.confirm();
       // The next connection's resume carries the pattern again.
       if (error.code === ClientErrorCode.Disconnected) return;

@@ -44,6 +44,29 @@ export interface TopicOptions {
   messageName?: string;
   /** Example payloads for the AsyncAPI document. */
   examples?: unknown[];
+  /**
+   * Tracks who is subscribed to each concrete topic of this template, cluster-wide: clients ask
+   * with a `presence` request, the server with `Broadcaster.presence(topic)`. Only exact-topic
+   * subscriptions count (a `chat/rooms/+` subscriber is not present in `chat/rooms/42`).
+   * `true` tracks; `{ joinLeave: true }` also sends a `presence` frame to the topic's subscribers
+   * whenever a connection joins or leaves.
+   * @default false
+   * @example
+   * ```ts
+   * @Topic('chat/rooms/{roomId}', { presence: { joinLeave: true } })
+   * ```
+   */
+  presence?: boolean | PresenceOptions;
+}
+
+/** The object form of `@Topic({ presence })`. */
+export interface PresenceOptions {
+  /**
+   * Send `{"event":"presence","data":{"topic","action":"join"|"leave","member"}}` to every
+   * subscriber of the topic when a connection joins or leaves it.
+   * @default false
+   */
+  joinLeave?: boolean;
 }
 
 /** Options of `@DescribeEvent()` for a `@SubscribeMessage()` handler. */

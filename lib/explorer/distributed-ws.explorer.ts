@@ -100,13 +100,23 @@ export class DistributedWsExplorer implements OnModuleInit {
           );
         }
       }
+      const clientsMaySubscribe = options.clientsMaySubscribe ?? true;
+      const presence = options.presence
+        ? { joinLeave: options.presence === true ? false : options.presence.joinLeave === true }
+        : null;
+      if (presence && !clientsMaySubscribe) {
+        throw new Error(
+          `@Topic('${template.source}') on ${gateway} tracks presence but sets clientsMaySubscribe: false, so nobody could ever be present. Remove one of the two.`,
+        );
+      }
       this.registry.addTopic({
         template,
         options,
         gateway,
         path,
         clientsMayPublish: options.clientsMayPublish ?? false,
-        clientsMaySubscribe: options.clientsMaySubscribe ?? true,
+        clientsMaySubscribe,
+        presence,
         validatePayload: this.schemas.compile(
           options.payload,
           `@Topic('${template.source}') on ${gateway}`,

@@ -16,6 +16,8 @@ export interface TopicDefinition {
   readonly path: string;
   readonly clientsMayPublish: boolean;
   readonly clientsMaySubscribe: boolean;
+  /** Presence settings when the declaration tracks presence (`@Topic({ presence })`), else null. */
+  readonly presence: { readonly joinLeave: boolean } | null;
   readonly validatePayload: PayloadValidator;
   readonly validateParams: (params: Record<string, string>) => string | null;
   readonly subscribeHooks: BoundHook[];

@@ -39,6 +39,8 @@ export const ErrorCode = {
   Rejected: 'DWS_ERR_REJECTED',
   /** A gateway handler or hook threw an `HttpException`; `data.status` holds its HTTP status. */
   HttpException: 'DWS_ERR_HTTP_EXCEPTION',
+  /** A `presence` request names a topic whose declaration does not track presence. */
+  PresenceDisabled: 'DWS_ERR_PRESENCE_DISABLED',
   /** Anything else went wrong on the server; details are logged there, never sent. */
   Internal: 'DWS_ERR_INTERNAL',
 } as const;

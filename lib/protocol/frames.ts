@@ -6,6 +6,8 @@ export const ReservedEvent = {
   Unsubscribe: 'unsubscribe',
   Publish: 'publish',
   Resume: 'resume',
+  /** Client → server: who is present on a topic. Server → client: someone joined or left. */
+  Presence: 'presence',
   Welcome: 'welcome',
   Positions: 'positions',
   Message: 'message',
@@ -25,6 +27,8 @@ export interface ClientFrame {
 
 export interface SubscribeData {
   topic: string;
+  /** What other members see about this connection in presence (exact presence topics only). */
+  info?: unknown;
 }
 
 export interface PublishData {
@@ -39,6 +43,8 @@ export interface ResumeData {
   topics: string[];
   /** The newest offset received for each shard (or the welcome's position). */
   positions: string[];
+  /** Presence info by topic, for the restored topics that track presence. */
+  info?: Record<string, unknown>;
 }
 
 /** First frame of every connection. */
@@ -77,4 +83,27 @@ export interface ResumeAck {
   replayed: number;
   /** When not recovered: why (`epoch`, `window`, `limit`, `positions`). */
   reason?: string;
+}
+
+/** One connection present on a topic. */
+export interface PresenceMember {
+  connectionId: string;
+  /** The connection's authenticated user, or null when anonymous. */
+  userId: string | null;
+  /** What the client supplied with its `subscribe` (null when nothing). */
+  info: unknown;
+}
+
+/** The `ack` of a `presence` request. */
+export interface PresenceAck {
+  topic: string;
+  /** Every connection subscribed to the topic, on every instance, ordered by `connectionId`. */
+  members: PresenceMember[];
+}
+
+/** `data` of a `presence` frame from the server: someone joined or left a topic. */
+export interface PresenceEventData {
+  topic: string;
+  action: 'join' | 'leave';
+  member: PresenceMember;
 }

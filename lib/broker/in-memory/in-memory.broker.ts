@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import {
   type Broker,
   type BrokerEntry,
+  type BrokerHealth,
   type BrokerListener,
   type BrokerMessage,
   type BrokerStatus,
@@ -99,6 +100,10 @@ export class InMemoryBroker implements Broker {
 
   onStatus(_listener: (status: BrokerStatus, error?: Error) => void): void {
     // Always up: there is nothing between the publisher and the log.
+  }
+
+  health(): BrokerHealth {
+    return { backplane: 'memory', up: !this.closed };
   }
 
   async close(): Promise<void> {

@@ -2,6 +2,7 @@ import { Cluster } from 'ioredis';
 import {
   type Broker,
   type BrokerEntry,
+  type BrokerHealth,
   type BrokerListener,
   type BrokerStatus,
   BrokerUnavailableError,
@@ -9,6 +10,11 @@ import {
   type ShardPosition,
 } from '../broker.interface.js';
 import { formatOffset, shardOfTopic } from '../offset.js';
+import type {
+  PresenceStore,
+  PresenceStoreOptions,
+} from '../../presence/presence-store.interface.js';
+import { RedisPresenceStore } from '../../presence/redis-presence.store.js';
 import { type BrokerConnections, createConnections, unreachable } from './connection.js';
 import { untilReady, withDeadline } from './deadline.js';
 import { EpochCandidates, type ShardKeys, shardKeys } from './keys.js';
@@ -165,6 +171,24 @@ export class RedisStreamsBroker implements Broker {
 
   onStatus(listener: (status: BrokerStatus, error?: Error) => void): void {
     this.status.on(listener);
+  }
+
+  /** Up once connected, as long as the publisher and every reader are connected (`onStatus`). */
+  health(): BrokerHealth {
+    const cluster = this.connections?.publisher instanceof Cluster;
+    return {
+      backplane: cluster ? 'redis-cluster' : 'redis',
+      up: this.phase === 'connected' && this.status.isUp,
+    };
+  }
+
+  /**
+   * Presence in Redis, through the publishing connection, under `<prefix>:presence:`.
+   * @throws BrokerUnavailableError before `connect()`.
+   */
+  createPresenceStore(options: PresenceStoreOptions): PresenceStore {
+    const { publisher } = this.requireConnected();
+    return new RedisPresenceStore(publisher, this.options.prefix, options);
   }
 
   /** Waits for publishes in flight, stops the readers and closes what the broker opened. */

@@ -1,5 +1,5 @@
 import { Body, Controller, Post } from '@nestjs/common';
-import { Broadcaster } from '../../../lib/index.js';
+import { Broadcaster, type PresenceMember } from '../../../lib/index.js';
 
 /** HTTP endpoints through which multi-process tests drive an instance's Broadcaster. */
 @Controller('control')
@@ -37,6 +37,11 @@ export class ControlController {
   @Post('send-user')
   async sendUser(@Body() body: { userId: string; payload: unknown }): Promise<{ offset: string }> {
     return { offset: await this.broadcaster.sendToUser(body.userId, body.payload) };
+  }
+
+  @Post('presence')
+  async presence(@Body() body: { topic: string }): Promise<{ members: PresenceMember[] }> {
+    return { members: await this.broadcaster.presence(body.topic) };
   }
 
   @Post('disconnect')

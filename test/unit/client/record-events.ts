@@ -5,7 +5,13 @@ export type RecordedEvents = { [K in keyof ClientEvents]: ClientEvents[K][] };
 
 /** Records every event `client` emits from now on (shared by the unit and e2e suites). */
 export function recordEvents(client: Pick<DistributedWsClient, 'on'>): RecordedEvents {
-  const events: RecordedEvents = { connected: [], disconnected: [], notRecovered: [], error: [] };
+  const events: RecordedEvents = {
+    connected: [],
+    disconnected: [],
+    notRecovered: [],
+    error: [],
+    presence: [],
+  };
   for (const name of Object.keys(events) as (keyof ClientEvents)[]) {
     client.on(name, (value: any) => events[name].push(value));
   }

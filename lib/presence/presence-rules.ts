@@ -1,0 +1,62 @@
+import type { TopicRegistry } from '../explorer/topic-registry.js';
+import { ErrorCode } from '../protocol/error-codes.js';
+import { ProtocolError } from '../protocol/protocol.error.js';
+import { isReservedTopic, validateTopicName } from '../topics/topic-validation.js';
+
+/**
+ * Why presence cannot be asked of `topic` (not a valid exact topic, reserved, undeclared, or
+ * not tracking presence), or null when it can.
+ */
+export function presenceRefusal(
+  topics: TopicRegistry,
+  topic: unknown,
+  maxTopicLength: number,
+): ProtocolError | null {
+  const invalid = validateTopicName(topic, maxTopicLength);
+  if (invalid) return new ProtocolError(ErrorCode.InvalidTopic, invalid);
+  const name = topic as string;
+  if (isReservedTopic(name)) {
+    return new ProtocolError(ErrorCode.ReservedTopic, `Topic "${name}" is reserved to the server.`);
+  }
+  const resolved = topics.resolve(name);
+  if (!resolved) {
+    return new ProtocolError(
+      ErrorCode.UnknownTopic,
+      `Topic "${name}" is not declared by any gateway.`,
+    );
+  }
+  if (!resolved.definition.presence) {
+    return new ProtocolError(
+      ErrorCode.PresenceDisabled,
+      `Topic "${name}" does not track presence: declare it with @Topic('${resolved.definition.template.source}', { presence: true }).`,
+    );
+  }
+  return null;
+}
+
+/**
+ * Presence settings of a subscription: those of its declaration for an exact topic that tracks
+ * presence, null otherwise (wildcard patterns are never present).
+ */
+export function presenceSettings(
+  topics: TopicRegistry,
+  filter: string,
+): { joinLeave: boolean } | null {
+  if (filter.split('/').some((level) => level === '+' || level === '#')) return null;
+  return topics.resolve(filter)?.definition.presence ?? null;
+}
+
+/**
+ * The `info` a client attached to a subscription (null when none).
+ * @throws ProtocolError `DWS_ERR_BAD_REQUEST` when its JSON is longer than `maxBytes`.
+ */
+export function checkPresenceInfo(info: unknown, maxBytes: number): unknown {
+  if (info === undefined || info === null) return null;
+  if (Buffer.byteLength(JSON.stringify(info)) > maxBytes) {
+    throw new ProtocolError(
+      ErrorCode.BadRequest,
+      `Presence info must be at most ${maxBytes} bytes of JSON.`,
+    );
+  }
+  return info;
+}

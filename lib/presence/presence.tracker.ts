@@ -1,0 +1,212 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { Connection } from '../adapter/connection.js';
+import { encodeControl } from '../adapter/control.js';
+import { RuntimeOptions } from '../adapter/runtime-options.js';
+import type { Broker } from '../broker/broker.interface.js';
+import { BrokerUnavailableError } from '../broker/broker.interface.js';
+import { DWS_BROKER } from '../distributed-ws.constants.js';
+import { TopicRegistry } from '../explorer/topic-registry.js';
+import { encodeEvent } from '../protocol/codec.js';
+import { type PresenceMember, ReservedEvent } from '../protocol/frames.js';
+import type { ProtocolError } from '../protocol/protocol.error.js';
+import { InMemoryPresenceStore } from './in-memory-presence.store.js';
+import { checkPresenceInfo, presenceRefusal, presenceSettings } from './presence-rules.js';
+import type { PresenceChange, PresenceStore } from './presence-store.interface.js';
+
+// Bounds how long shutdown waits for the leaves of the connections it closed.
+const SHUTDOWN_WAIT_MS = 2000;
+
+/**
+ * Presence of this instance's connections (`@Topic({ presence })`): adds and removes their
+ * entries as they subscribe, unsubscribe, resume and close, announces joins and leaves, and
+ * runs the store's maintenance. Entries change only on those events and every third of
+ * `presenceTtlMs`: a delivery never touches presence.
+ *
+ * Changes of one connection run in its reserved-event queue (`Connection.queue`), so that a
+ * close is applied after the subscribe that preceded it, never before.
+ */
+@Injectable()
+export class PresenceTracker {
+  private readonly logger = new Logger('DistributedWs');
+  private store: PresenceStore = new InMemoryPresenceStore();
+  private readonly tracked = new Map<Connection, Map<string, PresenceMember>>();
+  private readonly closing = new Set<Promise<unknown>>();
+  private timer: NodeJS.Timeout | null = null;
+  private failing = false;
+  /** A renewal slower than its interval (Redis slow) is not overlapped by the next one. */
+  private maintaining = false;
+
+  constructor(
+    @Inject(DWS_BROKER) private readonly broker: Broker,
+    private readonly topics: TopicRegistry,
+    private readonly runtime: RuntimeOptions,
+  ) {}
+
+  /** Picks the storage: the broker's when it has one. Called once the broker is connected. */
+  init(): void {
+    this.store =
+      this.broker.createPresenceStore?.({ ttlMs: this.runtime.options.presenceTtlMs }) ??
+      new InMemoryPresenceStore();
+  }
+
+  /** Starts the maintenance, only when some topic tracks presence. */
+  async start(): Promise<void> {
+    if (this.timer || !this.topics.topics.some((t) => t.presence)) return;
+    await this.maintain();
+    this.timer = setInterval(() => void this.maintain(), this.runtime.options.presenceTtlMs / 3);
+    this.timer.unref();
+  }
+
+  /** Waits (bounded) for the leaves of closed connections, then removes what is left. */
+  async close(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    const wait = new Promise((resolve) => setTimeout(resolve, SHUTDOWN_WAIT_MS).unref());
+    await Promise.race([Promise.all(this.closing), wait]);
+    await this.announce(await this.store.close().catch(() => [])).catch(() => undefined);
+  }
+
+  /** See {@link presenceRefusal}. */
+  refusal(topic: unknown): ProtocolError | null {
+    return presenceRefusal(this.topics, topic, this.runtime.options.maxTopicLength);
+  }
+
+  /** See {@link checkPresenceInfo}: bounded by `maxPresenceInfoBytes`. */
+  checkInfo(info: unknown): unknown {
+    return checkPresenceInfo(info, this.runtime.options.maxPresenceInfoBytes);
+  }
+
+  /**
+   * Enters the connection in `topic` when it tracks presence (again: new `info` replaces the old).
+   * @returns whether the topic tracks presence.
+   */
+  async joined(connection: Connection, topic: string, info: unknown): Promise<boolean> {
+    const settings = presenceSettings(this.topics, topic);
+    if (!settings) return false;
+    if (!connection.open) return true;
+    const member = { connectionId: connection.id, userId: connection.userId, info };
+    this.entriesOf(connection).set(topic, member);
+    await this.write(
+      () => this.store.join(topic, member, connection.incarnation),
+      (isNew) => (isNew ? [{ topic, action: 'join', member }] : []),
+    );
+    return true;
+  }
+
+  /** Takes the connection out of `topic`, if it was in. */
+  async left(connection: Connection, topic: string): Promise<void> {
+    const member = this.tracked.get(connection)?.get(topic);
+    if (!member) return;
+    this.tracked.get(connection)!.delete(topic);
+    await this.remove(connection, topic, member.connectionId);
+  }
+
+  /**
+   * After a resume renamed the connection: entries made under its previous id move to the
+   * session's, and every restored presence topic is entered with `info[topic]` (or the info it
+   * had).
+   */
+  async resumed(connection: Connection, info: Record<string, unknown>): Promise<void> {
+    const entries = this.tracked.get(connection) ?? new Map<string, PresenceMember>();
+    const previous = new Map([...entries].map(([topic, member]) => [topic, member.info]));
+    for (const [topic, member] of [...entries]) {
+      if (member.connectionId === connection.id) continue;
+      entries.delete(topic);
+      await this.remove(connection, topic, member.connectionId);
+    }
+    for (const filter of connection.filters) {
+      const given = Object.hasOwn(info, filter) ? info[filter] : previous.get(filter);
+      await this.joined(connection, filter, given ?? null);
+    }
+  }
+
+  /**
+   * Every connection present on `topic`, on every instance.
+   * @throws BrokerUnavailableError when the storage cannot be read.
+   */
+  async members(topic: string): Promise<PresenceMember[]> {
+    try {
+      return await this.store.members(topic);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new BrokerUnavailableError(`Presence of "${topic}" could not be read: ${reason}`, {
+        cause: error,
+      });
+    }
+  }
+
+  /** The connection's entries; the first one also arranges their removal when it closes. */
+  private entriesOf(connection: Connection): Map<string, PresenceMember> {
+    let entries = this.tracked.get(connection);
+    if (entries) return entries;
+    this.tracked.set(connection, (entries = new Map()));
+    connection.ws.once('close', () => {
+      const done = (connection.queue = connection.queue.then(() => this.disconnected(connection)));
+      this.closing.add(done);
+      void done.then(() => this.closing.delete(done));
+    });
+    return entries;
+  }
+
+  private async disconnected(connection: Connection): Promise<void> {
+    const entries = this.tracked.get(connection);
+    this.tracked.delete(connection);
+    for (const [topic, member] of entries ?? []) {
+      await this.remove(connection, topic, member.connectionId);
+    }
+  }
+
+  private remove(connection: Connection, topic: string, id: string): Promise<void> {
+    return this.write(
+      () => this.store.leave(topic, id, connection.incarnation),
+      (member) => (member ? [{ topic, action: 'leave', member }] : []),
+    );
+  }
+
+  /** A store write; a failure is logged and left to the store's repair, never to the client. */
+  private async write<T>(run: () => Promise<T>, changes: (result: T) => PresenceChange[]) {
+    try {
+      await this.announce(changes(await run()));
+    } catch (error) {
+      this.report(error);
+    }
+  }
+
+  private async maintain(): Promise<void> {
+    if (this.maintaining) return;
+    this.maintaining = true;
+    try {
+      await this.announce(await this.store.maintain());
+      if (this.failing) this.logger.log('Presence storage reachable again; entries repaired.');
+      this.failing = false;
+    } catch (error) {
+      this.report(error);
+    } finally {
+      this.maintaining = false;
+    }
+  }
+
+  /** Sends a `presence` frame per change on topics that announce joins and leaves. */
+  private async announce(changes: PresenceChange[]): Promise<void> {
+    const control = encodeControl({ op: 'presence' });
+    const publishes = changes
+      .filter(({ topic }) => presenceSettings(this.topics, topic)?.joinLeave)
+      .map(({ topic, action, member }) =>
+        this.broker.publish({
+          topic,
+          payload: encodeEvent(ReservedEvent.Presence, { topic, action, member }),
+          control,
+        }),
+      );
+    await Promise.all(publishes);
+  }
+
+  private report(error: unknown): void {
+    if (this.failing) return;
+    this.failing = true;
+    const reason = error instanceof Error ? error.message : String(error);
+    this.logger.warn(
+      `Presence update failed (${reason}); entries are repaired once the backplane is back.`,
+    );
+  }
+}

@@ -1,0 +1,218 @@
+import { randomBytes } from 'node:crypto';
+import type { RedisClient } from '../broker/redis-streams/connection.js';
+import type { PresenceMember } from '../protocol/frames.js';
+import { compare } from './in-memory-presence.store.js';
+import type {
+  PresenceChange,
+  PresenceStore,
+  PresenceStoreOptions,
+} from './presence-store.interface.js';
+import {
+  decodeEntry,
+  encodeEntry,
+  LEAVE_SCRIPT,
+  PresenceKeys,
+  type StoredEntry,
+  SWEEP_SCRIPT,
+} from './redis-presence.keys.js';
+
+const LEAVE_COMMAND = 'dwsPresenceLeave';
+const SWEEP_COMMAND = 'dwsPresenceSweep';
+
+interface Owned {
+  readonly member: PresenceMember;
+  readonly socket: string;
+}
+
+/**
+ * Presence shared by every instance through Redis (≥ 7.0, single node or Cluster). Redis 7.0
+ * has no per-field TTL (HEXPIRE is 7.4+), so liveness is per instance: each entry names its
+ * instance, each instance renews a key with a TTL, readers leave out entries of instances whose
+ * key lapsed, and `maintain` on any live instance deletes them (see redis-presence.keys.ts).
+ *
+ * This instance's own entries are mirrored in memory: the mirror is the truth the store repairs
+ * Redis from after a failed write, after Redis lost its data, or after this instance was taken
+ * for dead (a stall longer than the TTL), in which case it continues under a new instance id so
+ * that a sweep of the old one cannot delete what it rewrites.
+ */
+export class RedisPresenceStore implements PresenceStore {
+  private readonly keys: PresenceKeys;
+  private readonly seed = randomBytes(6).toString('base64url');
+  private generation = 1;
+  private instance = `${this.seed}.1`;
+  private readonly own = new Map<string, Map<string, Owned>>();
+  /** Removals that failed, retried by `maintain`, by `<topic>\n<connection id>`. */
+  private readonly failedLeaves = new Map<string, { topic: string; id: string; socket: string }>();
+  private dirty = false;
+  private registered = false;
+
+  constructor(
+    private readonly client: RedisClient,
+    prefix: string,
+    private readonly options: PresenceStoreOptions,
+  ) {
+    this.keys = new PresenceKeys(prefix);
+    // EVALSHA, falling back to EVAL after a Redis restart. A given client may have them already.
+    const commands = client as unknown as Record<string, unknown>;
+    if (typeof commands[LEAVE_COMMAND] !== 'function') {
+      client.defineCommand(LEAVE_COMMAND, { numberOfKeys: 1, lua: LEAVE_SCRIPT });
+    }
+    if (typeof commands[SWEEP_COMMAND] !== 'function') {
+      client.defineCommand(SWEEP_COMMAND, { numberOfKeys: 1, lua: SWEEP_SCRIPT });
+    }
+  }
+
+  /** This instance's id in Redis (it changes when the instance was taken for dead). */
+  get instanceId(): string {
+    return this.instance;
+  }
+
+  async join(topic: string, member: PresenceMember, socket: string): Promise<boolean> {
+    let entries = this.own.get(topic);
+    const firstHere = !entries;
+    if (!entries) this.own.set(topic, (entries = new Map()));
+    entries.set(member.connectionId, { member, socket });
+    this.failedLeaves.delete(`${topic}\n${member.connectionId}`);
+    try {
+      // The topic is listed before the entry exists: a sweep after a crash always finds it.
+      if (firstHere) await this.client.sadd(this.keys.topicsOf(this.instance), topic);
+      const value = encodeEntry({ instance: this.instance, socket, member });
+      return (await this.client.hset(this.keys.topic(topic), member.connectionId, value)) === 1;
+    } catch (error) {
+      this.dirty = true;
+      throw error;
+    }
+  }
+
+  async leave(topic: string, connectionId: string, socket: string): Promise<PresenceMember | null> {
+    const entries = this.own.get(topic);
+    if (entries?.get(connectionId)?.socket !== socket) return null;
+    entries.delete(connectionId);
+    if (entries.size === 0) this.own.delete(topic);
+    try {
+      return await this.removeEntry(topic, connectionId, socket);
+    } catch (error) {
+      this.failedLeaves.set(`${topic}\n${connectionId}`, { topic, id: connectionId, socket });
+      throw error;
+    }
+  }
+
+  async members(topic: string): Promise<PresenceMember[]> {
+    const values = Object.values(await this.client.hgetall(this.keys.topic(topic)));
+    const entries = values.map(decodeEntry).filter((e): e is StoredEntry => e !== null);
+    const live = new Set([this.instance]);
+    const others = [...new Set(entries.map((e) => e.instance))].filter((i) => !live.has(i));
+    const exists = await Promise.all(others.map((i) => this.client.exists(this.keys.alive(i))));
+    others.forEach((instance, i) => exists[i] && live.add(instance));
+    return entries
+      .filter((e) => live.has(e.instance))
+      .map((e) => e.member)
+      .sort((a, b) => compare(a.connectionId, b.connectionId));
+  }
+
+  async maintain(): Promise<PresenceChange[]> {
+    await this.renew();
+    const changes: PresenceChange[] = [];
+    if (this.dirty) {
+      this.dirty = false;
+      try {
+        changes.push(...(await this.rewriteOwn()));
+      } catch (error) {
+        this.dirty = true;
+        throw error;
+      }
+    }
+    for (const [key, { topic, id, socket }] of [...this.failedLeaves]) {
+      const member = await this.removeEntry(topic, id, socket);
+      this.failedLeaves.delete(key);
+      if (member) changes.push({ topic, action: 'leave', member });
+    }
+    changes.push(...(await this.sweep()));
+    return changes;
+  }
+
+  async close(): Promise<PresenceChange[]> {
+    const topics = [...this.own.keys()];
+    this.own.clear();
+    const changes = await this.removeInstance(this.instance, topics);
+    await this.client.del(this.keys.alive(this.instance));
+    return changes;
+  }
+
+  /** Renews the liveness key; a lapsed one means others may have swept us: continue anew. */
+  private async renew(): Promise<void> {
+    const { ttlMs } = this.options;
+    if (this.registered && (await this.client.pexpire(this.keys.alive(this.instance), ttlMs))) {
+      return;
+    }
+    if (this.registered) {
+      this.instance = `${this.seed}.${++this.generation}`;
+      this.dirty = true;
+    }
+    await this.client.set(this.keys.alive(this.instance), '1', 'PX', ttlMs);
+    await this.client.sadd(this.keys.instances, this.instance);
+    this.registered = true;
+  }
+
+  /** Writes every own entry under the current instance id; new fields are joins. */
+  private async rewriteOwn(): Promise<PresenceChange[]> {
+    const changes: PresenceChange[] = [];
+    for (const [topic, entries] of [...this.own]) {
+      await this.client.sadd(this.keys.topicsOf(this.instance), topic);
+      const writes = [...entries].map(async ([id, owned]) => {
+        // Skipped when it left meanwhile: its removal was sent before this write would be.
+        if (entries.get(id) !== owned) return;
+        const value = encodeEntry({ instance: this.instance, ...owned });
+        if ((await this.client.hset(this.keys.topic(topic), id, value)) === 1) {
+          changes.push({ topic, action: 'join', member: owned.member });
+        }
+      });
+      await Promise.all(writes);
+    }
+    return changes;
+  }
+
+  private async removeEntry(
+    topic: string,
+    connectionId: string,
+    socket: string,
+  ): Promise<PresenceMember | null> {
+    const command = (this.client as any)[LEAVE_COMMAND] as (...args: string[]) => Promise<unknown>;
+    const removed = await command.call(this.client, this.keys.topic(topic), connectionId, socket);
+    // Checked after the answer: a join of the same topic meanwhile listed it again.
+    if (!this.own.has(topic)) await this.client.srem(this.keys.topicsOf(this.instance), topic);
+    return typeof removed === 'string' ? (decodeEntry(removed)?.member ?? null) : null;
+  }
+
+  /** Removes the entries of every instance whose liveness key lapsed. */
+  private async sweep(): Promise<PresenceChange[]> {
+    const ids = await this.client.smembers(this.keys.instances);
+    const others = ids.filter((id) => id !== this.instance);
+    const alive = await Promise.all(others.map((id) => this.client.exists(this.keys.alive(id))));
+    const changes: PresenceChange[] = [];
+    for (const [i, id] of others.entries()) {
+      if (alive[i]) continue;
+      const topics = await this.client.smembers(this.keys.topicsOf(id));
+      changes.push(...(await this.removeInstance(id, topics)));
+    }
+    return changes;
+  }
+
+  /** Deletes an instance's entries in `topics`, then its bookkeeping keys. */
+  private async removeInstance(instance: string, topics: string[]): Promise<PresenceChange[]> {
+    const command = (this.client as any)[SWEEP_COMMAND] as (...a: string[]) => Promise<string[]>;
+    const removed = await Promise.all(
+      topics.map((topic) => command.call(this.client, this.keys.topic(topic), instance)),
+    );
+    const changes: PresenceChange[] = [];
+    topics.forEach((topic, i) => {
+      for (const value of removed[i]) {
+        const entry = decodeEntry(value);
+        if (entry) changes.push({ topic, action: 'leave', member: entry.member });
+      }
+    });
+    await this.client.del(this.keys.topicsOf(instance));
+    await this.client.srem(this.keys.instances, instance);
+    return changes;
+  }
+}
