@@ -101,8 +101,6 @@ async function startDws(env: Record<string, string>): Promise<Server> {
   return { pid: instance.pid, port: instance.port, stop: () => instance.kill() };
 }
 
-const dwsPublish = (port: number, payload: unknown) =>
-  postJson(`http://127.0.0.1:${port}/control/publish`, { topic: TOPIC, payload });
 const benchPublish = (port: number, payload: unknown) =>
   postJson(`http://127.0.0.1:${port}/publish`, { topic: TOPIC, payload });
 
@@ -114,7 +112,7 @@ const SYSTEMS: System[] = [
     clientKind: 'dws',
     start: async () => [await startDws({ BROKER: 'memory://' })],
     wsUrl: (port) => `ws://127.0.0.1:${port}/ws`,
-    publish: dwsPublish,
+    publish: benchPublish,
   },
   {
     key: 'dws-redis',
@@ -123,7 +121,7 @@ const SYSTEMS: System[] = [
     clientKind: 'dws',
     start: (url) => Promise.all([1, 2].map(() => startDws({ BROKER: url }))),
     wsUrl: (port) => `ws://127.0.0.1:${port}/ws`,
-    publish: dwsPublish,
+    publish: benchPublish,
   },
   {
     key: 'socketio-redis',
