@@ -1,0 +1,43 @@
+import { readFileSync } from 'node:fs';
+
+/** Resident set size of a process in bytes (from /proc), or 0 when it is gone. */
+export function rssOf(pid: number): number {
+  try {
+    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** Clock ticks per second of /proc/<pid>/stat (USER_HZ, 100 on Linux x86 and arm). */
+const CLK_TCK = 100;
+
+/** user+sys CPU time a process has used, in ms (10 ms resolution), or 0 when it is gone. */
+export function cpuMsOf(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // After the ")" closing the command name, utime and stime are the 12th and 13th fields.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * The host's count of connections dropped because a listening socket's accept queue was full
+ * (`TcpExt: ListenOverflows` in /proc/net/netstat; 0 where it cannot be read). Host-wide: other
+ * processes' listeners count too.
+ */
+export function listenOverflows(): number {
+  try {
+    const lines = readFileSync('/proc/net/netstat', 'utf8').split('\n');
+    const header = lines.findIndex((line) => line.startsWith('TcpExt:'));
+    const names = lines[header].split(' ');
+    const values = lines[header + 1].split(' ');
+    return Number(values[names.indexOf('ListenOverflows')] ?? 0);
+  } catch {
+    return 0;
+  }
+}
