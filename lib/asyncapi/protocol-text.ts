@@ -40,7 +40,8 @@ const CLOSE_TEXT: Record<keyof typeof CloseCode, string> = {
   MessageTooBig: 'A frame exceeded the largest size accepted (default 64 KiB).',
   InternalError: 'An unexpected server error.',
   ServiceRestart: 'The instance is shutting down: reconnect (to any instance) and `resume`.',
-  TryAgainLater: 'The instance is full; try again later.',
+  TryAgainLater:
+    'A `resume` could not read the backplane; the session is intact: reconnect (after a backoff) and `resume` again.',
   SlowConsumer: 'The client could not keep up with its messages: reconnect and `resume`.',
   RateLimited: 'The connection kept publishing past its rate limit.',
   SessionTakenOver: 'The session was resumed on another connection; this one is obsolete.',

@@ -17,10 +17,7 @@ export const CloseCode = {
   InternalError: 1011,
   /** The instance is shutting down; reconnect (to any instance) and resume. */
   ServiceRestart: 1012,
-  /**
-   * The instance is at `maxConnections`, or a `resume` could not read the backplane (the session
-   * is intact); try again later or elsewhere, and resume.
-   */
+  /** A `resume` could not read the backplane; the session is intact: reconnect and resume again. */
   TryAgainLater: 1013,
   /** The connection could not keep up: its send buffer passed `maxBufferedBytes`. Resume to catch up. */
   SlowConsumer: 4001,
