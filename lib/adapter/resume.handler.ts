@@ -1,17 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import {
   type Broker,
-  type BrokerMessage,
   BrokerUnavailableError,
   type ShardPosition,
 } from '../broker/broker.interface.js';
 import { compareIds, formatOffset, parseOffset } from '../broker/offset.js';
 import { BROADCAST_TOPIC, DWS_BROKER } from '../distributed-ws.constants.js';
-import {
-  DWS_METRICS,
-  type DwsMetrics,
-  type NotRecoveredReason,
-} from '../metrics/metrics.interface.js';
+import { DWS_METRICS, type DwsMetrics } from '../metrics/metrics.interface.js';
 import { CloseCode } from '../protocol/close-codes.js';
 import { encodeAck, encodeEvent, encodeMessage } from '../protocol/codec.js';
 import { ErrorCode } from '../protocol/error-codes.js';
@@ -24,15 +19,12 @@ import { encodeControl } from './control.js';
 import { errorDetailsFor } from './exception-mapper.js';
 import { checkFilter, ReservedEventsHandler } from './reserved-events.handler.js';
 import { RuntimeOptions } from './runtime-options.js';
+import { type Replay, replayShards } from './session-replay.js';
 import { PresenceTracker } from '../presence/presence.tracker.js';
 
-const PAGE_SIZE = 1000;
 // How long a resume waits for this instance's reader to reach the client's position (the client
 // may come from an instance whose reader was a few ms ahead). Measured lag is single-digit ms.
 const CATCH_UP_TIMEOUT_MS = 3000;
-
-type Replay =
-  { recovered: true; messages: BrokerMessage[] } | { recovered: false; reason: NotRecoveredReason };
 
 /**
  * `resume`: a client back from a lost connection continues its session on this instance.
@@ -165,7 +157,7 @@ export class ResumeHandler {
   }
 
   /** Reads what the session missed on its implicit topics and the restored `filters`. */
-  private async replay(
+  private replay(
     connection: Connection,
     filters: readonly string[],
     from: ShardPosition[],
@@ -175,30 +167,7 @@ export class ResumeHandler {
     if (connection.userId !== null) implicit.add(userTopic(connection.userId));
     const wanted = (topic: string) =>
       implicit.has(topic) || filters.some((f) => matchesFilter(f, topic));
-    const budget = this.runtime.options.maxReplay;
-    const messages: BrokerMessage[] = [];
-    for (const position of from) {
-      const until = snapshot[position.shard].id;
-      let after = position.id;
-      for (;;) {
-        const page = await this.broker.read(position.shard, position.epoch, after, PAGE_SIZE);
-        if (page.status === 'epoch-changed') return { recovered: false, reason: 'epoch' };
-        if (page.status === 'window-exceeded') return { recovered: false, reason: 'window' };
-        let passed = false;
-        for (const m of page.messages) {
-          if (compareIds(m.id, until) > 0) {
-            passed = true;
-            break;
-          }
-          if (m.control === undefined && wanted(m.topic) && messages.push(m) > budget) {
-            return { recovered: false, reason: 'limit' };
-          }
-        }
-        if (passed || page.done || page.messages.length === 0) break;
-        after = page.messages[page.messages.length - 1].id;
-      }
-    }
-    return { recovered: true, messages };
+    return replayShards(this.broker, from, snapshot, wanted, this.runtime.options.maxReplay);
   }
 
   /**

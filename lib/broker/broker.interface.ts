@@ -52,6 +52,29 @@ export type ReplayPage =
   /** Entries after the position were already trimmed (older than the retention window). */
   | { readonly status: 'window-exceeded' };
 
+/** What a replay reads of one shard: the entries after `afterId`, up to and including `untilId`. */
+export interface ReplayRange {
+  readonly shard: number;
+  /** The epoch `afterId` belongs to; another epoch in the log answers `epoch-changed`. */
+  readonly epoch: string;
+  readonly afterId: string;
+  readonly untilId: string;
+}
+
+/**
+ * One page of a {@link ReplayRange}. `lastId` is the last entry read, returned or not: the next
+ * page starts after it. `done` is true when nothing is left up to `untilId`.
+ */
+export type RangePage =
+  | {
+      readonly status: 'ok';
+      readonly messages: BrokerMessage[];
+      readonly lastId: string;
+      readonly done: boolean;
+    }
+  | { readonly status: 'epoch-changed' }
+  | { readonly status: 'window-exceeded' };
+
 export interface Broker {
   /** Number of shards; fixed for the life of a deployment. */
   readonly shards: number;
@@ -83,6 +106,19 @@ export interface Broker {
    * The first page checks that nothing after `afterId` was trimmed and that the epoch matches.
    */
   read(shard: number, epoch: string, afterId: string, limit: number): Promise<ReplayPage>;
+
+  /**
+   * One page of each range, read together (one round trip where the backplane allows), with the
+   * same epoch and trim checks as `read` on every range, even an empty one. At most `limit`
+   * entries are read per range; entries whose topic `wanted` rejects are read but not returned.
+   * Optional: without it, `readRanges` in lib/broker/read-ranges.ts pages with `read`.
+   * @throws BrokerUnavailableError when the backplane cannot be read.
+   */
+  readRanges?(
+    ranges: readonly ReplayRange[],
+    limit: number,
+    wanted: (topic: string) => boolean,
+  ): Promise<RangePage[]>;
 
   /** Called with 'down' when the backplane becomes unreachable and 'up' when it is back. */
   onStatus(listener: (status: BrokerStatus, error?: Error) => void): void;

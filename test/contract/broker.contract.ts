@@ -4,6 +4,7 @@ import { parseOffset, shardOfTopic } from '../../lib/broker/offset.js';
 import { waitFor } from '../support/wait-for.js';
 import { type BrokerContractSetup, topicOn, useBrokers } from './contract-harness.js';
 import { replayCases } from './replay.contract.js';
+import { replayRangesCases } from './replay-ranges.contract.js';
 
 export type { BackplaneOptions, BrokerContractSetup } from './contract-harness.js';
 
@@ -114,6 +115,7 @@ export function describeBrokerContract(name: string, setup: BrokerContractSetup)
     });
 
     replayCases(setup, started);
+    replayRangesCases(setup, started);
 
     if (setup.multiInstance) {
       it('delivers what one instance publishes to every instance, from the log end at start', async () => {

@@ -39,6 +39,14 @@ export function toMessage(shard: number, offsetBase: string, entry: RawEntry): B
   return { topic, payload, control, shard, id, offset: offsetBase + id };
 }
 
+/** The topic of a stored entry, without decoding the rest (`t` comes first, see `entryArguments`). */
+export function topicOf(entry: RawEntry): string {
+  const fields = entry[1];
+  if (fields[0] === 't') return fields[1];
+  for (let i = 2; i + 1 < fields.length; i += 2) if (fields[i] === 't') return fields[i + 1];
+  return '';
+}
+
 /**
  * The streams of an XREAD reply sent with `call()`: RESP2 nests `[[key, entries], …]`, while
  * ioredis 6 flattens the RESP3 map to `[key, entries, key, entries…]` even with

@@ -6,7 +6,9 @@ import {
   type BrokerListener,
   type BrokerStatus,
   BrokerUnavailableError,
+  type RangePage,
   type ReplayPage,
+  type ReplayRange,
   type ShardPosition,
 } from '../broker.interface.js';
 import { formatOffset, shardOfTopic } from '../offset.js';
@@ -23,6 +25,7 @@ import {
   type ResolvedRedisStreamsOptions,
   resolveOptions,
 } from './redis-streams.options.js';
+import { readRangePages } from './range-replay.js';
 import { readPage } from './replay.js';
 import { ShardReader } from './shard-reader.js';
 import { loadEpochs, loadLastIds, type ReadState } from './shard-state.js';
@@ -167,6 +170,21 @@ export class RedisStreamsBroker implements Broker {
     const client = this.requireConnected().publisher;
     const page = readPage(client, this.keys[shard], shard, epoch, afterId, limit);
     return answered(page, this.options.publishTimeoutMs, `Replaying shard ${shard}`);
+  }
+
+  /**
+   * One round trip for all `ranges` (one per shard on a cluster, in parallel).
+   * @throws BrokerUnavailableError when Redis is unreachable or does not answer within `publishTimeoutMs`.
+   */
+  async readRanges(
+    ranges: readonly ReplayRange[],
+    limit: number,
+    wanted: (topic: string) => boolean,
+  ): Promise<RangePage[]> {
+    const client = this.requireConnected().publisher;
+    const pages = readRangePages(client, this.keys, ranges, limit, wanted);
+    const shards = ranges.map((range) => range.shard).join(', ');
+    return answered(pages, this.options.publishTimeoutMs, `Replaying shards ${shards}`);
   }
 
   onStatus(listener: (status: BrokerStatus, error?: Error) => void): void {

@@ -1,0 +1,110 @@
+// `npm run bench:resume`: server CPU of one `resume` on the Redis Streams broker (the soak test
+// found resumes ~8x dearer than new connections, which slows the return of a killed instance's
+// clients). One instance runs as its own process; its CPU is read from /proc, so the clients'
+// work in this process is not charged to it.
+// Env: RESUMES (500), TOPICS (100), MISSED (20 messages per topic), IN_FLIGHT (25 resumes at once),
+// BENCH_CPU_PROF (a directory: the instance writes a V8 .cpuprofile there).
+// Exits 1 if a resume did not recover exactly its MISSED messages, in order.
+import { cpuMicros } from './common.js';
+import { startInstance } from '../test/support/app-process.js';
+import { startRedisServer } from '../test/support/redis-server.js';
+import { WsTestClient } from '../test/support/ws-test-client.js';
+
+const RESUMES = Number(process.env.RESUMES ?? 500);
+const TOPICS = Number(process.env.TOPICS ?? 100);
+const MISSED = Number(process.env.MISSED ?? 20);
+const IN_FLIGHT = Number(process.env.IN_FLIGHT ?? 25);
+
+interface Session {
+  topic: string;
+  token: string;
+  positions: string[];
+}
+
+/** Runs `work` over `items`, `limit` at a time. */
+async function inBatches<T>(items: T[], limit: number, work: (item: T) => Promise<void>) {
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await work(items[next++]);
+  });
+  await Promise.all(lanes);
+}
+
+const redis = await startRedisServer();
+const profile: Record<string, string> = process.env.BENCH_CPU_PROF
+  ? { NODE_OPTIONS: `--import ${new URL('./cpu-profile.mjs', import.meta.url).pathname}` }
+  : {};
+const instance = await startInstance({
+  BROKER: redis.url,
+  DWS_SESSION_SECRET: 'bench-resume-session-secret',
+  ...profile,
+});
+const problems: string[] = [];
+try {
+  const url = instance.url();
+  // Sessions that subscribe, note their position, and leave.
+  const sessions: Session[] = [];
+  await inBatches([...Array(RESUMES).keys()], IN_FLIGHT, async (i) => {
+    const client = await WsTestClient.connect(url);
+    const topic = `chat/rooms/${i % TOPICS}`;
+    await client.request('subscribe', { topic });
+    sessions.push({
+      topic,
+      token: client.welcome.data.sessionToken,
+      positions: client.positions(),
+    });
+    client.close();
+    await client.waitClosed();
+  });
+  // While they are away: MISSED messages on every topic, interleaved, over all 16 shards.
+  const published = TOPICS * MISSED;
+  await inBatches([...Array(published).keys()], 20, async (n) => {
+    const response = await fetch(`http://127.0.0.1:${instance.port}/publish`, {
+      method: 'POST',
+      body: JSON.stringify({ topic: `chat/rooms/${n % TOPICS}`, payload: { text: `m${n}` } }),
+    });
+    if (!response.ok) throw new Error(`publish failed: ${response.status}`);
+  });
+
+  // New sockets first, measured apart: the resume phase then costs the resumes alone.
+  const connectStart = cpuMicros(instance.pid);
+  const clients: WsTestClient[] = [];
+  await inBatches(sessions, IN_FLIGHT, async () => {
+    clients.push(await WsTestClient.connect(url));
+  });
+  const connectCpu = cpuMicros(instance.pid) - connectStart;
+
+  const cpuStart = cpuMicros(instance.pid);
+  const started = process.hrtime.bigint();
+  await inBatches([...sessions.keys()], IN_FLIGHT, async (i) => {
+    const { topic, token, positions } = sessions[i];
+    const client = clients[i];
+    const ack = await client.request('resume', { token, topics: [topic], positions }, 30_000);
+    await client.next((f) => f.event === 'positions', 30_000);
+    const texts = client.messages(topic).map((m) => Number(m.payload.text.slice(1)));
+    const room = Number(topic.slice('chat/rooms/'.length));
+    const expected = Array.from({ length: MISSED }, (_, k) => k * TOPICS + room);
+    if (!ack.data?.recovered || ack.data.replayed !== MISSED) {
+      problems.push(`resume ${i}: ${JSON.stringify(ack.data)}`);
+    } else if (JSON.stringify(texts) !== JSON.stringify(expected)) {
+      problems.push(`resume ${i}: replayed ${JSON.stringify(texts)}`);
+    }
+  });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const resumeCpu = cpuMicros(instance.pid) - cpuStart;
+  for (const client of clients) client.close();
+
+  const perResume = Math.round(resumeCpu / RESUMES);
+  process.stdout.write(
+    `resume bench: ${RESUMES} resumes, ${published} messages on ${TOPICS} topics, ` +
+      `${MISSED} missed per client\n` +
+      `  server CPU per resume:     ${perResume} µs\n` +
+      `  server CPU per connection: ${Math.round(connectCpu / RESUMES)} µs\n` +
+      `  resumes/s (${IN_FLIGHT} in flight): ${Math.round(RESUMES / seconds)}\n`,
+  );
+  for (const problem of problems.slice(0, 5)) process.stdout.write(`PROBLEM ${problem}\n`);
+} finally {
+  await instance.kill();
+  await redis.stop();
+}
+process.exit(problems.length === 0 ? 0 : 1);

@@ -1,0 +1,84 @@
+import type { Broker, BrokerMessage, ShardPosition } from '../broker/broker.interface.js';
+import { compareIds } from '../broker/offset.js';
+import { readRanges } from '../broker/read-ranges.js';
+import type { NotRecoveredReason } from '../metrics/metrics.interface.js';
+
+/** Entries read per round trip, over all shards still being read: bounds a replay's memory. */
+const PAGE_SIZE = 1000;
+
+export type Replay =
+  { recovered: true; messages: BrokerMessage[] } | { recovered: false; reason: NotRecoveredReason };
+
+interface ShardReplay {
+  readonly shard: number;
+  readonly epoch: string;
+  afterId: string;
+  readonly untilId: string;
+  readonly messages: BrokerMessage[];
+  done: boolean;
+  failed: NotRecoveredReason | null;
+}
+
+/**
+ * Reads (client position, snapshot] of every shard, keeping the messages `wanted` accepts, at
+ * most `budget` of them. All shards still open are read in one `readRanges` per round, each
+ * with an equal share of PAGE_SIZE. The answer is the one a shard-by-shard replay gives: messages
+ * in shard order, then log order; the reason of the first shard (in shard order) that fails,
+ * or `limit` once the shards before and including it hold more than `budget`.
+ * @throws BrokerUnavailableError when the backplane cannot be read.
+ */
+export async function replayShards(
+  broker: Broker,
+  from: readonly ShardPosition[],
+  snapshot: readonly ShardPosition[],
+  wanted: (topic: string) => boolean,
+  budget: number,
+): Promise<Replay> {
+  const shards: ShardReplay[] = from.map((p) => ({
+    shard: p.shard,
+    epoch: p.epoch,
+    afterId: p.id,
+    untilId: snapshot[p.shard].id,
+    messages: [],
+    done: false,
+    failed: null,
+  }));
+  for (;;) {
+    const verdict = verdictOf(shards, budget);
+    if (verdict) return { recovered: false, reason: verdict };
+    // Shards after a failed one cannot change the answer any more.
+    const firstFailed = shards.findIndex((s) => s.failed !== null);
+    const open = shards.filter(
+      (s, i) => !s.done && s.failed === null && (firstFailed < 0 || i < firstFailed),
+    );
+    if (open.length === 0) break;
+    // A shard the client is already at costs only its checks: no share of the page.
+    const reading = open.filter((s) => compareIds(s.afterId, s.untilId) < 0).length;
+    const limit = Math.max(1, Math.floor(PAGE_SIZE / Math.max(1, reading)));
+    const pages = await readRanges(broker, open, limit, wanted);
+    pages.forEach((page, i) => {
+      const state = open[i];
+      if (page.status === 'epoch-changed') state.failed = 'epoch';
+      else if (page.status === 'window-exceeded') state.failed = 'window';
+      else {
+        for (const m of page.messages) if (m.control === undefined) state.messages.push(m);
+        state.afterId = page.lastId;
+        state.done = page.done;
+      }
+    });
+  }
+  return { recovered: true, messages: shards.flatMap((s) => s.messages) };
+}
+
+/** The reason a shard-by-shard replay would stop with, once it is certain; null while open. */
+function verdictOf(shards: readonly ShardReplay[], budget: number): NotRecoveredReason | null {
+  let count = 0;
+  let earlierDone = true;
+  for (const s of shards) {
+    if (s.failed !== null) return earlierDone ? s.failed : null;
+    count += s.messages.length;
+    if (count > budget) return 'limit';
+    earlierDone &&= s.done;
+  }
+  return null;
+}

@@ -1,0 +1,83 @@
+import { Cluster } from 'ioredis';
+import type { BrokerMessage, RangePage, ReplayRange } from '../broker.interface.js';
+import { compareIds, formatOffset } from '../offset.js';
+import type { RedisClient } from './connection.js';
+import { type RawEntry, toMessage, topicOf } from './entry-codec.js';
+import type { ShardKeys } from './keys.js';
+
+/**
+ * One page of each range in one round trip: a single MULTI on one node, or one MULTI per shard
+ * (all in flight at once) on a cluster, where a transaction may only touch one slot. Each shard's
+ * epoch and trim checks run in the same transaction as its XRANGE, as in `readPage` (replay.ts),
+ * so a trim in between cannot turn a gap into a silent partial replay. A range with nothing
+ * before `untilId` gets the checks alone.
+ * @throws Error when a transaction itself fails (connection lost).
+ */
+export async function readRangePages(
+  client: RedisClient,
+  keys: readonly ShardKeys[],
+  ranges: readonly ReplayRange[],
+  limit: number,
+  wanted: (topic: string) => boolean,
+): Promise<RangePage[]> {
+  if (ranges.length === 0) return [];
+  const groups = client instanceof Cluster ? ranges.map((range) => [range]) : [ranges];
+  const pages = await Promise.all(
+    groups.map((group) => readGroup(client, keys, group, limit, wanted)),
+  );
+  return pages.flat();
+}
+
+async function readGroup(
+  client: RedisClient,
+  keys: readonly ShardKeys[],
+  ranges: readonly ReplayRange[],
+  limit: number,
+  wanted: (topic: string) => boolean,
+): Promise<RangePage[]> {
+  const transaction = client.multi();
+  const reads = ranges.map((range) => compareIds(range.afterId, range.untilId) < 0);
+  ranges.forEach(({ shard, afterId, untilId }, i) => {
+    transaction.mget(keys[shard].epoch, keys[shard].trimmed);
+    // One more than asked tells whether this page reached `untilId`.
+    if (reads[i]) transaction.xrange(keys[shard].log, `(${afterId}`, untilId, 'COUNT', limit + 1);
+  });
+  const replies = await transaction.exec();
+  if (!replies) throw new Error('the replay transaction was aborted');
+  let next = 0;
+  return ranges.map((range, i) => {
+    const [checkError, check] = replies[next++];
+    if (checkError) throw checkError;
+    let entries: RawEntry[] = [];
+    if (reads[i]) {
+      const [rangeError, reply] = replies[next++];
+      if (rangeError) throw rangeError;
+      entries = reply as RawEntry[];
+    }
+    const [epoch, trimmed] = check as (string | null)[];
+    return toPage(range, epoch, trimmed, entries, limit, wanted);
+  });
+}
+
+function toPage(
+  { shard, epoch, afterId }: ReplayRange,
+  storedEpoch: string | null,
+  trimmed: string | null,
+  entries: RawEntry[],
+  limit: number,
+  wanted: (topic: string) => boolean,
+): RangePage {
+  if (storedEpoch !== epoch) return { status: 'epoch-changed' };
+  // The publish script records the newest id it trimmed: after `afterId`, something is gone.
+  if (trimmed && compareIds(afterId, trimmed) < 0) return { status: 'window-exceeded' };
+  const done = entries.length <= limit;
+  const count = done ? entries.length : limit;
+  const offsetBase = formatOffset(shard, epoch, '');
+  const messages: BrokerMessage[] = [];
+  // Entries of topics the client does not hold are most of a shard: skip them undecoded.
+  for (let i = 0; i < count; i++) {
+    if (wanted(topicOf(entries[i]))) messages.push(toMessage(shard, offsetBase, entries[i]));
+  }
+  const lastId = count > 0 ? entries[count - 1][0] : afterId;
+  return { status: 'ok', messages, lastId, done };
+}
