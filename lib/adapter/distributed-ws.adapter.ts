@@ -1,6 +1,5 @@
 import { WsAdapter } from '@nestjs/platform-ws';
 import type { IncomingMessage } from 'node:http';
-import { isObservable } from 'rxjs';
 import type { WebSocket, WebSocketServer } from 'ws';
 import type { Broker } from '../broker/broker.interface.js';
 import { formatOffset } from '../broker/offset.js';
@@ -8,7 +7,6 @@ import type { TopicRegistry } from '../explorer/topic-registry.js';
 import { CloseCode } from '../protocol/close-codes.js';
 import {
   decodeClientFrame,
-  encodeAck,
   encodeError,
   encodeEvent,
   encodeProtocolError,
@@ -19,7 +17,7 @@ import { type ClientFrame, ReservedEvent, type WelcomeData } from '../protocol/f
 import { ProtocolError } from '../protocol/protocol.error.js';
 import type { ConnectionRegistry } from './connection-registry.js';
 import { Connection, type GatewayHandler } from './connection.js';
-import { frameContext, installExceptionBridge } from './exception-bridge.js';
+import { installExceptionBridge } from './exception-bridge.js';
 import { errorFrameFor } from './exception-mapper.js';
 import type { ReservedEventsHandler } from './reserved-events.handler.js';
 import type { ResumeHandler } from './resume.handler.js';
@@ -27,6 +25,7 @@ import type { RuntimeOptions } from './runtime-options.js';
 import { HandshakeGate, type VerifyDone, type VerifyInfo } from '../security/handshake-gate.js';
 import { admitPublish, PublishRateLimiter } from '../security/publish-rate-limiter.js';
 import { selectProtocol } from '../security/token-extraction.js';
+import { dispatchToGateway } from './gateway-dispatch.js';
 import { startHeartbeat } from './heartbeat.js';
 import { newSessionId } from './session-token.js';
 
@@ -48,13 +47,6 @@ export interface AdapterParts {
   broker: Broker;
   metrics: DwsMetrics;
 }
-
-const SERVER_EVENTS = new Set<string>([
-  ReservedEvent.Welcome,
-  ReservedEvent.Message,
-  ReservedEvent.Ack,
-  ReservedEvent.Error,
-]);
 
 /**
  * `@nestjs/platform-ws`'s adapter, extended: a connection registry with heartbeat, the
@@ -231,7 +223,7 @@ export class DistributedWsAdapter extends WsAdapter {
         );
       default:
         metrics.frameReceived('event');
-        return this.dispatchToGateway(connection, frame);
+        return dispatchToGateway(connection, frame, this.parts.topics, this.parts.metrics);
     }
   }
 
@@ -250,51 +242,6 @@ export class DistributedWsAdapter extends WsAdapter {
       },
       (error) => connection.send(errorFrameFor(error, frame.id, metrics)),
     );
-  }
-
-  private dispatchToGateway(connection: Connection, frame: ClientFrame): void {
-    const { id, event } = frame;
-    const { metrics } = this.parts;
-    const handler = connection.handlers.get(event);
-    if (!handler) {
-      metrics.error(ErrorCode.UnknownEvent);
-      const message = SERVER_EVENTS.has(event)
-        ? `"${event}" is sent by the server, not by clients.`
-        : `No handler for event "${event.slice(0, 64)}".`;
-      connection.send(encodeError(id, ErrorCode.UnknownEvent, message));
-      return;
-    }
-    const payloadError = this.parts.topics.event(event)?.validatePayload(frame.data);
-    if (payloadError) {
-      metrics.error(ErrorCode.InvalidPayload);
-      connection.send(encodeError(id, ErrorCode.InvalidPayload, payloadError));
-      return;
-    }
-    const context = { connection, id, failed: false, metrics };
-    const reply = (value: unknown) => {
-      if (id !== undefined) {
-        connection.send(encodeAck(id, value));
-        metrics.framesSent('ack');
-      } else if (value !== undefined && value !== null) {
-        connection.send(JSON.stringify(value));
-        metrics.framesSent('event');
-      }
-    };
-    const fail = (error: unknown) => connection.send(errorFrameFor(error, id, metrics));
-    frameContext.run(context, () => {
-      const manualAck = handler.isAckHandledManually ? (value: unknown) => reply(value) : undefined;
-      Promise.resolve()
-        .then(() => handler.callback(frame.data, event, manualAck))
-        .then((result) => {
-          if (context.failed) return;
-          if (isObservable(result)) {
-            result.subscribe({ next: reply, error: fail });
-          } else if (!manualAck) {
-            reply(result);
-          }
-        })
-        .catch(fail);
-    });
   }
 
   private startHeartbeat(): void {
