@@ -14,6 +14,8 @@ export interface GatewayHandler {
 }
 
 const OPEN = 1;
+// Stands in for a `ws` writer without the field read here: deliveries then always use `ws.send`.
+const BUSY = { _state: -1 } as const;
 // One options object for every send: this runs once per delivery per socket.
 const TEXT_FRAME = { binary: false } as const;
 
@@ -53,6 +55,12 @@ export class Connection {
    * their order, and `bufferedAmount` still counts what the socket holds.
    */
   readonly socket: Socket | null;
+  /**
+   * `ws`'s frame writer for this socket. It is busy (state not 0) only while it reads a `Blob`
+   * the application sent on the socket itself; a delivery then goes through `ws.send`, which
+   * queues it behind that frame, instead of overtaking it.
+   */
+  private readonly sender: { readonly _state: number };
 
   constructor(
     public id: string,
@@ -60,7 +68,13 @@ export class Connection {
     private readonly maxBufferedBytes: number,
     private readonly maxHeld: number,
   ) {
-    const internals = ws as unknown as { _socket?: Socket; extensions: string };
+    const internals = ws as unknown as {
+      _socket?: Socket;
+      _sender?: { _state?: unknown };
+      extensions: string;
+    };
+    const sender = internals._sender;
+    this.sender = typeof sender?._state === 'number' ? (sender as { _state: number }) : BUSY;
     this.socket = internals.extensions === '' ? (internals._socket ?? null) : null;
   }
 
@@ -83,7 +97,7 @@ export class Connection {
    */
   deliver(frame: Buffer, payload: Buffer, message: BrokerMessage): void {
     if (this.held === null) {
-      if (this.socket === null) return this.send(payload);
+      if (this.socket === null || this.sender._state !== 0) return this.send(payload);
       if (this.ws.readyState !== OPEN) return;
       this.socket.write(frame);
       if (this.ws.bufferedAmount > this.maxBufferedBytes) {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { ConnectionRegistry } from '../../lib/adapter/connection-registry.js';
 import { Broadcaster } from '../../lib/index.js';
 import { type TestApp, startTestApp } from '../support/test-app.js';
 import { FixtureGateway } from './fixtures/fixture.gateway.js';
@@ -33,5 +34,21 @@ describe.each([
       await client.until(() => client.messages().length === sent.length, 5000, 'all messages');
       expect(client.messages().map((m) => m.payload)).toEqual(sent);
     }
+  });
+
+  it('keeps the order of frames the application sent on the socket itself, a Blob included', async () => {
+    const client = await app.connect({ perMessageDeflate });
+    await client.request('subscribe', { topic: 'news/order' });
+    const registry = app.app.get(ConnectionRegistry);
+    const connection = registry.get(client.welcome.data.connectionId)!;
+    // ws reads a Blob asynchronously and queues what is sent meanwhile: a broker batch that
+    // arrives in that time must queue behind it, not overtake it.
+    connection.ws.send(new Blob(['raw bytes']));
+    registry.deliver([
+      { topic: 'news/order', payload: '{"n":1}', shard: 0, id: '1-0', offset: '0:e:1-0' },
+    ]);
+    await client.until(() => client.messages().length === 1, 5000, 'the message');
+    const kinds = client.frames.slice(-2).map((f: { event: string }) => f.event);
+    expect(kinds).toEqual(['<binary>', 'message']);
   });
 });
