@@ -42,6 +42,8 @@ export interface ChatMessage {
     },
   },
   examples: [{ text: 'Hello, room!', author: 'ada' }],
+  // Who is in each room, across instances; joins and leaves arrive on the room's topic.
+  presence: { joinLeave: true },
 })
 @Topic('chat/announcements', {
   summary: 'Server announcements; clients read them but cannot write.',

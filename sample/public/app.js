@@ -11,6 +11,7 @@
   const roomInput = $('room');
   const nameInput = $('name');
   const textInput = $('text');
+  const whoEl = $('who');
 
   // `?ws=ws://a:3000/ws,ws://b:3001/ws` lists the instances to fail over between (the SDK tries
   // them in turn); by default the page talks to the instance that served it. A demo convenience:
@@ -38,6 +39,8 @@
 
   let room = null;
   let leaveRoom = null;
+  // Who is in the current room, by connection id (presence, on every instance).
+  const members = new Map();
 
   function setStatus(state, label) {
     statusEl.dataset.state = state;
@@ -69,16 +72,42 @@
     ]);
   }
 
+  function memberName(member) {
+    return member.info?.name || `guest-${member.connectionId.slice(0, 6)}`;
+  }
+
+  function renderMembers() {
+    whoEl.textContent = [...members.values()].map(memberName).sort().join(', ');
+  }
+
+  // Join/leave events are not replayed after a reconnection: ask for the whole list then.
+  function refreshMembers(name) {
+    client.presence(`chat/rooms/${name}`).then(
+      (list) => {
+        if (room !== name) return;
+        members.clear();
+        for (const member of list) members.set(member.connectionId, member);
+        renderMembers();
+      },
+      (error) => console.warn('[dws] presence', error.code, error.message),
+    );
+  }
+
   function join(name) {
     if (leaveRoom) leaveRoom();
     room = name;
     messagesEl.replaceChildren();
+    members.clear();
+    renderMembers();
     showError('');
-    leaveRoom = client.subscribe(`chat/rooms/${name}`, renderMessage);
+    const info = { name: nameInput.value.trim() || undefined };
+    leaveRoom = client.subscribe(`chat/rooms/${name}`, renderMessage, { info });
     leaveRoom.ready.then(
       () => {
         // The answer may come after the user switched rooms: don't note a room already left.
-        if (room === name) addLine('note', [[null, `You joined #${name}.`]]);
+        if (room !== name) return;
+        addLine('note', [[null, `You joined #${name}.`]]);
+        refreshMembers(name);
       },
       (error) => {
         if (room === name) showError(`Cannot join #${name}: ${error.message}`);
@@ -88,6 +117,13 @@
 
   client.on('connected', ({ resumed }) => {
     setStatus('connected', resumed ? 'connected (resumed)' : 'connected');
+    if (resumed && room) refreshMembers(room);
+  });
+  client.on('presence', ({ topic, action, member }) => {
+    if (topic !== `chat/rooms/${room}`) return;
+    if (action === 'join') members.set(member.connectionId, member);
+    else members.delete(member.connectionId);
+    renderMembers();
   });
   client.on('disconnected', ({ willReconnect }) => {
     if (willReconnect) setStatus('reconnecting', 'reconnecting…');

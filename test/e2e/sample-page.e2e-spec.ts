@@ -83,4 +83,22 @@ describe('sample chat page in Chromium', () => {
       'connected',
     ]);
   });
+
+  it('lists who is in the room, following joins and leaves of another page', async () => {
+    const who = (p: Page) => p.textContent('#who');
+    await page.waitForFunction(() => document.querySelector('#who')!.textContent === 'ada');
+    const other = await browser.newPage();
+    await other.goto(page.url());
+    await other.waitForSelector('#status[data-state="connected"]');
+    await other.fill('#room', 'e2e');
+    await other.fill('#name', 'bob');
+    await other.click('#join button');
+    for (const p of [page, other]) {
+      await p.waitForFunction(() => document.querySelector('#who')!.textContent === 'ada, bob');
+    }
+    expect([await who(page), await who(other)]).toEqual(['ada, bob', 'ada, bob']);
+    await other.close();
+    await page.waitForFunction(() => document.querySelector('#who')!.textContent === 'ada');
+    expect(await who(page)).toBe('ada');
+  });
 });
