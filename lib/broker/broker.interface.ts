@@ -140,6 +140,11 @@ export interface Broker {
   close(): Promise<void>;
 }
 
+/** `broker.health()`, or `{ backplane: 'custom', up: true }` for a broker without it. */
+export function brokerHealth(broker: Broker): BrokerHealth {
+  return broker.health?.() ?? { backplane: 'custom', up: true };
+}
+
 /** Thrown by `publish` when the backplane cannot accept messages. */
 export class BrokerUnavailableError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {

@@ -1,6 +1,6 @@
 import type * as PromClient from 'prom-client';
 import type { ConnectionRegistry } from '../adapter/connection-registry.js';
-import type { Broker, BrokerMessage } from '../broker/broker.interface.js';
+import { type Broker, type BrokerMessage, brokerHealth } from '../broker/broker.interface.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import type {
   DwsMetrics,
@@ -86,7 +86,7 @@ export class PromMetrics implements DwsMetrics {
       '1 while the backplane is reachable, 0 otherwise.',
       ['backplane'],
       function () {
-        const health = broker.health?.() ?? { backplane: 'custom', up: true };
+        const health = brokerHealth(broker);
         this.reset();
         this.set({ backplane: health.backplane }, health.up ? 1 : 0);
       },

@@ -5,12 +5,15 @@ import type { RedisClient } from './connection.js';
 import { type RawEntry, toMessage, topicOf } from './entry-codec.js';
 import type { ShardKeys } from './keys.js';
 
+/** An `untilId` that reads to the end of the log (XRANGE's own `+`), for `Broker.read`. */
+export const LOG_END = '+';
+
 /**
  * One page of each range in one round trip: a single MULTI on one node, or one MULTI per shard
  * (all in flight at once) on a cluster, where a transaction may only touch one slot. Each shard's
- * epoch and trim checks run in the same transaction as its XRANGE, as in `readPage` (replay.ts),
- * so a trim in between cannot turn a gap into a silent partial replay. A range with nothing
- * before `untilId` gets the checks alone.
+ * epoch and trim checks run in the same transaction as its XRANGE, so that a trim in between
+ * cannot turn a gap into a silent partial replay (DESIGN.md §4). A range with nothing before
+ * `untilId` gets the checks alone.
  * @throws Error when a transaction itself fails (connection lost).
  */
 export async function readRangePages(
@@ -36,7 +39,9 @@ async function readGroup(
   wanted: (topic: string) => boolean,
 ): Promise<RangePage[]> {
   const transaction = client.multi();
-  const reads = ranges.map((range) => compareIds(range.afterId, range.untilId) < 0);
+  const reads = ranges.map(
+    ({ afterId, untilId }) => untilId === LOG_END || compareIds(afterId, untilId) < 0,
+  );
   ranges.forEach(({ shard, afterId, untilId }, i) => {
     transaction.mget(keys[shard].epoch, keys[shard].trimmed);
     // One more than asked tells whether this page reached `untilId`.

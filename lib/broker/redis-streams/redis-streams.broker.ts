@@ -25,8 +25,7 @@ import {
   type ResolvedRedisStreamsOptions,
   resolveOptions,
 } from './redis-streams.options.js';
-import { readRangePages } from './range-replay.js';
-import { readPage } from './replay.js';
+import { LOG_END, readRangePages } from './range-replay.js';
 import { ShardReader } from './shard-reader.js';
 import { loadEpochs, loadLastIds, type ReadState } from './shard-state.js';
 import { StatusTracker } from './status-tracker.js';
@@ -167,9 +166,9 @@ export class RedisStreamsBroker implements Broker {
 
   /** @throws BrokerUnavailableError when Redis is unreachable or does not answer within `publishTimeoutMs`. */
   async read(shard: number, epoch: string, afterId: string, limit: number): Promise<ReplayPage> {
-    const client = this.requireConnected().publisher;
-    const page = readPage(client, this.keys[shard], shard, epoch, afterId, limit);
-    return answered(page, this.options.publishTimeoutMs, `Replaying shard ${shard}`);
+    const range = { shard, epoch, afterId, untilId: LOG_END };
+    const [page] = await this.readRanges([range], limit, () => true);
+    return page.status === 'ok' ? { status: 'ok', messages: page.messages, done: page.done } : page;
   }
 
   /**
