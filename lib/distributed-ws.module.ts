@@ -23,10 +23,6 @@ import { DWS_METRICS, type DwsMetrics } from './metrics/metrics.interface.js';
 import { DWS_METRICS_HANDLE, MetricsServing } from './metrics/metrics.serving.js';
 import { ReaderLag } from './metrics/reader-lag.js';
 
-function effectiveOptions(options: DistributedWsOptions): DistributedWsOptions {
-  return isDocsOnlyMode() ? { ...options, broker: undefined } : options;
-}
-
 /**
  * WebSockets across instances. Importing it is enough: it installs its adapter on the app
  * (before gateways are bound), explores `@Topic()` declarations and connects the backplane.
@@ -42,18 +38,20 @@ function effectiveOptions(options: DistributedWsOptions): DistributedWsOptions {
   providers: [
     {
       provide: RuntimeOptions,
-      useFactory: (options: DistributedWsOptions) => new RuntimeOptions(effectiveOptions(options)),
+      // Docs-only mode drops the broker, so that the embedded one stands in for Redis.
+      useFactory: (options: DistributedWsOptions) =>
+        new RuntimeOptions(isDocsOnlyMode() ? { ...options, broker: undefined } : options),
       inject: [DWS_OPTIONS],
     },
     {
       provide: DWS_BROKER,
-      useFactory: (options: DistributedWsOptions, runtime: RuntimeOptions) =>
-        createBroker(effectiveOptions(options).broker, {
-          shards: runtime.options.shards,
-          retentionMs: runtime.options.retentionMs,
-          keyPrefix: runtime.options.keyPrefix,
+      useFactory: ({ options }: RuntimeOptions) =>
+        createBroker(options.broker, {
+          shards: options.shards,
+          retentionMs: options.retentionMs,
+          keyPrefix: options.keyPrefix,
         }),
-      inject: [DWS_OPTIONS, RuntimeOptions],
+      inject: [RuntimeOptions],
     },
     TopicRegistry,
     DistributedWsExplorer,

@@ -2,6 +2,7 @@ import type { Broker } from './broker/broker.interface.js';
 import type { RedisConnectionInput } from './broker/broker.factory.js';
 import type { AsyncApiOptions } from './asyncapi/asyncapi.interface.js';
 import type { MetricsOptions } from './metrics/metrics.options.js';
+import { DEFAULT_MAX_DEPTH } from './protocol/codec.js';
 import type {
   Authenticate,
   AuthFailureMode,
@@ -9,6 +10,7 @@ import type {
   PublishRateOptions,
   TokenSource,
 } from './security/auth-options.interface.js';
+import { DEFAULT_MAX_TOPIC_LENGTH } from './topics/topic-validation.js';
 
 /**
  * Options of `DistributedWsModule.forRoot()` / `forRootAsync()`.
@@ -185,14 +187,18 @@ export type ResolvedDistributedWsOptions = Required<
     metrics: MetricsOptions | false;
   };
 
+/**
+ * The defaults of `DistributedWsOptions`, applied (and checked) once at boot by `RuntimeOptions`.
+ * The frame-depth and topic-length limits are the pure codec's and validator's own defaults.
+ */
 export const DEFAULT_OPTIONS = {
   shards: 16,
   retentionMs: 300_000,
   keyPrefix: 'dws',
   heartbeatIntervalMs: 25_000,
   maxPayload: 65_536,
-  maxDepth: 32,
-  maxTopicLength: 256,
+  maxDepth: DEFAULT_MAX_DEPTH,
+  maxTopicLength: DEFAULT_MAX_TOPIC_LENGTH,
   maxSubscriptions: 1000,
   maxBufferedBytes: 4 * 1024 * 1024,
   maxReplay: 10_000,

@@ -8,6 +8,10 @@ export function enableDocsOnlyMode(): void {
   (globalThis as Record<symbol, unknown>)[DOCS_ONLY] = true;
 }
 
+/**
+ * Whether the app is being booted by the AsyncAPI CLI: a module that connects somewhere in its
+ * own `onModuleInit` should skip that when this is true.
+ */
 export function isDocsOnlyMode(): boolean {
   return (globalThis as Record<symbol, unknown>)[DOCS_ONLY] === true;
 }

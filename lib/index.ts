@@ -62,21 +62,26 @@ export type {
 } from './presence/presence-store.interface.js';
 export { InMemoryPresenceStore } from './presence/in-memory-presence.store.js';
 export { TopicTemplateError } from './topics/topic-template.js';
+export { buildAsyncApiDocument } from './asyncapi/asyncapi.builder.js';
+export { serializeAsyncApi, type AsyncApiFormat } from './asyncapi/asyncapi.serializer.js';
+export { describeDeclarations, type DeclarationSource } from './asyncapi/asyncapi.input.js';
 export {
-  buildAsyncApiDocument,
-  serializeAsyncApi,
-  describeDeclarations,
   generateAsyncApi,
   AsyncApiGenerationError,
-  isDocsOnlyMode,
-} from './asyncapi/index.js';
+  type GenerateAsyncApiOptions,
+} from './asyncapi/asyncapi.generator.js';
+export type { PackageInfo } from './asyncapi/package-info.js';
+export { isDocsOnlyMode } from './docs-mode.js';
 export type {
   AsyncApiDocument,
+  AsyncApiInfoOptions,
   AsyncApiInput,
   AsyncApiOptions,
   AsyncApiSecurityInput,
   AsyncApiServerOptions,
-} from './asyncapi/index.js';
+  EventInput,
+  TopicInput,
+} from './asyncapi/asyncapi.interface.js';
 export { Principal } from './security/principal.decorator.js';
 export { extractToken, BEARER_PROTOCOL } from './security/token-extraction.js';
 export type {

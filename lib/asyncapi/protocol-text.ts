@@ -70,11 +70,6 @@ function codeTable(rows: [code: string, meaning: string][]): string {
   return ['| code | meaning |', '| --- | --- |', ...lines].join('\n');
 }
 
-/**
- * The query parameter the handshake reads a token from (lib/security/token-extraction.ts),
- * used when `security.query.name` is not set.
- */
-
 /** How to authenticate, in words, for the connection channel and the servers. */
 export function securityText(security: AsyncApiSecurityInput): string {
   const ways: string[] = [];
