@@ -86,9 +86,7 @@ export class Connection {
   send(frame: string | Buffer): void {
     if (this.ws.readyState !== OPEN) return;
     this.ws.send(frame, TEXT_FRAME);
-    if (this.ws.bufferedAmount > this.maxBufferedBytes) {
-      this.close(CloseCode.SlowConsumer, 'slow consumer: resume to catch up');
-    }
+    this.closeIfBehind();
   }
 
   /**
@@ -100,12 +98,17 @@ export class Connection {
       if (this.socket === null || this.sender._state !== 0) return this.send(payload);
       if (this.ws.readyState !== OPEN) return;
       this.socket.write(frame);
-      if (this.ws.bufferedAmount > this.maxBufferedBytes) {
-        this.close(CloseCode.SlowConsumer, 'slow consumer: resume to catch up');
-      }
+      this.closeIfBehind();
     } else if (this.held.push(message) > this.maxHeld) {
       this.held = null;
       this.close(CloseCode.SlowConsumer, 'slow consumer: too many messages while resuming');
+    }
+  }
+
+  /** Closes with 4001 once the send buffer passed `maxBufferedBytes`. */
+  private closeIfBehind(): void {
+    if (this.ws.bufferedAmount > this.maxBufferedBytes) {
+      this.close(CloseCode.SlowConsumer, 'slow consumer: resume to catch up');
     }
   }
 

@@ -5,13 +5,8 @@ import type { Broker } from '../broker/broker.interface.js';
 import { formatOffset } from '../broker/offset.js';
 import type { TopicRegistry } from '../explorer/topic-registry.js';
 import { CloseCode } from '../protocol/close-codes.js';
-import {
-  decodeClientFrame,
-  encodeError,
-  encodeEvent,
-  encodeProtocolError,
-} from '../protocol/codec.js';
-import type { DwsMetrics } from '../metrics/metrics.interface.js';
+import { decodeClientFrame, encodeEvent } from '../protocol/codec.js';
+import type { DwsMetrics, ReceivedFrameKind } from '../metrics/metrics.interface.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import { type ClientFrame, ReservedEvent, type WelcomeData } from '../protocol/frames.js';
 import { ProtocolError } from '../protocol/protocol.error.js';
@@ -30,6 +25,14 @@ import { startHeartbeat } from './heartbeat.js';
 import { newSessionId } from './session-token.js';
 
 const connectionOfSocket = new WeakMap<WebSocket, Connection>();
+/** Client events the adapter handles itself; each is counted under its own name. */
+const CLIENT_EVENTS: ReadonlySet<string> = new Set([
+  ReservedEvent.Subscribe,
+  ReservedEvent.Unsubscribe,
+  ReservedEvent.Publish,
+  ReservedEvent.Resume,
+  ReservedEvent.Presence,
+]);
 
 /** The library's state for a socket Nest hands to a gateway (`handleConnection`, `@ConnectedSocket()`). */
 export function connectionOf(client: WebSocket): Connection | undefined {
@@ -176,54 +179,43 @@ export class DistributedWsAdapter extends WsAdapter {
     // Once the server decided to close (rate limit, slow consumer, take-over) nothing more is served.
     if (!connection.open || connection.closing) return;
     const { metrics } = this.parts;
-    if (isBinary) {
-      metrics.frameReceived('invalid');
-      metrics.error(ErrorCode.BinaryFrame);
-      connection.send(
-        encodeError(
-          undefined,
+    const frame = isBinary
+      ? new ProtocolError(
           ErrorCode.BinaryFrame,
           'Binary frames are not supported: send JSON text frames.',
-        ),
-      );
-      return;
-    }
-    const frame = decodeClientFrame(data.toString('utf8'), this.parts.runtime.options.maxDepth);
+        )
+      : decodeClientFrame(data.toString('utf8'), this.parts.runtime.options.maxDepth);
     if (frame instanceof ProtocolError) {
       metrics.frameReceived('invalid');
-      metrics.error(frame.code);
-      connection.send(encodeProtocolError(frame));
+      connection.send(errorFrameFor(frame, frame.id, metrics));
       return;
     }
+    metrics.frameReceived(
+      CLIENT_EVENTS.has(frame.event) ? (frame.event as ReceivedFrameKind) : 'event',
+    );
     switch (frame.event) {
       case ReservedEvent.Subscribe:
-        metrics.frameReceived('subscribe');
         return this.inOrder(connection, frame, () =>
           this.parts.reserved.subscribe(connection, frame),
         );
       case ReservedEvent.Unsubscribe:
-        metrics.frameReceived('unsubscribe');
         return this.inOrder(connection, frame, () =>
           this.parts.reserved.unsubscribe(connection, frame),
         );
       case ReservedEvent.Publish:
-        metrics.frameReceived('publish');
         // Checked on arrival, before queueing: a flood is refused without costing a broker call.
         if (!admitPublish(connection, frame.id)) return metrics.error(ErrorCode.RateLimited);
         return this.inOrder(connection, frame, () =>
           this.parts.reserved.publish(connection, frame),
         );
       case ReservedEvent.Resume:
-        metrics.frameReceived('resume');
         return this.inOrder(connection, frame, () => this.parts.resume.resume(connection, frame));
       case ReservedEvent.Presence:
-        metrics.frameReceived('presence');
         return this.inOrder(connection, frame, () =>
           this.parts.reserved.presence(connection, frame),
         );
       default:
-        metrics.frameReceived('event');
-        return dispatchToGateway(connection, frame, this.parts.topics, this.parts.metrics);
+        return dispatchToGateway(connection, frame, this.parts.topics, metrics);
     }
   }
 

@@ -1,6 +1,6 @@
 import { HttpException, Logger } from '@nestjs/common';
 import { WsException } from '@nestjs/websockets';
-import { NOOP_METRICS, type DwsMetrics } from '../metrics/metrics.interface.js';
+import type { DwsMetrics } from '../metrics/metrics.interface.js';
 import { encodeError } from '../protocol/codec.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import type { FrameId } from '../protocol/frames.js';
@@ -57,11 +57,14 @@ export function errorDetailsFor(error: unknown): ErrorDetails {
   return { code: ErrorCode.Internal, message: 'Internal server error.' };
 }
 
-/** The `error` frame for anything thrown, carrying the client frame's `id`; counted by code. */
+/**
+ * The `error` frame for anything thrown, carrying the client frame's `id`. Every error frame the
+ * adapter sends is built here, so this is where they are counted (by code).
+ */
 export function errorFrameFor(
   error: unknown,
   id: FrameId | undefined,
-  metrics: DwsMetrics = NOOP_METRICS,
+  metrics: DwsMetrics,
 ): string {
   const { code, message, extra } = errorDetailsFor(error);
   metrics.error(code);

@@ -1,9 +1,10 @@
 import { isObservable } from 'rxjs';
 import type { TopicRegistry } from '../explorer/topic-registry.js';
 import type { DwsMetrics } from '../metrics/metrics.interface.js';
-import { encodeAck, encodeError } from '../protocol/codec.js';
+import { encodeAck } from '../protocol/codec.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import { type ClientFrame, ReservedEvent } from '../protocol/frames.js';
+import { ProtocolError } from '../protocol/protocol.error.js';
 import type { Connection } from './connection.js';
 import { frameContext } from './exception-bridge.js';
 import { errorFrameFor } from './exception-mapper.js';
@@ -29,21 +30,16 @@ export function dispatchToGateway(
   metrics: DwsMetrics,
 ): void {
   const { id, event } = frame;
+  const fail = (error: unknown) => connection.send(errorFrameFor(error, id, metrics));
   const handler = connection.handlers.get(event);
   if (!handler) {
-    metrics.error(ErrorCode.UnknownEvent);
     const message = SERVER_EVENTS.has(event)
       ? `"${event}" is sent by the server, not by clients.`
       : `No handler for event "${event.slice(0, 64)}".`;
-    connection.send(encodeError(id, ErrorCode.UnknownEvent, message));
-    return;
+    return fail(new ProtocolError(ErrorCode.UnknownEvent, message));
   }
   const payloadError = topics.event(event)?.validatePayload(frame.data);
-  if (payloadError) {
-    metrics.error(ErrorCode.InvalidPayload);
-    connection.send(encodeError(id, ErrorCode.InvalidPayload, payloadError));
-    return;
-  }
+  if (payloadError) return fail(new ProtocolError(ErrorCode.InvalidPayload, payloadError));
   const context = { connection, id, failed: false, metrics };
   const reply = (value: unknown) => {
     if (id !== undefined) {
@@ -54,9 +50,8 @@ export function dispatchToGateway(
       metrics.framesSent('event');
     }
   };
-  const fail = (error: unknown) => connection.send(errorFrameFor(error, id, metrics));
   frameContext.run(context, () => {
-    const manualAck = handler.isAckHandledManually ? (value: unknown) => reply(value) : undefined;
+    const manualAck = handler.isAckHandledManually ? reply : undefined;
     Promise.resolve()
       .then(() => handler.callback(frame.data, event, manualAck))
       .then((result) => {

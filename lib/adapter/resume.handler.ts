@@ -83,11 +83,7 @@ export class ResumeHandler {
         accepted.push(filter);
       } catch (error) {
         const { code, message } = errorDetailsFor(error);
-        rejected.push({
-          topic: String(topic).slice(0, maxLength),
-          code: code as ErrorCode,
-          message,
-        });
+        rejected.push({ topic: String(topic).slice(0, maxLength), code, message });
       }
     }
 

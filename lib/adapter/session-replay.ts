@@ -48,9 +48,9 @@ export async function replayShards(
     if (verdict) return { recovered: false, reason: verdict };
     // Shards after a failed one cannot change the answer any more.
     const firstFailed = shards.findIndex((s) => s.failed !== null);
-    const open = shards.filter(
-      (s, i) => !s.done && s.failed === null && (firstFailed < 0 || i < firstFailed),
-    );
+    const open = shards
+      .slice(0, firstFailed < 0 ? shards.length : firstFailed)
+      .filter((s) => !s.done);
     if (open.length === 0) break;
     // A shard the client is already at costs only its checks: no share of the page.
     const reading = open.filter((s) => compareIds(s.afterId, s.untilId) < 0).length;

@@ -98,11 +98,6 @@ export function encodeError(
   return `{"event":"error"${idField(id)},"data":${JSON.stringify(data)}}`;
 }
 
-/** The error frame for a `ProtocolError`, keeping its id unless the caller knows a better one. */
-export function encodeProtocolError(error: ProtocolError, id = error.id): string {
-  return encodeError(id, error.code, error.message, error.extra);
-}
-
 /**
  * `{"event":"message","data":{"topic":…,"offset":…,"payload":…}}` built around the payload's
  * JSON text as stored in the broker: a delivery is never parsed or re-serialized.
