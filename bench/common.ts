@@ -1,24 +1,11 @@
 // Shared helpers of the benchmark harness (bench/run.ts and the processes it starts).
-import { readFileSync } from 'node:fs';
+import { cpuMsOf } from '../test/support/proc-stats.js';
 
 export const TOPIC = 'orders/1/status';
 
-/** Clock ticks per second of /proc/<pid>/stat (USER_HZ: 100 on Linux x86/arm). */
-const CLK_TCK = 100;
-
-/** user+sys CPU time of a process, in µs (10 ms resolution). */
+/** user+sys CPU time of a process, in µs (10 ms resolution; 0 once it is gone). */
 export function cpuMicros(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the ")" that closes the command name: state is field 3, utime 14, stime 15.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1_000_000) / CLK_TCK;
-}
-
-/** Resident set size of a process, in bytes. */
-export function rssBytes(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const match = /VmRSS:\s+(\d+) kB/.exec(status);
-  return match ? Number(match[1]) * 1024 : 0;
+  return cpuMsOf(pid) * 1000;
 }
 
 const PAD = 'x'.repeat(88);

@@ -11,7 +11,8 @@ import { format, resolveConfig } from 'prettier';
 import { startInstance } from '../test/support/app-process.js';
 import { redisCli } from '../test/support/redis-cli.js';
 import { startRedisServer } from '../test/support/redis-server.js';
-import { TOPIC, benchPayload, cpuMicros, median, rssBytes } from './common.js';
+import { rssOf } from '../test/support/proc-stats.js';
+import { TOPIC, benchPayload, cpuMicros, median } from './common.js';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 const C = Number(process.env.BENCH_CLIENTS ?? 1000);
@@ -306,7 +307,7 @@ async function runOnce(system: System, redisPort: number, redisUrl: string): Pro
   const servers = await system.start(redisUrl);
   try {
     await sleep(1000);
-    const rss0 = servers.reduce((s, srv) => s + rssBytes(srv.pid), 0);
+    const rss0 = servers.reduce((s, srv) => s + rssOf(srv.pid), 0);
     // Baseline: the same publish loop with no subscriber, so the cost of the HTTP publish
     // requests and of idle work (broker polling, timers) can be subtracted from the window.
     await publishLoop(system, servers, R, false); // warm-up: JIT, route and connection set-up
@@ -325,7 +326,7 @@ async function runOnce(system: System, redisPort: number, redisUrl: string): Pro
     }
     const procs = await Promise.all(clients);
     await sleep(1500);
-    const rss1 = servers.reduce((s, srv) => s + rssBytes(srv.pid), 0);
+    const rss1 = servers.reduce((s, srv) => s + rssOf(srv.pid), 0);
 
     const cpu0 = servers.reduce((s, srv) => s + cpuMicros(srv.pid), 0);
     const redis0 = system.usesRedis ? await redisCpuMs(redisPort) : 0;

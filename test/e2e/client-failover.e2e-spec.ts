@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import WebSocket from 'ws';
 import { connect, type DistributedWsClient } from '../../lib/client/index.js';
 import { type InstanceProcess, startInstance } from '../support/app-process.js';
-import { type RedisServer, startRedisServer } from '../support/redis-server.js';
+import { type RedisInstances, startRedisInstances } from '../support/redis-instances.js';
 import { waitFor } from '../support/wait-for.js';
 import { recordEvents } from '../unit/client/record-events.js';
 
@@ -25,35 +25,27 @@ function recordingWebSocket(opened: string[]) {
  * itself and resumes there, while a third instance keeps publishing at a steady rate.
  */
 describe('client SDK fails over between instances (Redis)', () => {
-  let redis: RedisServer;
+  let cluster: RedisInstances;
   let publisher: InstanceProcess;
   let spare: InstanceProcess;
   const doomed: InstanceProcess[] = [];
   const clients: DistributedWsClient[] = [];
 
   beforeAll(async () => {
-    redis = await startRedisServer();
-    const start = () => startInstance({ BROKER: redis.url, DWS_SESSION_SECRET: SECRET });
-    // Both settle before a failure is thrown, so that afterAll stops the one that did start.
-    const started = await Promise.allSettled([
-      start().then((i) => (publisher = i)),
-      start().then((i) => (spare = i)),
-    ]);
-    const failed = started.find((s) => s.status === 'rejected');
-    if (failed) throw failed.reason;
+    cluster = await startRedisInstances(2, { DWS_SESSION_SECRET: SECRET });
+    [publisher, spare] = cluster.instances;
   }, 30_000);
   afterEach(async () => {
     clients.splice(0).forEach((c) => c.close());
     await Promise.all(doomed.splice(0).map((i) => i.kill('SIGKILL')));
   });
   afterAll(async () => {
-    await Promise.all([publisher?.kill(), spare?.kill()]);
-    await redis?.stop();
+    await cluster?.stop();
   });
 
   /** Runs the failover; returns the SDK's `disconnected` events. */
   async function failover(signal: NodeJS.Signals) {
-    const victim = await startInstance({ BROKER: redis.url, DWS_SESSION_SECRET: SECRET });
+    const victim = await startInstance(cluster.env);
     doomed.push(victim);
     const opened: string[] = [];
     const sdk = connect({

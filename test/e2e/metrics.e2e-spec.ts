@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Registry } from 'prom-client';
 import { Broadcaster } from '../../lib/index.js';
-import { type InstanceProcess, startInstance } from '../support/app-process.js';
-import { type RedisServer, startRedisServer } from '../support/redis-server.js';
+import type { InstanceProcess } from '../support/app-process.js';
+import { type RedisInstances, startRedisInstances } from '../support/redis-instances.js';
 import { startTestApp } from '../support/test-app.js';
 import { waitFor } from '../support/wait-for.js';
 import { WsTestClient } from '../support/ws-test-client.js';
@@ -36,24 +36,19 @@ function nonZero(samples: Map<string, number>, name: string): Record<string, num
 }
 
 describe('metrics of two instances on one Redis', () => {
-  let redis: RedisServer;
+  let cluster: RedisInstances;
   let a: InstanceProcess;
   let b: InstanceProcess;
   let onA: WsTestClient[] = [];
   let onB: WsTestClient[] = [];
 
   beforeAll(async () => {
-    redis = await startRedisServer();
-    [a, b] = await Promise.all(
-      [0, 1].map(() =>
-        startInstance({ BROKER: redis.url, DWS_SESSION_SECRET: SECRET, DWS_OPTIONS: OPTIONS }),
-      ),
-    );
+    cluster = await startRedisInstances(2, { DWS_SESSION_SECRET: SECRET, DWS_OPTIONS: OPTIONS });
+    [a, b] = cluster.instances;
   }, 30_000);
   afterAll(async () => {
     [...onA, ...onB].forEach((c) => c.close());
-    await Promise.all([a?.kill(), b?.kill()]);
-    await redis?.stop();
+    await cluster?.stop();
   });
 
   it('counts connections, subscriptions, frames, deliveries and latencies where they happen', async () => {

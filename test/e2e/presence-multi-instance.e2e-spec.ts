@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { type InstanceProcess, startInstance } from '../support/app-process.js';
+import type { InstanceProcess } from '../support/app-process.js';
 import { redisCli } from '../support/redis-cli.js';
-import { type RedisServer, startRedisServer } from '../support/redis-server.js';
+import { type RedisInstances, startRedisInstances } from '../support/redis-instances.js';
 import { waitFor } from '../support/wait-for.js';
 import { WsTestClient } from '../support/ws-test-client.js';
 
@@ -22,7 +22,7 @@ const sorted = <T extends { connectionId: string }>(list: T[]) =>
 
 /** Two instances on one Redis, as separate processes; one of them is killed mid-way. */
 describe('presence across two instances (Redis)', () => {
-  let redis: RedisServer;
+  let cluster: RedisInstances;
   let a: InstanceProcess;
   let b: InstanceProcess;
   const clients: WsTestClient[] = [];
@@ -33,19 +33,16 @@ describe('presence across two instances (Redis)', () => {
   };
 
   beforeAll(async () => {
-    redis = await startRedisServer();
-    const env = {
-      BROKER: redis.url,
+    cluster = await startRedisInstances(2, {
       DWS_SESSION_SECRET: SECRET,
       DWS_OPTIONS: JSON.stringify({ presenceTtlMs: TTL_MS }),
-    };
-    [a, b] = await Promise.all([startInstance(env), startInstance(env)]);
+    });
+    [a, b] = cluster.instances;
   }, 60_000);
 
   afterAll(async () => {
     clients.forEach((c) => c.close());
-    await Promise.all([a?.kill(), b?.kill()]);
-    await redis?.stop();
+    await cluster?.stop();
   });
 
   it('shares members and joins/leaves, forgets a killed instance within the TTL, and keeps Redis bounded', async () => {
@@ -125,10 +122,14 @@ describe('presence across two instances (Redis)', () => {
     // Everyone leaves: what stays in Redis is A's liveness and the instance list, nothing of B.
     await resumed.request('unsubscribe', { topic: TOPIC });
     await onA.request('unsubscribe', { topic: TOPIC });
-    const keys = (await redisCli(redis.port, ['--raw', 'KEYS', 'dws:presence:*']))
+    const keys = (await redisCli(cluster.redis.port, ['--raw', 'KEYS', 'dws:presence:*']))
       .split('\n')
       .sort();
-    const instances = await redisCli(redis.port, ['--raw', 'SMEMBERS', 'dws:presence:instances']);
+    const instances = await redisCli(cluster.redis.port, [
+      '--raw',
+      'SMEMBERS',
+      'dws:presence:instances',
+    ]);
     expect(instances.split('\n')).toHaveLength(1);
     expect(keys).toEqual([`dws:presence:instance:${instances}`, 'dws:presence:instances']);
   }, 60_000);

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { type InstanceProcess, startInstance } from '../support/app-process.js';
+import type { InstanceProcess } from '../support/app-process.js';
 import { redisCli } from '../support/redis-cli.js';
-import { type RedisServer, startRedisServer } from '../support/redis-server.js';
+import { type RedisInstances, startRedisInstances } from '../support/redis-instances.js';
+import type { RedisServer } from '../support/redis-server.js';
 import { waitFor } from '../support/wait-for.js';
 import { WsTestClient } from '../support/ws-test-client.js';
 
@@ -9,21 +10,20 @@ const SECRET = 'redis-faults-secret-0123456789abcdef';
 
 /** The app, not just the broker, through Redis connection kills and a Redis restart. */
 describe('app under Redis faults', () => {
+  let cluster: RedisInstances;
   let redis: RedisServer;
   let a: InstanceProcess;
   let b: InstanceProcess;
   const clients: WsTestClient[] = [];
 
   beforeAll(async () => {
-    redis = await startRedisServer();
-    [a, b] = await Promise.all(
-      [0, 1].map(() => startInstance({ BROKER: redis.url, DWS_SESSION_SECRET: SECRET })),
-    );
+    cluster = await startRedisInstances(2, { DWS_SESSION_SECRET: SECRET });
+    ({ redis } = cluster);
+    [a, b] = cluster.instances;
   }, 30_000);
   afterAll(async () => {
     clients.forEach((c) => c.close());
-    await Promise.all([a?.kill('SIGKILL'), b?.kill('SIGKILL')]);
-    await redis?.stop();
+    await cluster?.stop('SIGKILL');
   });
 
   /** Kills the connections blocked in XREAD: the readers of every instance. */

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { type InstanceProcess, startInstance } from '../support/app-process.js';
-import { type RedisServer, startRedisServer } from '../support/redis-server.js';
+import { type RedisInstances, startRedisInstances } from '../support/redis-instances.js';
 import { WsTestClient } from '../support/ws-test-client.js';
 
 const SECRET = 'resume-test-secret-0123456789abcdef';
@@ -11,29 +11,26 @@ const TOTAL = 1000;
  * died, while a publisher on a third instance keeps sending at a steady rate.
  */
 describe('resume on another instance (Redis)', () => {
-  let redis: RedisServer;
+  let cluster: RedisInstances;
   let publisher: InstanceProcess;
   let spare: InstanceProcess;
   const doomed: InstanceProcess[] = [];
   const clients: WsTestClient[] = [];
 
   beforeAll(async () => {
-    redis = await startRedisServer();
-    [publisher, spare] = await Promise.all(
-      [0, 1].map(() => startInstance({ BROKER: redis.url, DWS_SESSION_SECRET: SECRET })),
-    );
+    cluster = await startRedisInstances(2, { DWS_SESSION_SECRET: SECRET });
+    [publisher, spare] = cluster.instances;
   }, 30_000);
   afterEach(async () => {
     clients.splice(0).forEach((c) => c.close());
     await Promise.all(doomed.splice(0).map((i) => i.kill('SIGKILL')));
   });
   afterAll(async () => {
-    await Promise.all([publisher?.kill(), spare?.kill()]);
-    await redis?.stop();
+    await cluster?.stop();
   });
 
   async function scenario(signal: NodeJS.Signals, pattern: string, topics: string[]) {
-    const victim = await startInstance({ BROKER: redis.url, DWS_SESSION_SECRET: SECRET });
+    const victim = await startInstance(cluster.env);
     doomed.push(victim);
     const first = await WsTestClient.connect(victim.url());
     clients.push(first);

@@ -9,6 +9,7 @@ import { createInterface } from 'node:readline';
 import WebSocket from 'ws';
 import { connect, type DistributedWsClient } from '../../lib/client/index.js';
 import { patternsOf, topicsOf } from './soak-topics.js';
+import type { ClientCounters, ClientProcessReport } from './soak-verify.js';
 
 interface TopicLog {
   count: number;
@@ -20,20 +21,10 @@ interface TopicLog {
   list?: [string, number][];
 }
 
-interface SoakClient {
-  index: number;
+interface SoakClient extends ClientCounters {
   sdk: DistributedWsClient;
   url: string | null;
   logs: Map<string, TopicLog>;
-  connects: number;
-  /** Sockets opened: connects plus failed attempts. */
-  attempts: number;
-  resumes: number;
-  disconnects: number;
-  notRecovered: string[];
-  errors: string[];
-  /** Duplicates, reorderings and messages of topics it did not subscribe to. */
-  violations: string[];
 }
 
 const urls = process.env.SOAK_URLS!.split(',');
@@ -148,7 +139,7 @@ function stats() {
   return { connected, perUrl };
 }
 
-function report() {
+function report(): ClientProcessReport {
   const references: Record<string, [string, number][]> = {};
   const summaries = clients.map((client) => {
     const topics: Record<string, { count: number; hash: string }> = {};

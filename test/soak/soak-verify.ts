@@ -2,19 +2,23 @@ import { createHash } from 'node:crypto';
 import type { PublishLog } from './soak-publishers.js';
 import { type TopicCounts, topicsOf } from './soak-topics.js';
 
+/** What a soak client counts as it runs (soak-client.ts), reported as is at the end. */
+export interface ClientCounters {
+  index: number;
+  connects: number;
+  /** Sockets opened: connects plus failed attempts. */
+  attempts: number;
+  resumes: number;
+  disconnects: number;
+  notRecovered: string[];
+  errors: string[];
+  /** Duplicates, reorderings and messages of topics it did not subscribe to. */
+  violations: string[];
+}
+
 /** What one client process reports at the end (soak-client.ts `report`). */
 export interface ClientProcessReport {
-  clients: {
-    index: number;
-    topics: Record<string, { count: number; hash: string }>;
-    connects: number;
-    attempts: number;
-    resumes: number;
-    disconnects: number;
-    notRecovered: string[];
-    errors: string[];
-    violations: string[];
-  }[];
+  clients: (ClientCounters & { topics: Record<string, { count: number; hash: string }> })[];
   /** The whole received sequence of one client per topic. */
   references: Record<string, [string, number][]>;
 }
