@@ -14,6 +14,7 @@ const SERVER_EVENTS = new Set<string>([
   ReservedEvent.Message,
   ReservedEvent.Ack,
   ReservedEvent.Error,
+  ReservedEvent.Positions,
 ]);
 
 /**

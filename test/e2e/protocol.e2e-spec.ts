@@ -169,6 +169,14 @@ describe('protocol on one instance (memory broker)', () => {
         },
       ],
       [
+        'the server-only positions event',
+        { id: 'x1', event: 'positions', data: { positions: [] } },
+        {
+          code: 'DWS_ERR_UNKNOWN_EVENT',
+          message: '"positions" is sent by the server, not by clients.',
+        },
+      ],
+      [
         'subscribe without data',
         { id: 'x1', event: 'subscribe' },
         { code: 'DWS_ERR_BAD_REQUEST', message: 'subscribe needs data {"topic": string}.' },
