@@ -216,4 +216,22 @@ describe('RedisStreamsBroker under faults', () => {
       client.disconnect();
     }
   });
+
+  it('stores publishes of one tick in call order when they span several script calls', async () => {
+    const created = broker({ connection: server.url, prefix: 'batches' });
+    const { received } = await listening(created);
+    // 300 × 8 KB on one topic (one shard): more than one call's 128 entries and 1 MB.
+    const pad = 'x'.repeat(8 * 1024);
+    const sent = Array.from({ length: 300 }, (_, n) => `{"n":${n},"pad":"${pad}"}`);
+    const offsets = await Promise.all(
+      sent.map((payload) => created.publish({ topic: 'big/1', payload })),
+    );
+    const ids = offsets.map((offset) => parseOffset(offset)!.id);
+    for (let n = 1; n < ids.length; n++) expect(compareIds(ids[n - 1], ids[n])).toBeLessThan(0);
+    await waitFor(() => received.length === 300, { message: 'all 300 read back' });
+    expect(received.map((m) => m.offset)).toEqual(offsets);
+    expect(received.map((m) => m.payload)).toEqual(sent);
+    const { shard } = parseOffset(offsets[0])!;
+    expect(await redisCli(server.port, ['XLEN', `batches:{s${shard}}:log`])).toBe('300');
+  });
 });

@@ -1,14 +1,7 @@
-import type { BrokerEntry, BrokerMessage } from '../broker.interface.js';
+import type { BrokerMessage } from '../broker.interface.js';
 
 /** A stream entry as XREAD / XRANGE return it (RESP2 shapes, `replyMapping: 'legacy'`). */
 export type RawEntry = [id: string, fields: string[]];
-
-/** XADD field/value arguments after `*`; short field names keep every entry small. */
-export function entryArguments(entry: BrokerEntry): string[] {
-  return entry.control === undefined
-    ? [entry.topic, entry.payload]
-    : [entry.topic, entry.payload, entry.control];
-}
 
 /**
  * Turns a stored entry back into what the listener and a replay deliver. `offsetBase` is
@@ -39,7 +32,7 @@ export function toMessage(shard: number, offsetBase: string, entry: RawEntry): B
   return { topic, payload, control, shard, id, offset: offsetBase + id };
 }
 
-/** The topic of a stored entry, without decoding the rest (`t` comes first, see `entryArguments`). */
+/** The topic of a stored entry, without decoding the rest (`t` comes first: lua/publish.script.ts). */
 export function topicOf(entry: RawEntry): string {
   const fields = entry[1];
   if (fields[0] === 't') return fields[1];

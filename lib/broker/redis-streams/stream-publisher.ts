@@ -1,6 +1,5 @@
 import { type BrokerEntry, BrokerUnavailableError } from '../broker.interface.js';
 import type { RedisClient } from './connection.js';
-import { entryArguments } from './entry-codec.js';
 import type { EpochCandidates, ShardKeys } from './keys.js';
 import { PUBLISH_COMMAND, PUBLISH_SCRIPT } from './lua/publish.script.js';
 import type { StatusTracker } from './status-tracker.js';
@@ -12,19 +11,49 @@ type PublishCommand = (
   trimmedKey: string,
   candidateEpoch: string,
   retentionMsOrNoTrim: number | '',
-  ...fields: string[]
-) => Promise<[epoch: string, id: string]>;
+  ...entryTriples: string[]
+) => Promise<string[]>;
+
+/** One publish waiting for its id. */
+interface Pending {
+  readonly entry: BrokerEntry;
+  readonly resolve: (reply: [epoch: string, id: string]) => void;
+  readonly reject: (error: BrokerUnavailableError) => void;
+}
+
+/** Publishes of one shard sent as one script call, with one deadline. */
+interface Batch {
+  readonly shard: number;
+  readonly pending: Pending[];
+  timer: NodeJS.Timeout | undefined;
+  settled: boolean;
+}
 
 /**
- * Appends entries through the publishing client, each within `publishTimeoutMs`.
+ * Most entries in one script call: bounds how long Redis runs it (a few µs per XADD) and the
+ * size of the command, whatever the payloads.
+ */
+const MAX_BATCH_ENTRIES = 128;
+const MAX_BATCH_BYTES = 1 << 20;
+
+/**
+ * Appends entries through the publishing client. Publishes of one shard made in the same tick
+ * go to Redis as one script call (lua/publish.script.ts), in the order they were made: one
+ * command, one reply and one timer per batch instead of per message, which is what bounds
+ * `Broadcaster.publish` throughput (`npm run bench:publish`). At a low rate a batch is one
+ * entry and nothing waits: the batch leaves at the end of the tick that published it.
  *
- * While the client is not ready, a publish waits here (not in ioredis' offline queue) so
- * that one that timed out is never sent afterwards: a caller told "failed" must not see its
- * message delivered later. A publish in flight when the connection drops fails too; it may
- * or may not have been stored (at-most-once, DESIGN.md §3).
+ * A batch must be confirmed within `publishTimeoutMs`. While the client is not ready, a batch
+ * waits here (not in ioredis' offline queue) so that one that timed out is never sent
+ * afterwards: a caller told "failed" must not see its message delivered later. A batch in
+ * flight when the connection drops fails as a whole; it may or may not have been stored
+ * (at-most-once, DESIGN.md §3).
  */
 export class StreamPublisher {
-  private readonly waiting = new Set<() => void>();
+  /** Publishes of this tick, per shard, not sent yet. */
+  private readonly queued: Pending[][];
+  private flushQueued = false;
+  private readonly waiting = new Set<Batch>();
   private inFlight = 0;
   private drained: (() => void) | null = null;
   private lastError: Error | undefined;
@@ -36,6 +65,7 @@ export class StreamPublisher {
   private readonly trimEveryMs: number;
   /** The script's command, looked up once rather than on every publish. */
   private readonly command: PublishCommand;
+  private readonly flush = () => this.sendQueued();
 
   constructor(
     private readonly client: RedisClient,
@@ -45,6 +75,7 @@ export class StreamPublisher {
     private readonly candidates: EpochCandidates,
     private readonly status: StatusTracker,
   ) {
+    this.queued = keys.map(() => []);
     this.nextTrimAt = keys.map(() => 0);
     this.trimEveryMs = Math.min(1000, retentionMs);
     // EVALSHA, falling back to EVAL after a Redis restart. A given client may have it already.
@@ -54,7 +85,7 @@ export class StreamPublisher {
     this.command = (client as any)[PUBLISH_COMMAND] as PublishCommand;
   }
 
-  /** Watches the client: 'ready' sends the publishes waiting for it. */
+  /** Watches the client: 'ready' sends the batches waiting for it. */
   attach(): void {
     this.client.on('ready', this.onReady);
     this.client.on('close', this.onClose);
@@ -73,45 +104,12 @@ export class StreamPublisher {
    */
   publish(shard: number, entry: BrokerEntry): Promise<[epoch: string, id: string]> {
     this.inFlight++;
-    return new Promise<[string, string]>((resolve, reject) => {
-      let settled = false;
-      const settle = (error: unknown, reply?: [string, string]) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        this.waiting.delete(send);
-        if (--this.inFlight === 0) this.drained?.();
-        if (reply) resolve(reply);
-        else reject(this.unavailable(entry.topic, error));
-      };
-      const send = () => {
-        if (settled) return;
-        const keys = this.keys[shard];
-        try {
-          this.command
-            .call(
-              this.client,
-              keys.log,
-              keys.epoch,
-              keys.trimmed,
-              this.candidates.next(),
-              this.trimDue(shard) ? this.retentionMs : '',
-              ...entryArguments(entry),
-            )
-            .then(
-              (reply) => settle(undefined, reply),
-              (error: unknown) => settle(error),
-            );
-        } catch (error) {
-          settle(error);
-        }
-      };
-      const timer = setTimeout(
-        () => settle(new Error(`no answer within ${this.timeoutMs} ms`)),
-        this.timeoutMs,
-      );
-      if (this.client.status === 'ready') send();
-      else this.waiting.add(send);
+    return new Promise((resolve, reject) => {
+      this.queued[shard].push({ entry, resolve, reject });
+      if (!this.flushQueued) {
+        this.flushQueued = true;
+        process.nextTick(this.flush);
+      }
     });
   }
 
@@ -126,6 +124,85 @@ export class StreamPublisher {
     });
   }
 
+  /** Cuts each shard's queue into batches and sends them (or parks them until 'ready'). */
+  private sendQueued(): void {
+    this.flushQueued = false;
+    for (let shard = 0; shard < this.queued.length; shard++) {
+      const queue = this.queued[shard];
+      if (queue.length === 0) continue;
+      this.queued[shard] = [];
+      let start = 0;
+      let bytes = 0;
+      for (let i = 0; i < queue.length; i++) {
+        bytes += queue[i].entry.payload.length;
+        const full = i + 1 - start === MAX_BATCH_ENTRIES || bytes >= MAX_BATCH_BYTES;
+        if (full || i === queue.length - 1) {
+          this.dispatch({
+            shard,
+            pending: queue.slice(start, i + 1),
+            timer: undefined,
+            settled: false,
+          });
+          start = i + 1;
+          bytes = 0;
+        }
+      }
+    }
+  }
+
+  private dispatch(batch: Batch): void {
+    batch.timer = setTimeout(
+      () => this.settle(batch, new Error(`no answer within ${this.timeoutMs} ms`)),
+      this.timeoutMs,
+    );
+    if (this.client.status === 'ready') this.send(batch);
+    else this.waiting.add(batch);
+  }
+
+  private send(batch: Batch): void {
+    if (batch.settled) return;
+    const keys = this.keys[batch.shard];
+    const triples: string[] = [];
+    for (const { entry } of batch.pending) {
+      triples.push(entry.topic, entry.payload, entry.control ?? '');
+    }
+    try {
+      this.command
+        .call(
+          this.client,
+          keys.log,
+          keys.epoch,
+          keys.trimmed,
+          this.candidates.next(),
+          this.trimDue(batch.shard) ? this.retentionMs : '',
+          ...triples,
+        )
+        .then(
+          (reply) => this.settle(batch, undefined, reply),
+          (error: unknown) => this.settle(batch, error),
+        );
+    } catch (error) {
+      this.settle(batch, error);
+    }
+  }
+
+  private settle(batch: Batch, error: unknown, reply?: string[]): void {
+    if (batch.settled) return;
+    batch.settled = true;
+    clearTimeout(batch.timer);
+    this.waiting.delete(batch);
+    const { pending } = batch;
+    if (reply && reply.length === pending.length + 1) {
+      const epoch = reply[0];
+      for (let i = 0; i < pending.length; i++) pending[i].resolve([epoch, reply[i + 1]]);
+    } else {
+      const cause = error ?? new Error(`unexpected reply ${JSON.stringify(reply)}`);
+      for (const { entry, reject } of pending) reject(this.unavailable(entry.topic, cause));
+    }
+    this.inFlight -= pending.length;
+    if (this.inFlight === 0) this.drained?.();
+  }
+
   private trimDue(shard: number): boolean {
     const now = Date.now();
     if (now < this.nextTrimAt[shard]) return false;
@@ -135,9 +212,9 @@ export class StreamPublisher {
 
   private ready(): void {
     this.status.up('publisher');
-    const sends = [...this.waiting];
+    const batches = [...this.waiting];
     this.waiting.clear();
-    for (const send of sends) send();
+    for (const batch of batches) this.send(batch);
   }
 
   private unavailable(topic: string, error: unknown): BrokerUnavailableError {

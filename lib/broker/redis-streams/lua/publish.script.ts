@@ -1,10 +1,13 @@
 /**
- * Publishes in one round trip (DESIGN.md §3): reads or creates the shard's epoch, trims
- * entries older than the retention window when asked, appends, and returns `{ epoch, id }`.
+ * Publishes a batch of entries of one shard in one round trip (DESIGN.md §3): reads or creates
+ * the shard's epoch, trims entries older than the retention window when asked, appends each
+ * entry in order, and returns `{ epoch, id1, id2, … }`.
  *
  * KEYS: 1 = the shard's stream, 2 = its epoch, 3 = the newest id ever trimmed from it.
- * ARGV: 1 = candidate epoch, 2 = retention in ms or '' (no trim this time), 3 = topic,
- *       4 = payload, 5 = control (optional).
+ * ARGV: 1 = candidate epoch, 2 = retention in ms or '' (no trim this time), then one triple
+ *       per entry from 3 on: topic, payload, control ('' for none).
+ * Entry fields: `t` topic, `p` payload, `c` control. Short names keep every entry small, and `t`
+ * comes first so that a replay can skip other topics' entries cheaply (entry-codec.ts `topicOf`).
  *
  * Why not `XADD … MINID ~` on every append with XINFO's `max-deleted-entry-id` for replays:
  * Redis 7.0 only updates that field on XDEL, not when XADD trims (measured: 200 added, 180
@@ -35,14 +38,16 @@ if ARGV[2] ~= '' then
     redis.call('SET', KEYS[3], newest[1][1])
   end
 end
-local id
-if ARGV[5] then
-  id = redis.call('XADD', KEYS[1], '*', 't', ARGV[3], 'p', ARGV[4], 'c', ARGV[5])
-else
-  id = redis.call('XADD', KEYS[1], '*', 't', ARGV[3], 'p', ARGV[4])
+local reply = { epoch }
+for i = 3, #ARGV, 3 do
+  if ARGV[i + 2] ~= '' then
+    reply[#reply + 1] = redis.call('XADD', KEYS[1], '*', 't', ARGV[i], 'p', ARGV[i + 1], 'c', ARGV[i + 2])
+  else
+    reply[#reply + 1] = redis.call('XADD', KEYS[1], '*', 't', ARGV[i], 'p', ARGV[i + 1])
+  end
 end
-return { epoch, id }
+return reply
 `;
 
 /** Name under which the script is defined on the publishing client (EVALSHA, EVAL on NOSCRIPT). */
-export const PUBLISH_COMMAND = 'dwsPublish';
+export const PUBLISH_COMMAND = 'dwsPublishBatch';
