@@ -11,7 +11,7 @@ import { format, resolveConfig } from 'prettier';
 import { startInstance } from '../test/support/app-process.js';
 import { redisCli } from '../test/support/redis-cli.js';
 import { startRedisServer } from '../test/support/redis-server.js';
-import { rssOf } from '../test/support/proc-stats.js';
+import { cpuTimesOf, rssOf } from '../test/support/proc-stats.js';
 import { TOPIC, benchPayload, cpuMicros, median } from './common.js';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
@@ -27,9 +27,14 @@ const BURST = Number(process.env.BENCH_BURST ?? 300);
 const BURST_CONCURRENCY = 16;
 /** When set, every server process writes a V8 CPU profile (.cpuprofile) into this directory. */
 const PROF_DIR = process.env.BENCH_CPU_PROF;
-const profEnv: Record<string, string> = PROF_DIR
-  ? { NODE_OPTIONS: `--import ${root}bench/cpu-profile.mjs` }
-  : {};
+/** Every server process: a full GC on SIGWINCH (bench/gc-on-signal.mjs), the profiler if asked. */
+const serverEnv: Record<string, string> = {
+  NODE_OPTIONS: [
+    '--expose-gc',
+    `--import ${root}bench/gc-on-signal.mjs`,
+    PROF_DIR ? `--import ${root}bench/cpu-profile.mjs` : '',
+  ].join(' '),
+};
 const SECRET = 'bench-session-secret-0123456789ab'; // 32 chars
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -67,7 +72,7 @@ async function stopChild(child: ChildProcess): Promise<void> {
 async function startBenchServer(file: string, env: Record<string, string>): Promise<Server> {
   const child = spawn(process.execPath, ['--import', './scripts/register-swc.js', file], {
     cwd: root,
-    env: { ...process.env, NODE_OPTIONS: '', ...profEnv, ...env },
+    env: { ...process.env, NODE_OPTIONS: '', ...serverEnv, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.add(child);
@@ -98,7 +103,7 @@ async function postJson(url: string, body: unknown): Promise<unknown> {
 
 /** An app instance (test/support/instance/main.ts) as a bench server. */
 async function startDws(env: Record<string, string>): Promise<Server> {
-  const instance = await startInstance({ DWS_SESSION_SECRET: SECRET, ...profEnv, ...env });
+  const instance = await startInstance({ DWS_SESSION_SECRET: SECRET, ...serverEnv, ...env });
   return { pid: instance.pid, port: instance.port, stop: () => instance.kill() };
 }
 
@@ -226,6 +231,8 @@ interface Result {
   p99: number;
   max: number;
   cpuUsPerDelivery: number;
+  /** The part of cpuUsPerDelivery spent in user mode (the rest is the kernel's socket writes). */
+  userUsPerDelivery: number;
   netCpuUsPerDelivery: number;
   rssPerConnKB: number;
   serverCpuMs: number;
@@ -303,11 +310,18 @@ async function burst(
   };
 }
 
+/** Summed RSS of the servers, read after each ran a full GC (bench/gc-on-signal.mjs). */
+async function rssAfterGc(servers: Server[]): Promise<number> {
+  for (const server of servers) process.kill(server.pid, 'SIGWINCH');
+  await sleep(500);
+  return servers.reduce((s, srv) => s + rssOf(srv.pid), 0);
+}
+
 async function runOnce(system: System, redisPort: number, redisUrl: string): Promise<Result> {
   const servers = await system.start(redisUrl);
   try {
     await sleep(1000);
-    const rss0 = servers.reduce((s, srv) => s + rssOf(srv.pid), 0);
+    const rss0 = await rssAfterGc(servers);
     // Baseline: the same publish loop with no subscriber, so the cost of the HTTP publish
     // requests and of idle work (broker polling, timers) can be subtracted from the window.
     await publishLoop(system, servers, R, false); // warm-up: JIT, route and connection set-up
@@ -326,8 +340,10 @@ async function runOnce(system: System, redisPort: number, redisUrl: string): Pro
     }
     const procs = await Promise.all(clients);
     await sleep(1500);
-    const rss1 = servers.reduce((s, srv) => s + rssOf(srv.pid), 0);
+    const rss1 = await rssAfterGc(servers);
 
+    const userMs = () => servers.reduce((s, srv) => s + cpuTimesOf(srv.pid).userMs, 0);
+    const user0 = userMs();
     const cpu0 = servers.reduce((s, srv) => s + cpuMicros(srv.pid), 0);
     const redis0 = system.usesRedis ? await redisCpuMs(redisPort) : 0;
     const windowStart = performance.now();
@@ -342,6 +358,7 @@ async function runOnce(system: System, redisPort: number, redisUrl: string): Pro
       last = got;
     }
     const cpu1 = servers.reduce((s, srv) => s + cpuMicros(srv.pid), 0);
+    const user1 = userMs();
     const windowMs = performance.now() - windowStart;
     const netCpu = cpu1 - cpu0 - (base.cpuUs / base.ms) * windowMs;
     const redis1 = system.usesRedis ? await redisCpuMs(redisPort) : 0;
@@ -362,6 +379,7 @@ async function runOnce(system: System, redisPort: number, redisUrl: string): Pro
       p99: percentile(lat, 99) / 1000,
       max: lat.length ? lat[lat.length - 1] / 1000 : Number.NaN,
       cpuUsPerDelivery: (cpu1 - cpu0) / Math.max(1, received),
+      userUsPerDelivery: ((user1 - user0) * 1000) / Math.max(1, received),
       netCpuUsPerDelivery: netCpu / Math.max(1, received),
       rssPerConnKB: (rss1 - rss0) / C / 1024,
       serverCpuMs: (cpu1 - cpu0) / 1000,
@@ -388,7 +406,7 @@ try {
       const result = await runOnce(system, redis.port, redis.url);
       results.get(system.key)!.push(result);
       process.stderr.write(
-        `${fmt(result.deliveriesPerSec, 0)} deliveries/s, p50 ${fmt(result.p50)} ms, ${fmt(result.cpuUsPerDelivery, 2)} µs CPU/delivery (net ${fmt(result.netCpuUsPerDelivery, 2)}), burst ${fmt(result.burstDeliveriesPerSec, 0)} deliveries/s (lost ${result.burstLost})\n`,
+        `${fmt(result.deliveriesPerSec, 0)} deliveries/s, p50 ${fmt(result.p50)} ms, ${fmt(result.cpuUsPerDelivery, 2)} µs CPU/delivery (user ${fmt(result.userUsPerDelivery, 2)}, net ${fmt(result.netCpuUsPerDelivery, 2)}), burst ${fmt(result.burstDeliveriesPerSec, 0)} deliveries/s (lost ${result.burstLost})\n`,
       );
     }
   }
@@ -397,8 +415,8 @@ try {
 }
 
 const header =
-  '| System | deliveries/s | lost | dup | p50 ms | p95 ms | p99 ms | max ms | server CPU µs/delivery | net of publish+idle µs/delivery | server CPU ms | RSS KB/idle conn | Redis CPU ms | publish POST ms | burst deliveries/s | burst lost |\n' +
-  '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|';
+  '| System | deliveries/s | lost | dup | p50 ms | p95 ms | p99 ms | max ms | server CPU µs/delivery | of which user mode µs | net of publish+idle µs/delivery | server CPU ms | RSS KB/idle conn | Redis CPU ms | publish POST ms | burst deliveries/s | burst lost |\n' +
+  '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|';
 const rows = systems.map((system) => {
   const rs = results.get(system.key)!;
   const m = (f: (r: Result) => number) => median(rs.map(f));
@@ -407,6 +425,9 @@ const rows = systems.map((system) => {
     0,
   )} | ${m((r) => r.lost)} | ${m((r) => r.duplicated)} | ${fmt(m((r) => r.p50))} | ${fmt(m((r) => r.p95))} | ${fmt(m((r) => r.p99))} | ${fmt(m((r) => r.max))} | ${fmt(
     m((r) => r.cpuUsPerDelivery),
+    2,
+  )} | ${fmt(
+    m((r) => r.userUsPerDelivery),
     2,
   )} | ${fmt(
     m((r) => r.netCpuUsPerDelivery),
@@ -466,11 +487,12 @@ Columns: *deliveries/s* = frames received by all clients / D; *lost* = R·D·C �
 (connection, message) receipts; *dup* = repeated receipts; latency is publish (stamp taken by
 the publisher just before the POST) → receipt in the client process; *server CPU* = user+sys of
 all server processes (\`/proc/<pid>/stat\`, 10 ms ticks) over the publish window and drain,
-divided by deliveries (*server CPU ms* is the undivided total), and it includes the HTTP publish requests (*publish POST ms* is their
+divided by deliveries (*server CPU ms* is the undivided total; *of which user mode* is the utime
+part, the rest is kernel time, mostly the TCP write of each frame), and it includes the HTTP publish requests (*publish POST ms* is their
 mean round trip); *net of publish+idle* subtracts the server CPU rate measured during a
 ${BASELINE_SECONDS} s baseline (same publish loop, same servers, after a 1 s warm-up, no client connected yet) times the
 window length, so it approximates the fan-out cost alone; *RSS per idle connection* = (server RSS with C subscribed idle connections −
-RSS before any connection) / C; *Redis CPU* = used_cpu_user+sys delta from \`INFO cpu\` over
+RSS before any connection) / C, each read after every server ran a full GC; *Redis CPU* = used_cpu_user+sys delta from \`INFO cpu\` over
 the same window (Redis systems only); *burst* = after the paced window, ${BURST} more messages
 published with ${BURST_CONCURRENCY} requests in flight, as fast as instance 1 takes them:
 deliveries/s is receipts by all clients over the time from the first publish to the last receipt,

@@ -13,16 +13,25 @@ export function rssOf(pid: number): number {
 /** Clock ticks per second of /proc/<pid>/stat (USER_HZ, 100 on Linux x86 and arm). */
 const CLK_TCK = 100;
 
-/** user+sys CPU time a process has used, in ms (10 ms resolution), or 0 when it is gone. */
-export function cpuMsOf(pid: number): number {
+/** CPU time a process has used in user and in kernel mode, in ms (10 ms resolution); 0 when gone. */
+export function cpuTimesOf(pid: number): { userMs: number; sysMs: number } {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // After the ")" closing the command name, utime and stime are the 12th and 13th fields.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
+    return {
+      userMs: (Number(fields[11]) * 1000) / CLK_TCK,
+      sysMs: (Number(fields[12]) * 1000) / CLK_TCK,
+    };
   } catch {
-    return 0;
+    return { userMs: 0, sysMs: 0 };
   }
+}
+
+/** user+sys CPU time a process has used, in ms (10 ms resolution), or 0 when it is gone. */
+export function cpuMsOf(pid: number): number {
+  const { userMs, sysMs } = cpuTimesOf(pid);
+  return userMs + sysMs;
 }
 
 /**
