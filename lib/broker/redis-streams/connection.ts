@@ -57,6 +57,10 @@ function describe(connection: RedisStreamsConnection): string {
  *   long after its caller was told it failed; the broker waits for 'ready' itself, bounded.
  * - `maxRetriesPerRequest: 0`: commands in flight when a connection drops are rejected at
  *   once rather than resent: a resent XADD could be stored twice.
+ * - `enableAutoPipelining: false`: the publisher already sends the publishes of a tick as one
+ *   script call per shard (stream-publisher.ts); ioredis' auto-pipelining on top added a
+ *   Pipeline and a setImmediate per tick (`npm run bench:publish`: Broadcaster.publish 45–49k/s
+ *   with it, 54–85k/s without). Readers hold their connection in a blocking XREAD.
  * - `disconnectTimeout` (an ioredis default, missing from its types): disconnecting a
  *   connection whose socket already closed arms a timer that nothing clears, which kept Jest
  *   from exiting for its full 2000 ms default; 200 ms bounds that.
@@ -88,7 +92,7 @@ export function createConnections(options: ResolvedRedisStreamsOptions): BrokerC
     publisher = new Cluster(connection.cluster, {
       ...connection.options,
       lazyConnect: true,
-      enableAutoPipelining: true,
+      enableAutoPipelining: false,
       enableOfflineQueue: false,
       clusterRetryStrategy: (attempt: number) => backoff(attempt, options.maxReconnectDelayMs),
       redisOptions: {
@@ -104,7 +108,7 @@ export function createConnections(options: ResolvedRedisStreamsOptions): BrokerC
   } else {
     const own: RedisOptions = {
       ...common,
-      enableAutoPipelining: true,
+      enableAutoPipelining: false,
       connectionName: 'dws-publisher',
     };
     publisher =
