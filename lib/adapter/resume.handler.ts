@@ -12,7 +12,7 @@ import { encodeAck, encodeEvent, encodeMessage } from '../protocol/codec.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import { type ClientFrame, ReservedEvent, type ResumeAck } from '../protocol/frames.js';
 import { ProtocolError } from '../protocol/protocol.error.js';
-import { matchesFilter } from '../topics/topic-matcher.js';
+import { hasWildcard, matchesFilter } from '../topics/topic-matcher.js';
 import { ConnectionRegistry, connectionTopic, userTopic } from './connection-registry.js';
 import type { Connection } from './connection.js';
 import { encodeControl } from './control.js';
@@ -163,7 +163,13 @@ export class ResumeHandler {
     if (connection.userId !== null) implicit.add(userTopic(connection.userId));
     const wanted = (topic: string) =>
       implicit.has(topic) || filters.some((f) => matchesFilter(f, topic));
-    return replayShards(this.broker, from, snapshot, wanted, this.runtime.options.maxReplay);
+    // Without wildcards the wanted topics are known, and so are the only shards that hold them:
+    // the others carry other topics' traffic, often most of the window, and are not read.
+    let read: Set<number> | null = null;
+    if (!filters.some(hasWildcard)) {
+      read = new Set([...implicit, ...filters].map((topic) => this.broker.shardOf(topic)));
+    }
+    return replayShards(this.broker, from, snapshot, wanted, this.runtime.options.maxReplay, read);
   }
 
   /**

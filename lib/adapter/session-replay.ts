@@ -20,8 +20,10 @@ interface ShardReplay {
 }
 
 /**
- * Reads (client position, snapshot] of every shard, keeping the messages `wanted` accepts, at
- * most `budget` of them. All shards still open are read in one `readRanges` per round, each
+ * Reads (client position, snapshot] of every shard in `shards` (every shard when null), keeping
+ * the messages `wanted` accepts, at most `budget` of them. A shard left out is not read at all:
+ * the caller knows it holds none of the wanted topics, so nothing on it can be missed, and its
+ * checks (epoch, window) could not change the answer. All shards still open are read in one `readRanges` per round, each
  * with an equal share of PAGE_SIZE. The answer is the one a shard-by-shard replay gives: messages
  * in shard order, then log order; the reason of the first shard (in shard order) that fails,
  * or `limit` once the shards before and including it hold more than `budget`.
@@ -33,6 +35,7 @@ export async function replayShards(
   snapshot: readonly ShardPosition[],
   wanted: (topic: string) => boolean,
   budget: number,
+  read: ReadonlySet<number> | null = null,
 ): Promise<Replay> {
   const shards: ShardReplay[] = from.map((p) => ({
     shard: p.shard,
@@ -40,7 +43,7 @@ export async function replayShards(
     afterId: p.id,
     untilId: snapshot[p.shard].id,
     messages: [],
-    done: false,
+    done: read !== null && !read.has(p.shard),
     failed: null,
   }));
   for (;;) {

@@ -1,3 +1,4 @@
+import { hasWildcard } from './topic-matcher.js';
 import { validateTopicFilter } from './topic-validation.js';
 
 const DOLLAR = 0x24;
@@ -178,8 +179,4 @@ export class SubscriptionIndex<S> {
     if (emptied) this.wildcardFilters--;
     return true;
   }
-}
-
-function hasWildcard(filter: string): boolean {
-  return filter.includes('+') || filter.includes('#');
 }

@@ -53,3 +53,8 @@ export function matchesFilter(filter: string, topic: string): boolean {
     t++;
   }
 }
+
+/** Whether a filter has a wildcard level (`+` or `#`): without one it matches only itself. */
+export function hasWildcard(filter: string): boolean {
+  return filter.includes('+') || filter.includes('#');
+}

@@ -1,5 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { shardOfTopic } from '../../lib/broker/offset.js';
 import { type InstanceProcess, startInstance } from '../support/app-process.js';
+import { redisCli } from '../support/redis-cli.js';
 import { type RedisInstances, startRedisInstances } from '../support/redis-instances.js';
 import { WsTestClient } from '../support/ws-test-client.js';
 
@@ -95,4 +97,48 @@ describe('resume on another instance (Redis)', () => {
     const closed = await scenario('SIGKILL', 'orders/+/status', topics);
     expect(closed.code).toBe(1006);
   }, 60_000);
+
+  it('reads only the shards that can hold the topics of a session without wildcards', async () => {
+    const xranges = async () =>
+      Number(
+        /cmdstat_xrange:calls=(\d+)/.exec(
+          await redisCli(cluster.redis.port, ['INFO', 'commandstats']),
+        )?.[1] ?? 0,
+      );
+    const first = await WsTestClient.connect(spare.url());
+    clients.push(first);
+    await first.request('subscribe', { topic: 'orders/7/status' });
+    const sessionId = first.welcome.data.connectionId;
+    const positions = first.positions();
+    first.close();
+    await first.waitClosed();
+    // Other topics' traffic on every one of the 16 shards, and 3 messages the session missed.
+    const others = Array.from({ length: 64 }, (_, n) => `load/${n}`);
+    expect(new Set(others.map((topic) => shardOfTopic(topic, 16))).size).toBe(16);
+    for (const topic of others) await publisher.control('publish', { topic, payload: { topic } });
+    await publisher.control('publish-many', { topic: 'orders/7/status', count: 3, from: 'A' });
+
+    const before = await xranges();
+    const second = await WsTestClient.connect(spare.url());
+    clients.push(second);
+    const ack = await second.request('resume', {
+      token: first.welcome.data.sessionToken,
+      topics: ['orders/7/status'],
+      positions,
+    });
+    expect(ack.data).toMatchObject({ recovered: true, connectionId: sessionId, replayed: 3 });
+    await second.until(() => second.messages('orders/7/status').length === 3, 5_000, '3 replayed');
+    expect(second.messages('orders/7/status').map((m) => m.payload)).toEqual([
+      { seq: 0, from: 'A' },
+      { seq: 1, from: 'A' },
+      { seq: 2, from: 'A' },
+    ]);
+    // The topic's shard, its connection topic's and the broadcast topic's: not all 16.
+    const needed = new Set(
+      ['orders/7/status', `$dws/conn/${sessionId}`, '$dws/broadcast'].map((topic) =>
+        shardOfTopic(topic, 16),
+      ),
+    );
+    expect((await xranges()) - before).toBe(needed.size);
+  }, 30_000);
 });
