@@ -1,6 +1,6 @@
 import type { BrokerMessage } from '../broker.interface.js';
 
-/** A stream entry as XREAD / XRANGE return it (RESP2 shapes, `replyMapping: 'legacy'`). */
+/** A stream entry as XREAD / XRANGE return it through ioredis 5 or 6: `[id, [field, value, …]]`. */
 export type RawEntry = [id: string, fields: string[]];
 
 /**
@@ -41,9 +41,9 @@ export function topicOf(entry: RawEntry): string {
 }
 
 /**
- * The streams of an XREAD reply sent with `call()`: RESP2 nests `[[key, entries], …]`, while
- * ioredis 6 flattens the RESP3 map to `[key, entries, key, entries…]` even with
- * `replyMapping: 'legacy'` (seen on Redis 7.0). Both are accepted.
+ * The streams of an XREAD reply sent with `call()`: RESP2 (ioredis 5) nests
+ * `[[key, entries], …]`, while ioredis 6 flattens the RESP3 map to `[key, entries, key,
+ * entries…]` even with `replyMapping: 'legacy'` (seen on Redis 7.0). Both are accepted.
  */
 export function xreadStreams(reply: unknown[]): [key: string, entries: RawEntry[]][] {
   if (reply.length > 0 && typeof reply[0] !== 'string' && !Buffer.isBuffer(reply[0])) {
