@@ -3,6 +3,8 @@
 // clients). One instance runs as its own process; its CPU is read from /proc, so the clients'
 // work in this process is not charged to it.
 // Env: RESUMES (500), TOPICS (100), MISSED (20 messages per topic), IN_FLIGHT (25 resumes at once),
+// WILDCARD=1 (each client subscribes to `chat/+/<n>` instead of `chat/rooms/<n>`: a resume then
+// reads every shard, where an exact subscription reads only its topics' shards),
 // BENCH_CPU_PROF (a directory: the instance writes a V8 .cpuprofile there).
 // Exits 1 if a resume did not recover exactly its MISSED messages, in order.
 import { cpuMicros } from './common.js';
@@ -14,9 +16,12 @@ const RESUMES = Number(process.env.RESUMES ?? 500);
 const TOPICS = Number(process.env.TOPICS ?? 100);
 const MISSED = Number(process.env.MISSED ?? 20);
 const IN_FLIGHT = Number(process.env.IN_FLIGHT ?? 25);
+const WILDCARD = process.env.WILDCARD === '1';
 
 interface Session {
   topic: string;
+  /** What the client subscribes to: the topic itself, or a wildcard filter matching only it. */
+  filter: string;
   token: string;
   positions: string[];
 }
@@ -47,9 +52,11 @@ try {
   await inBatches([...Array(RESUMES).keys()], IN_FLIGHT, async (i) => {
     const client = await WsTestClient.connect(url);
     const topic = `chat/rooms/${i % TOPICS}`;
-    await client.request('subscribe', { topic });
+    const filter = WILDCARD ? `chat/+/${i % TOPICS}` : topic;
+    await client.request('subscribe', { topic: filter });
     sessions.push({
       topic,
+      filter,
       token: client.welcome.data.sessionToken,
       positions: client.positions(),
     });
@@ -77,9 +84,9 @@ try {
   const cpuStart = cpuMicros(instance.pid);
   const started = process.hrtime.bigint();
   await inBatches([...sessions.keys()], IN_FLIGHT, async (i) => {
-    const { topic, token, positions } = sessions[i];
+    const { topic, filter, token, positions } = sessions[i];
     const client = clients[i];
-    const ack = await client.request('resume', { token, topics: [topic], positions }, 30_000);
+    const ack = await client.request('resume', { token, topics: [filter], positions }, 30_000);
     await client.next((f) => f.event === 'positions', 30_000);
     const texts = client.messages(topic).map((m) => Number(m.payload.text.slice(1)));
     const room = Number(topic.slice('chat/rooms/'.length));
@@ -97,7 +104,7 @@ try {
   const perResume = Math.round(resumeCpu / RESUMES);
   process.stdout.write(
     `resume bench: ${RESUMES} resumes, ${published} messages on ${TOPICS} topics, ` +
-      `${MISSED} missed per client\n` +
+      `${MISSED} missed per client${WILDCARD ? ' (wildcard subscriptions)' : ''}\n` +
       `  server CPU per resume:     ${perResume} µs\n` +
       `  server CPU per connection: ${Math.round(connectCpu / RESUMES)} µs\n` +
       `  resumes/s (${IN_FLIGHT} in flight): ${Math.round(RESUMES / seconds)}\n`,
