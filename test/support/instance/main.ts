@@ -1,5 +1,6 @@
 // One app instance as its own process, for multi-instance tests and benchmarks.
-// Env: BROKER (URL) or BROKER_CLUSTER ("host:port,host:port"), DWS_SESSION_SECRET, PORT (0 = any).
+// Env: BROKER (URL) or BROKER_CLUSTER ("host:port,host:port"), DWS_SESSION_SECRET, PORT (0 = any),
+// LISTEN_BACKLOG (the accept queue's length; Node's default 511 when unset).
 // Prints "DWS_READY <port>" once listening.
 import 'reflect-metadata';
 import { Module } from '@nestjs/common';
@@ -31,7 +32,13 @@ class InstanceModule {}
 const app = await NestFactory.create(InstanceModule, { logger: ['error', 'warn'] });
 app.enableShutdownHooks();
 servePlainPublish(app.getHttpServer(), app.get(Broadcaster));
-await app.listen(Number(process.env.PORT ?? 0), '127.0.0.1');
+const backlog = process.env.LISTEN_BACKLOG ? [Number(process.env.LISTEN_BACKLOG)] : [];
+// Nest passes extra arguments on to `server.listen(port, host, backlog)`; its types stop at host.
+const listen = app.listen.bind(app) as unknown as (
+  port: number,
+  ...rest: (string | number)[]
+) => unknown;
+await listen(Number(process.env.PORT ?? 0), '127.0.0.1', ...backlog);
 const { port } = app.getHttpServer().address() as AddressInfo;
 process.stdout.write(`DWS_READY ${port}\n`);
 
