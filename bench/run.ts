@@ -342,9 +342,16 @@ async function runOnce(system: System, redisPort: number, redisUrl: string): Pro
     await sleep(1500);
     const rss1 = await rssAfterGc(servers);
 
-    const userMs = () => servers.reduce((s, srv) => s + cpuTimesOf(srv.pid).userMs, 0);
-    const user0 = userMs();
-    const cpu0 = servers.reduce((s, srv) => s + cpuMicros(srv.pid), 0);
+    // One /proc read per server gives both the total and its user-mode part.
+    const serverCpu = () =>
+      servers.reduce(
+        (sum, srv) => {
+          const { userMs, sysMs } = cpuTimesOf(srv.pid);
+          return { us: sum.us + (userMs + sysMs) * 1000, userUs: sum.userUs + userMs * 1000 };
+        },
+        { us: 0, userUs: 0 },
+      );
+    const { us: cpu0, userUs: user0 } = serverCpu();
     const redis0 = system.usesRedis ? await redisCpuMs(redisPort) : 0;
     const windowStart = performance.now();
     const httpMs = (await publishLoop(system, servers, total, false)).httpMs;
@@ -357,8 +364,7 @@ async function runOnce(system: System, redisPort: number, redisUrl: string): Pro
       if (got >= C * total || got === last) break;
       last = got;
     }
-    const cpu1 = servers.reduce((s, srv) => s + cpuMicros(srv.pid), 0);
-    const user1 = userMs();
+    const { us: cpu1, userUs: user1 } = serverCpu();
     const windowMs = performance.now() - windowStart;
     const netCpu = cpu1 - cpu0 - (base.cpuUs / base.ms) * windowMs;
     const redis1 = system.usesRedis ? await redisCpuMs(redisPort) : 0;
@@ -379,7 +385,7 @@ async function runOnce(system: System, redisPort: number, redisUrl: string): Pro
       p99: percentile(lat, 99) / 1000,
       max: lat.length ? lat[lat.length - 1] / 1000 : Number.NaN,
       cpuUsPerDelivery: (cpu1 - cpu0) / Math.max(1, received),
-      userUsPerDelivery: ((user1 - user0) * 1000) / Math.max(1, received),
+      userUsPerDelivery: (user1 - user0) / Math.max(1, received),
       netCpuUsPerDelivery: netCpu / Math.max(1, received),
       rssPerConnKB: (rss1 - rss0) / C / 1024,
       serverCpuMs: (cpu1 - cpu0) / 1000,

@@ -25,43 +25,35 @@ export async function readRangePages(
 ): Promise<RangePage[]> {
   if (ranges.length === 0) return [];
   const groups = client instanceof Cluster ? ranges.map((range) => [range]) : [ranges];
-  const pages = await Promise.all(
-    groups.map((group) => readGroup(client, keys, group, limit, wanted)),
-  );
+  const pages = await Promise.all(groups.map(readGroup));
   return pages.flat();
-}
 
-async function readGroup(
-  client: RedisClient,
-  keys: readonly ShardKeys[],
-  ranges: readonly ReplayRange[],
-  limit: number,
-  wanted: (topic: string) => boolean,
-): Promise<RangePage[]> {
-  const transaction = client.multi();
-  const reads = ranges.map(
-    ({ afterId, untilId }) => untilId === LOG_END || compareIds(afterId, untilId) < 0,
-  );
-  ranges.forEach(({ shard, afterId, untilId }, i) => {
-    transaction.mget(keys[shard].epoch, keys[shard].trimmed);
-    // One more than asked tells whether this page reached `untilId`.
-    if (reads[i]) transaction.xrange(keys[shard].log, `(${afterId}`, untilId, 'COUNT', limit + 1);
-  });
-  const replies = await transaction.exec();
-  if (!replies) throw new Error('the replay transaction was aborted');
-  let next = 0;
-  return ranges.map((range, i) => {
-    const [checkError, check] = replies[next++];
-    if (checkError) throw checkError;
-    let entries: RawEntry[] = [];
-    if (reads[i]) {
-      const [rangeError, reply] = replies[next++];
-      if (rangeError) throw rangeError;
-      entries = reply as RawEntry[];
-    }
-    const [epoch, trimmed] = check as (string | null)[];
-    return toPage(range, epoch, trimmed, entries, limit, wanted);
-  });
+  async function readGroup(group: readonly ReplayRange[]): Promise<RangePage[]> {
+    const transaction = client.multi();
+    const reads = group.map(
+      ({ afterId, untilId }) => untilId === LOG_END || compareIds(afterId, untilId) < 0,
+    );
+    group.forEach(({ shard, afterId, untilId }, i) => {
+      transaction.mget(keys[shard].epoch, keys[shard].trimmed);
+      // One more than asked tells whether this page reached `untilId`.
+      if (reads[i]) transaction.xrange(keys[shard].log, `(${afterId}`, untilId, 'COUNT', limit + 1);
+    });
+    const replies = await transaction.exec();
+    if (!replies) throw new Error('the replay transaction was aborted');
+    let next = 0;
+    return group.map((range, i) => {
+      const [checkError, check] = replies[next++];
+      if (checkError) throw checkError;
+      let entries: RawEntry[] = [];
+      if (reads[i]) {
+        const [rangeError, reply] = replies[next++];
+        if (rangeError) throw rangeError;
+        entries = reply as RawEntry[];
+      }
+      const [epoch, trimmed] = check as (string | null)[];
+      return toPage(range, epoch, trimmed, entries, limit, wanted);
+    });
+  }
 }
 
 function toPage(

@@ -137,12 +137,9 @@ export class StreamPublisher {
         bytes += queue[i].entry.payload.length;
         const full = i + 1 - start === MAX_BATCH_ENTRIES || bytes >= MAX_BATCH_BYTES;
         if (full || i === queue.length - 1) {
-          this.dispatch({
-            shard,
-            pending: queue.slice(start, i + 1),
-            timer: undefined,
-            settled: false,
-          });
+          // Usually the whole queue is one batch: it is handed over as it is, not copied.
+          const pending = start === 0 && i === queue.length - 1 ? queue : queue.slice(start, i + 1);
+          this.dispatch({ shard, pending, timer: undefined, settled: false });
           start = i + 1;
           bytes = 0;
         }
