@@ -1,8 +1,7 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterEach, describe, expect, it } from '@jest/globals';
 import WebSocket from 'ws';
 import { connect, type DistributedWsClient } from '../../lib/client/index.js';
-import { type InstanceProcess, startInstance } from '../support/app-process.js';
-import { type RedisInstances, startRedisInstances } from '../support/redis-instances.js';
+import { useFailoverFleet } from '../support/redis-instances.js';
 import { waitFor } from '../support/wait-for.js';
 import { recordEvents } from '../unit/client/record-events.js';
 
@@ -25,31 +24,18 @@ function recordingWebSocket(opened: string[]) {
  * itself and resumes there, while a third instance keeps publishing at a steady rate.
  */
 describe('client SDK fails over between instances (Redis)', () => {
-  let cluster: RedisInstances;
-  let publisher: InstanceProcess;
-  let spare: InstanceProcess;
-  const doomed: InstanceProcess[] = [];
+  const fleet = useFailoverFleet({ DWS_SESSION_SECRET: SECRET });
   const clients: DistributedWsClient[] = [];
-
-  beforeAll(async () => {
-    cluster = await startRedisInstances(2, { DWS_SESSION_SECRET: SECRET });
-    [publisher, spare] = cluster.instances;
-  }, 30_000);
-  afterEach(async () => {
+  afterEach(() => {
     clients.splice(0).forEach((c) => c.close());
-    await Promise.all(doomed.splice(0).map((i) => i.kill('SIGKILL')));
-  });
-  afterAll(async () => {
-    await cluster?.stop();
   });
 
   /** Runs the failover; returns the SDK's `disconnected` events. */
   async function failover(signal: NodeJS.Signals) {
-    const victim = await startInstance(cluster.env);
-    doomed.push(victim);
+    const victim = await fleet.startVictim();
     const opened: string[] = [];
     const sdk = connect({
-      url: [victim.url(), spare.url()],
+      url: [victim.url(), fleet.spare.url()],
       WebSocket: recordingWebSocket(opened),
     });
     clients.push(sdk);
@@ -60,7 +46,7 @@ describe('client SDK fails over between instances (Redis)', () => {
     await sdk.subscribe(TOPIC, (payload) => received.push(payload)).ready;
     const sessionId = sdk.connectionId!;
 
-    const publishing = publisher.control('publish-many', {
+    const publishing = fleet.publisher.control('publish-many', {
       topic: TOPIC,
       count: TOTAL,
       from: 'A',
@@ -73,7 +59,7 @@ describe('client SDK fails over between instances (Redis)', () => {
     await victim.kill(signal);
     const beforeTheKill = received.length;
     // Addressed to the session, not to a socket: it must follow the client to the spare.
-    await publisher.control('send', { ids: [sessionId], payload: { afterTheKill: true } });
+    await fleet.publisher.control('send', { ids: [sessionId], payload: { afterTheKill: true } });
     await publishing;
     await waitFor(() => received.length >= TOTAL && direct.length >= 1, {
       timeout: 15_000,
@@ -84,7 +70,7 @@ describe('client SDK fails over between instances (Redis)', () => {
     expect(beforeTheKill).toBeLessThan(TOTAL);
     expect(received).toEqual(Array.from({ length: TOTAL }, (_, seq) => ({ seq, from: 'A' })));
     expect(direct).toEqual([{ afterTheKill: true }]);
-    expect(opened).toEqual([victim.url(), spare.url()]);
+    expect(opened).toEqual([victim.url(), fleet.spare.url()]);
     expect(events.connected).toEqual([
       { connectionId: sessionId, resumed: false, recovered: false },
       { connectionId: sessionId, resumed: true, recovered: true },

@@ -1,8 +1,7 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterEach, describe, expect, it } from '@jest/globals';
 import { shardOfTopic } from '../../lib/broker/offset.js';
-import { type InstanceProcess, startInstance } from '../support/app-process.js';
 import { redisCli } from '../support/redis-cli.js';
-import { type RedisInstances, startRedisInstances } from '../support/redis-instances.js';
+import { useFailoverFleet } from '../support/redis-instances.js';
 import { WsTestClient } from '../support/ws-test-client.js';
 
 const SECRET = 'resume-test-secret-0123456789abcdef';
@@ -13,43 +12,35 @@ const TOTAL = 1000;
  * died, while a publisher on a third instance keeps sending at a steady rate.
  */
 describe('resume on another instance (Redis)', () => {
-  let cluster: RedisInstances;
-  let publisher: InstanceProcess;
-  let spare: InstanceProcess;
-  const doomed: InstanceProcess[] = [];
+  const fleet = useFailoverFleet({ DWS_SESSION_SECRET: SECRET });
   const clients: WsTestClient[] = [];
-
-  beforeAll(async () => {
-    cluster = await startRedisInstances(2, { DWS_SESSION_SECRET: SECRET });
-    [publisher, spare] = cluster.instances;
-  }, 30_000);
-  afterEach(async () => {
+  afterEach(() => {
     clients.splice(0).forEach((c) => c.close());
-    await Promise.all(doomed.splice(0).map((i) => i.kill('SIGKILL')));
-  });
-  afterAll(async () => {
-    await cluster?.stop();
   });
 
   async function scenario(signal: NodeJS.Signals, pattern: string, topics: string[]) {
-    const victim = await startInstance(cluster.env);
-    doomed.push(victim);
+    const victim = await fleet.startVictim();
     const first = await WsTestClient.connect(victim.url());
     clients.push(first);
     await first.request('subscribe', { topic: pattern });
     const perTopic = TOTAL / topics.length;
     const publishing = Promise.all(
       topics.map((topic) =>
-        publisher.control('publish-many', { topic, count: perTopic, from: 'A', intervalMs: 3 }),
+        fleet.publisher.control('publish-many', {
+          topic,
+          count: perTopic,
+          from: 'A',
+          intervalMs: 3,
+        }),
       ),
     );
     await first.until(() => first.messages().length >= 200, 20_000, '200 messages before the kill');
     await victim.kill(signal);
     const closed = await first.waitClosed();
     const sessionId = first.welcome.data.connectionId;
-    await publisher.control('send', { ids: [sessionId], payload: { whileAway: true } });
+    await fleet.publisher.control('send', { ids: [sessionId], payload: { whileAway: true } });
 
-    const second = await WsTestClient.connect(spare.url());
+    const second = await WsTestClient.connect(fleet.spare.url());
     clients.push(second);
     const ack = await second.request('resume', {
       token: first.welcome.data.sessionToken,
@@ -102,10 +93,10 @@ describe('resume on another instance (Redis)', () => {
     const xranges = async () =>
       Number(
         /cmdstat_xrange:calls=(\d+)/.exec(
-          await redisCli(cluster.redis.port, ['INFO', 'commandstats']),
+          await redisCli(fleet.cluster.redis.port, ['INFO', 'commandstats']),
         )?.[1] ?? 0,
       );
-    const first = await WsTestClient.connect(spare.url());
+    const first = await WsTestClient.connect(fleet.spare.url());
     clients.push(first);
     await first.request('subscribe', { topic: 'orders/7/status' });
     const sessionId = first.welcome.data.connectionId;
@@ -115,11 +106,16 @@ describe('resume on another instance (Redis)', () => {
     // Other topics' traffic on every one of the 16 shards, and 3 messages the session missed.
     const others = Array.from({ length: 64 }, (_, n) => `load/${n}`);
     expect(new Set(others.map((topic) => shardOfTopic(topic, 16))).size).toBe(16);
-    for (const topic of others) await publisher.control('publish', { topic, payload: { topic } });
-    await publisher.control('publish-many', { topic: 'orders/7/status', count: 3, from: 'A' });
+    for (const topic of others)
+      await fleet.publisher.control('publish', { topic, payload: { topic } });
+    await fleet.publisher.control('publish-many', {
+      topic: 'orders/7/status',
+      count: 3,
+      from: 'A',
+    });
 
     const before = await xranges();
-    const second = await WsTestClient.connect(spare.url());
+    const second = await WsTestClient.connect(fleet.spare.url());
     clients.push(second);
     const ack = await second.request('resume', {
       token: first.welcome.data.sessionToken,
