@@ -2,7 +2,8 @@
 // Env: BENCH_CLIENTS (1000), BENCH_RATE msg/s (20), BENCH_SECONDS (10), BENCH_RUNS (3),
 // BENCH_CLIENT_PROCS (2), BENCH_SYSTEMS (comma list of keys, default all),
 // BENCH_BURST (messages of the unthrottled burst after the paced window, 300; 0 to skip),
-// BENCH_OUT (docs/benchmarks.md; "-" to skip writing), BENCH_CPU_PROF (dir for server .cpuprofile).
+// BENCH_OUT (docs/benchmarks.md; "-" to skip writing), BENCH_CPU_PROF (dir for server .cpuprofile),
+// BENCH_NODE_OPTIONS (more options for the server processes, e.g. --perf-basic-prof for `perf`).
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -33,6 +34,7 @@ const serverEnv: Record<string, string> = {
     '--expose-gc',
     `--import ${root}bench/gc-on-signal.mjs`,
     PROF_DIR ? `--import ${root}bench/cpu-profile.mjs` : '',
+    process.env.BENCH_NODE_OPTIONS ?? '',
   ].join(' '),
 };
 const SECRET = 'bench-session-secret-0123456789ab'; // 32 chars

@@ -25,6 +25,9 @@ export interface ShardReaderContext {
 
 type XReadReply = unknown[] | null;
 
+/** Resolves after the I/O callbacks that were ready alongside the caller's. */
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 /**
  * One blocking XREAD loop over shards that one connection can read together (all shards on
  * a single node; one shard per loop on a cluster, where XREAD refuses keys of different
@@ -84,7 +87,11 @@ export class ShardReader {
         this.lastError = undefined;
         const reply = await this.xread(client);
         this.failures = 0;
-        if (reply && !this.stopped) this.deliver(reply);
+        if (reply === null) continue;
+        // Replies that arrived with this one (a publish's confirmation, above all) are handled
+        // before the fan-out, which can take milliseconds: see decisions.md.
+        await nextTurn();
+        if (!this.stopped) this.deliver(reply);
       } catch (error) {
         if (this.stopped) break;
         this.fail(error);
