@@ -25,8 +25,11 @@ export interface ShardReaderContext {
 
 type XReadReply = unknown[] | null;
 
-/** Resolves after the I/O callbacks that were ready alongside the caller's. */
-const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+/**
+ * Resolves two event-loop turns later: after the I/O callbacks that were ready alongside the
+ * caller's, and after those whose data arrived while they ran (the second turn polls again).
+ */
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(() => setImmediate(resolve)));
 
 /**
  * One blocking XREAD loop over shards that one connection can read together (all shards on
