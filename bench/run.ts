@@ -1,5 +1,5 @@
 // `npm run bench`: the same fan-out workload against four systems, interleaved over several runs.
-// Env: BENCH_CLIENTS (1000), BENCH_RATE msg/s (20), BENCH_SECONDS (10), BENCH_RUNS (3),
+// Env: BENCH_CLIENTS (1000), BENCH_RATE msg/s (20), BENCH_SECONDS (10), BENCH_RUNS (5),
 // BENCH_CLIENT_PROCS (2), BENCH_SYSTEMS (comma list of keys, default all),
 // BENCH_BURST (messages of the unthrottled burst after the paced window, 300; 0 to skip),
 // BENCH_OUT (docs/benchmarks.md; "-" to skip writing), BENCH_CPU_PROF (dir for server .cpuprofile),
@@ -19,7 +19,7 @@ const root = fileURLToPath(new URL('../', import.meta.url));
 const C = Number(process.env.BENCH_CLIENTS ?? 1000);
 const R = Number(process.env.BENCH_RATE ?? 20);
 const D = Number(process.env.BENCH_SECONDS ?? 10);
-const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const CLIENT_PROCS = Number(process.env.BENCH_CLIENT_PROCS ?? 2);
 const OUT = process.env.BENCH_OUT ?? 'docs/benchmarks.md';
 const BASELINE_SECONDS = Number(process.env.BENCH_BASELINE_SECONDS ?? 3);
