@@ -237,11 +237,11 @@ describe('RedisStreamsBroker under faults', () => {
 
   it("confirms a publish before running its own instance's fan-out of it", async () => {
     // Redis sends the reply that unblocks the reader's XREAD just before the publish's own
-    // reply, and both usually reach the instance together. Without the reader's one-turn wait
-    // the fan-out ran first and delayed the confirmation by its whole duration (here 20 ms of
-    // work per batch): 1 of 20 confirmations came first. With it, 20 of 20 in 15 runs beside
-    // three busy loops on 2 cores; it is a preference of the scheduling, not a guarantee, so
-    // two may come late.
+    // reply, and both usually reach the instance together. Without the reader's wait of two
+    // loop turns the fan-out ran first and delayed the confirmation by its whole duration (here
+    // 20 ms of work per batch): 1 of 20 confirmations came first. With it, 20 of 20 in 15 runs
+    // beside two or three busy loops on 2 cores; it is a preference of the scheduling, not a
+    // guarantee, so two may come late.
     const created = broker({ connection: server.url, prefix: 'ackfirst' });
     await created.connect();
     const order: string[] = [];
