@@ -31,8 +31,11 @@ export interface ClientSession {
 /** Options of `connect()` / `new DistributedWsClient()`. Only `url` is required. */
 export interface DistributedWsClientOptions {
   /**
-   * The server's WebSocket URL (`ws://host:port/ws`), or several: each (re)connection tries the
-   * next one in turn, so a client fails over between instances and resumes on whichever answers.
+   * The server's WebSocket URL (`ws://host:port/ws`), or several instances' URLs. The first
+   * connection goes to the first URL; each reconnection to one of the others, in a random order
+   * that tries every one of them before any twice. A client thus fails over between instances and
+   * resumes on whichever answers, and the clients of an instance that went away spread over the
+   * rest. To spread first connections too, give each client the list in its own order.
    */
   url: string | readonly string[];
   /**
@@ -76,7 +79,8 @@ export interface DistributedWsClientOptions {
    */
   session?: ClientSession;
   /**
-   * Source of random numbers in [0, 1) for the backoff jitter; for tests.
+   * Source of random numbers in [0, 1) for the backoff jitter and the order of failover URLs;
+   * for tests.
    * @default Math.random
    */
   random?: () => number;

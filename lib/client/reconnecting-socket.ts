@@ -28,9 +28,10 @@ const STABLE_AFTER_MS = 5000;
 const IDLE_MARGIN_MS = 5000;
 
 /**
- * One WebSocket at a time, replaced when it is lost: URLs tried in turn, the token provider
- * asked before each attempt, backoff between attempts, the close-code policy, and timeouts for
- * a server that never says `welcome` or goes silent. Knows nothing of the protocol's frames.
+ * One WebSocket at a time, replaced when it is lost: the URL chosen for each attempt, the token
+ * provider asked before each attempt, backoff between attempts, the close-code policy, and
+ * timeouts for a server that never says `welcome` or goes silent. Knows nothing of the
+ * protocol's frames.
  */
 export class ReconnectingSocket {
   private socket: WebSocketLike | null = null;
@@ -38,7 +39,10 @@ export class ReconnectingSocket {
   private readyAt = 0;
   private closed = false;
   private attempt = 0;
-  private urlIndex = 0;
+  /** Index in `urls` of the latest attempt (-1 before the first). */
+  private urlIndex = -1;
+  /** Indexes still to try, in random order, before any URL is tried a second time. */
+  private untried: number[] = [];
   private lastToken: string | undefined;
   private nextToken: string | undefined;
   private lastFrameAt = 0;
@@ -67,6 +71,8 @@ export class ReconnectingSocket {
     this.connectTimer = null;
     this.ready = true;
     this.readyAt = Date.now();
+    // After the next loss, every other URL is a candidate again.
+    this.untried = [];
     const socket = this.socket;
     if (socket && heartbeatMs > 0) this.watchIdle(socket, 2 * heartbeatMs + IDLE_MARGIN_MS);
   }
@@ -107,7 +113,8 @@ export class ReconnectingSocket {
   }
 
   private async open(): Promise<void> {
-    const url = this.options.urls[this.urlIndex++ % this.options.urls.length];
+    this.urlIndex = this.nextUrlIndex();
+    const url = this.options.urls[this.urlIndex];
     let token: string | undefined;
     try {
       token = this.nextToken ?? (await this.options.token?.());
@@ -192,6 +199,21 @@ export class ReconnectingSocket {
     }, delay);
   }
 
+  /**
+   * The first URL first; after that, one of the others, in a random order that tries each of
+   * them before any twice. When an instance goes away, its clients thus spread over the other
+   * instances instead of all moving to the one after it in the list.
+   */
+  private nextUrlIndex(): number {
+    const count = this.options.urls.length;
+    if (this.urlIndex < 0 || count === 1) return 0;
+    if (this.untried.length === 0) {
+      for (let i = 0; i < count; i++) if (i !== this.urlIndex) this.untried.push(i);
+      shuffle(this.untried, this.options.random);
+    }
+    return this.untried.pop()!;
+  }
+
   /** A dead peer (half-open TCP) never closes: silence past `limitMs` means dead. */
   private watchIdle(socket: WebSocketLike, limitMs: number): void {
     const check = () => {
@@ -209,6 +231,14 @@ export class ReconnectingSocket {
       if (timer) clearTimeout(timer);
     }
     this.reconnectTimer = this.connectTimer = this.idleTimer = null;
+  }
+}
+
+/** Fisher–Yates, in place. */
+function shuffle(items: number[], random: () => number): void {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [items[i], items[j]] = [items[j], items[i]];
   }
 }
 

@@ -306,6 +306,57 @@ describe('DistributedWsClient (scripted server)', () => {
     expect(client.state).toBe('connected');
   });
 
+  it('fails over to every other URL, in random order, before trying any twice', async () => {
+    const urls = ['ws://a.test/ws', 'ws://b.test/ws', 'ws://c.test/ws', 'ws://d.test/ws'];
+    start({ url: urls });
+    const first = await nextSocket(1);
+    expect(first.url).toBe('ws://a.test/ws');
+    first.welcome();
+    first.drop(1006);
+    // Three failed attempts: the three other URLs, each once.
+    const failing: string[] = [];
+    for (let n = 2; n <= 4; n++) {
+      const attempt = await nextSocket(n);
+      failing.push(attempt.url);
+      attempt.drop(1006);
+    }
+    expect([...failing].sort()).toEqual(['ws://b.test/ws', 'ws://c.test/ws', 'ws://d.test/ws']);
+    // Then a new round, which may come back to a but not repeat the last attempt at once.
+    const fifth = await nextSocket(5);
+    expect(urls.filter((url) => url !== failing[2])).toContain(fifth.url);
+    // A connection that got its welcome starts the rounds over from its own URL.
+    fifth.welcome('c2');
+    fifth.drop(1006);
+    const after: string[] = [];
+    for (let n = 6; n <= 8; n++) {
+      const attempt = await nextSocket(n);
+      after.push(attempt.url);
+      attempt.drop(1006);
+    }
+    expect([...after].sort()).toEqual(urls.filter((url) => url !== fifth.url));
+  });
+
+  it('spreads the clients of a lost instance over the other URLs', async () => {
+    const urls = ['ws://a.test/ws', 'ws://b.test/ws', 'ws://c.test/ws'];
+    for (let n = 0; n < 200; n++) start({ url: urls });
+    await waitFor(() => FakeWebSocket.instances.length === 200, { message: '200 sockets' });
+    const firstSockets = [...FakeWebSocket.instances];
+    expect(new Set(firstSockets.map((ws) => ws.url))).toEqual(new Set(['ws://a.test/ws']));
+    for (const ws of firstSockets) ws.welcome();
+    for (const ws of firstSockets) ws.drop(1006);
+    await waitFor(() => FakeWebSocket.instances.length === 400, { message: '200 reconnections' });
+    const landed = new Map<string, number>();
+    for (const ws of FakeWebSocket.instances.slice(200)) {
+      landed.set(ws.url, (landed.get(ws.url) ?? 0) + 1);
+    }
+    // Each survivor gets half, give or take: 200 fair coin flips fall outside 60–140 with a
+    // probability of about 1e-8. Before, all 200 went to b, the URL after a.
+    expect([...landed.keys()].sort()).toEqual(['ws://b.test/ws', 'ws://c.test/ws']);
+    expect(landed.get('ws://b.test/ws')! + landed.get('ws://c.test/ws')!).toBe(200);
+    expect(landed.get('ws://b.test/ws')).toBeGreaterThanOrEqual(60);
+    expect(landed.get('ws://c.test/ws')).toBeGreaterThanOrEqual(60);
+  });
+
   it('close() stops for good: pending requests reject, the socket closes with 1000', async () => {
     const { client, events } = start();
     const ws = await nextSocket(1);
