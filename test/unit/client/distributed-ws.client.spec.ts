@@ -28,6 +28,17 @@ async function nextSocket(count: number): Promise<FakeWebSocket> {
   return FakeWebSocket.last;
 }
 
+/** Lets sockets #first to #last fail (1006, no welcome); returns the URL of each. */
+async function failAttempts(first: number, last: number): Promise<string[]> {
+  const urls: string[] = [];
+  for (let n = first; n <= last; n++) {
+    const attempt = await nextSocket(n);
+    urls.push(attempt.url);
+    attempt.drop(1006);
+  }
+  return urls;
+}
+
 async function rejection(promise: Promise<unknown>): Promise<DwsClientError> {
   const error = await promise.then(
     () => null,
@@ -313,13 +324,8 @@ describe('DistributedWsClient (scripted server)', () => {
     expect(first.url).toBe('ws://a.test/ws');
     first.welcome();
     first.drop(1006);
-    // Three failed attempts: the three other URLs, each once.
-    const failing: string[] = [];
-    for (let n = 2; n <= 4; n++) {
-      const attempt = await nextSocket(n);
-      failing.push(attempt.url);
-      attempt.drop(1006);
-    }
+    // Sockets #2–#4 fail before their welcome: the three other URLs, each once.
+    const failing = await failAttempts(2, 4);
     expect([...failing].sort()).toEqual(['ws://b.test/ws', 'ws://c.test/ws', 'ws://d.test/ws']);
     // Then a new round, which may come back to a but not repeat the last attempt at once.
     const fifth = await nextSocket(5);
@@ -327,12 +333,7 @@ describe('DistributedWsClient (scripted server)', () => {
     // A connection that got its welcome starts the rounds over from its own URL.
     fifth.welcome('c2');
     fifth.drop(1006);
-    const after: string[] = [];
-    for (let n = 6; n <= 8; n++) {
-      const attempt = await nextSocket(n);
-      after.push(attempt.url);
-      attempt.drop(1006);
-    }
+    const after = await failAttempts(6, 8);
     expect([...after].sort()).toEqual(urls.filter((url) => url !== fifth.url));
   });
 
