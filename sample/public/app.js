@@ -13,8 +13,9 @@
   const textInput = $('text');
   const whoEl = $('who');
 
-  // `?ws=ws://a:3000/ws,ws://b:3001/ws` lists the instances to fail over between (the SDK tries
-  // them in turn); by default the page talks to the instance that served it. A demo convenience:
+  // `?ws=ws://a:3000/ws,ws://b:3001/ws` lists the instances to fail over between (the SDK starts
+  // with the first and reconnects to the others); by default the page talks to the instance that
+  // served it. A demo convenience:
   // the page holds no credentials, but a real app should not take its endpoints from the URL.
   function endpoints() {
     const list = new URL(location.href).searchParams.get('ws');
