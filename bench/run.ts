@@ -13,7 +13,7 @@ import { startInstance } from '../test/support/app-process.js';
 import { redisCli } from '../test/support/redis-cli.js';
 import { startRedisServer } from '../test/support/redis-server.js';
 import { cpuTimesOf, rssOf } from '../test/support/proc-stats.js';
-import { TOPIC, benchPayload, cpuMicros, median } from './common.js';
+import { TOPIC, benchPayload, median } from './common.js';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 const C = Number(process.env.BENCH_CLIENTS ?? 1000);
@@ -244,12 +244,24 @@ interface Result {
   burstLost: number;
 }
 
+/** CPU the servers have used, in µs, and its user-mode part: one /proc read per server. */
+function serverCpu(servers: Server[]): { us: number; userUs: number } {
+  let us = 0;
+  let userUs = 0;
+  for (const server of servers) {
+    const { userMs, sysMs } = cpuTimesOf(server.pid);
+    us += (userMs + sysMs) * 1000;
+    userUs += userMs * 1000;
+  }
+  return { us, userUs };
+}
+
 /**
  * Publishes `count` payloads to instance 1 at R msg/s and waits for every answer. Returns the
  * server CPU spent (µs), the elapsed time and the summed HTTP round trips.
  */
 async function publishLoop(system: System, servers: Server[], count: number, measure = true) {
-  const cpu0 = measure ? servers.reduce((s, srv) => s + cpuMicros(srv.pid), 0) : 0;
+  const cpu0 = measure ? serverCpu(servers).us : 0;
   const start = performance.now();
   const inflight: Promise<unknown>[] = [];
   let httpMs = 0;
@@ -266,7 +278,7 @@ async function publishLoop(system: System, servers: Server[], count: number, mea
   await Promise.all(inflight);
   await sleep(1000 / R);
   const ms = performance.now() - start;
-  const cpuUs = measure ? servers.reduce((s, srv) => s + cpuMicros(srv.pid), 0) - cpu0 : 0;
+  const cpuUs = measure ? serverCpu(servers).us - cpu0 : 0;
   return { cpuUs, ms, httpMs };
 }
 
@@ -344,16 +356,7 @@ async function runOnce(system: System, redisPort: number, redisUrl: string): Pro
     await sleep(1500);
     const rss1 = await rssAfterGc(servers);
 
-    // One /proc read per server gives both the total and its user-mode part.
-    const serverCpu = () =>
-      servers.reduce(
-        (sum, srv) => {
-          const { userMs, sysMs } = cpuTimesOf(srv.pid);
-          return { us: sum.us + (userMs + sysMs) * 1000, userUs: sum.userUs + userMs * 1000 };
-        },
-        { us: 0, userUs: 0 },
-      );
-    const { us: cpu0, userUs: user0 } = serverCpu();
+    const { us: cpu0, userUs: user0 } = serverCpu(servers);
     const redis0 = system.usesRedis ? await redisCpuMs(redisPort) : 0;
     const windowStart = performance.now();
     const httpMs = (await publishLoop(system, servers, total, false)).httpMs;
@@ -366,7 +369,7 @@ async function runOnce(system: System, redisPort: number, redisUrl: string): Pro
       if (got >= C * total || got === last) break;
       last = got;
     }
-    const { us: cpu1, userUs: user1 } = serverCpu();
+    const { us: cpu1, userUs: user1 } = serverCpu(servers);
     const windowMs = performance.now() - windowStart;
     const netCpu = cpu1 - cpu0 - (base.cpuUs / base.ms) * windowMs;
     const redis1 = system.usesRedis ? await redisCpuMs(redisPort) : 0;

@@ -24,9 +24,10 @@ interface ShardReplay {
  * the messages `wanted` accepts, at most `budget` of them. A shard left out is not read at all:
  * the caller knows it holds none of the wanted topics, so nothing on it can be missed, and its
  * checks (epoch, window) could not change the answer. All shards still open are read in one
- * `readRanges` per round, each with an equal share of PAGE_SIZE. The answer is the one a shard-by-shard replay gives: messages
- * in shard order, then log order; the reason of the first shard (in shard order) that fails,
- * or `limit` once the shards before and including it hold more than `budget`.
+ * `readRanges` per round, each with an equal share of PAGE_SIZE. The answer is the one a
+ * shard-by-shard replay gives: messages in shard order, then log order; the reason of the first
+ * shard (in shard order) that fails, or `limit` once the shards before and including it hold
+ * more than `budget`.
  * @throws BrokerUnavailableError when the backplane cannot be read.
  */
 export async function replayShards(
