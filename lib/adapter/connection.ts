@@ -5,6 +5,7 @@ import type { BrokerMessage } from '../broker/broker.interface.js';
 import { NOOP_METRICS, type DwsMetrics } from '../metrics/metrics.interface.js';
 import { CloseCode } from '../protocol/close-codes.js';
 import type { PublishRateLimiter } from '../security/publish-rate-limiter.js';
+import { directFd, writeDirect } from './direct-write.js';
 
 /** A `@SubscribeMessage()` handler as Nest hands it to the adapter, bound to this client. */
 export interface GatewayHandler {
@@ -55,6 +56,8 @@ export class Connection {
    * their order, and `bufferedAmount` still counts what the socket holds.
    */
   readonly socket: Socket | null;
+  /** `socket`'s descriptor for frames written past Node's stream, or -1 (direct-write.ts). */
+  private readonly fd: number;
   /**
    * `ws`'s frame writer for this socket. It is busy (state not 0) only while it reads a `Blob`
    * the application sent on the socket itself; a delivery then goes through `ws.send`, which
@@ -76,6 +79,7 @@ export class Connection {
     const sender = internals._sender;
     this.sender = typeof sender?._state === 'number' ? (sender as { _state: number }) : BUSY;
     this.socket = internals.extensions === '' ? (internals._socket ?? null) : null;
+    this.fd = this.socket !== null ? directFd(this.socket) : -1;
   }
 
   get open(): boolean {
@@ -97,8 +101,8 @@ export class Connection {
     if (this.held === null) {
       if (this.socket === null || this.sender._state !== 0) return this.send(payload);
       if (this.ws.readyState !== OPEN) return;
-      this.socket.write(frame);
-      this.closeIfBehind();
+      // Written whole to the descriptor, it left nothing in any buffer `bufferedAmount` counts.
+      if (!writeDirect(this.socket, this.fd, frame)) this.closeIfBehind();
     } else if (this.held.push(message) > this.maxHeld) {
       this.held = null;
       this.close(CloseCode.SlowConsumer, 'slow consumer: too many messages while resuming');

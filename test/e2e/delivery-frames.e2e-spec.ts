@@ -2,22 +2,26 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ConnectionRegistry } from '../../lib/adapter/connection-registry.js';
 import { Broadcaster } from '../../lib/index.js';
 import { type TestApp, startTestApp } from '../support/test-app.js';
+import { selfSignedCert } from '../support/tls-cert.js';
 import { FixtureGateway } from './fixtures/fixture.gateway.js';
 
 // Payload sizes that put the message frame in each length class of RFC 6455 §5.2 (7-bit, 16-bit
 // and 64-bit lengths), so the prebuilt frames written straight to the sockets are checked by a
-// real `ws` parser; a consecutive burst also exercises the corked multi-message batches.
+// real `ws` parser; a consecutive burst also exercises the corked multi-message batches. Over
+// TLS the frames must go through the encrypting stream, never to the socket's descriptor.
 const SIZES = [1, 90, 200, 60_000, 70_000];
 const payloadOf = (size: number, n: number) => ({ n, body: 'é'.repeat(size >> 1) + 'x' });
 
 describe.each([
-  ['without extensions (prebuilt frames)', false],
-  ['with permessage-deflate (framed per socket by ws)', true],
-])('delivery %s', (_name, perMessageDeflate) => {
+  ['without extensions (prebuilt frames)', false, false],
+  ['with permessage-deflate (framed per socket by ws)', true, false],
+  ['over TLS (prebuilt frames, encrypted by the stream)', false, true],
+])('delivery %s', (_name, perMessageDeflate, tls) => {
   let app: TestApp;
 
   beforeAll(async () => {
-    app = await startTestApp({ perMessageDeflate }, { providers: [FixtureGateway] });
+    const gateways = { providers: [FixtureGateway] };
+    app = await startTestApp({ perMessageDeflate }, gateways, tls ? selfSignedCert() : undefined);
   });
   afterAll(() => app?.close());
 
@@ -28,11 +32,24 @@ describe.each([
     );
     await Promise.all(clients.map((c) => c.request('subscribe', { topic: 'news/+' })));
     const broadcaster = app.app.get(Broadcaster);
-    const sent = SIZES.flatMap((size, i) => [payloadOf(size, 2 * i), payloadOf(size, 2 * i + 1)]);
-    await Promise.all(sent.map((payload) => broadcaster.publish('news/frames', payload)));
+    const received = (count: number) =>
+      Promise.all(clients.map((c) => c.until(() => c.messages().length === count, 5000, 'all')));
+    // One at a time first: a batch of one message goes to each socket uncorked, as one write.
+    const alone = SIZES.map((size, i) => payloadOf(size, i));
+    for (const [i, payload] of alone.entries()) {
+      await broadcaster.publish('news/frames', payload);
+      await received(i + 1);
+    }
+    // Then all at once: batches of several messages, written to corked sockets.
+    const n = alone.length;
+    const burst = SIZES.flatMap((size, i) => [
+      payloadOf(size, n + 2 * i),
+      payloadOf(size, n + 2 * i + 1),
+    ]);
+    await Promise.all(burst.map((payload) => broadcaster.publish('news/frames', payload)));
+    await received(n + burst.length);
     for (const client of clients) {
-      await client.until(() => client.messages().length === sent.length, 5000, 'all messages');
-      expect(client.messages().map((m) => m.payload)).toEqual(sent);
+      expect(client.messages().map((m) => m.payload)).toEqual([...alone, ...burst]);
     }
   });
 

@@ -18,18 +18,25 @@ export interface TestApp {
   close: () => Promise<void>;
 }
 
+/** Serves HTTPS and `wss://` with this certificate; clients trust it as their `ca`. */
+export interface TestAppTls {
+  cert: string;
+  key: string;
+}
+
 export async function startTestApp(
   options: DistributedWsOptions,
   metadata: ModuleMetadata = {},
+  tls?: TestAppTls,
 ): Promise<TestApp> {
   const moduleRef = await Test.createTestingModule({
     ...metadata,
     imports: [DistributedWsModule.forRoot(options), ...(metadata.imports ?? [])],
   }).compile();
-  const app = moduleRef.createNestApplication({ logger: ['error'] });
+  const app = moduleRef.createNestApplication({ logger: ['error'], httpsOptions: tls });
   await app.listen(0, '127.0.0.1');
   const port = (app.getHttpServer().address() as AddressInfo).port;
-  const url = (path = '/ws') => `ws://127.0.0.1:${port}${path}`;
+  const url = (path = '/ws') => `${tls ? 'wss' : 'ws'}://127.0.0.1:${port}${path}`;
   const clients: WsTestClient[] = [];
   const closeClients = () => clients.splice(0).forEach((client) => client.close());
   return {
@@ -37,7 +44,8 @@ export async function startTestApp(
     port,
     url,
     async connect(clientOptions) {
-      const client = await WsTestClient.connect(url(), clientOptions);
+      const trust = tls ? { ca: tls.cert } : {};
+      const client = await WsTestClient.connect(url(), { ...trust, ...clientOptions });
       clients.push(client);
       return client;
     },
