@@ -1,20 +1,25 @@
 // `npm run bench:write`: the per-socket cost of one delivery, isolated. A `ws` server in this
 // process holds C connections from a client process and sends the same ~250-byte message frame
-// to all of them, M times, three ways: `ws.send(string)` (what a plain ws loop does),
-// `ws.send(buffer)` (one serialization shared by all sockets, ws frames it per socket) and one
-// prebuilt frame written to each TCP socket (lib/adapter/text-frame.ts, what delivery does now).
-// Prints this process's CPU µs per delivery (user+sys, getrusage), best of 3 rounds per way.
-// Env: BENCH_CLIENTS (1000), BENCH_MESSAGES (200).
+// to all of them, M times, four ways: `ws.send(string)` (what a plain ws loop does),
+// `ws.send(buffer)` (one serialization shared by all sockets, ws frames it per socket), one
+// prebuilt frame (lib/adapter/text-frame.ts) written to each TCP socket with `socket.write`, and
+// the same frame through `writeDirect` (lib/adapter/direct-write.ts, what delivery does now).
+// Prints this process's CPU µs per delivery (user+sys and user, getrusage), median and best of
+// ROUNDS rounds; a round runs every way once, in an order that alternates between rounds, so
+// that no way always runs first or last.
+// Env: BENCH_CLIENTS (1000), BENCH_MESSAGES (200), BENCH_ROUNDS (7).
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
 import type { Socket } from 'node:net';
 import { WebSocket, WebSocketServer } from 'ws';
+import { directFd, writeDirect } from '../lib/adapter/direct-write.js';
 import { textFrame } from '../lib/adapter/text-frame.js';
 import { encodeMessage } from '../lib/protocol/codec.js';
 import { benchPayload } from './common.js';
 
 const C = Number(process.env.BENCH_CLIENTS ?? 1000);
 const M = Number(process.env.BENCH_MESSAGES ?? 200);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
 
 if (process.argv[2] === 'client') {
   // Client process: opens C sockets, counts frames, reports the count when asked.
@@ -52,31 +57,44 @@ if (process.argv[2] === 'client') {
   const text = encodeMessage('orders/1/status', JSON.stringify(benchPayload(1)), '3:abcd1234:1-0');
   const payload = Buffer.from(text);
   const frame = textFrame(payload);
-  const ways: Record<string, (ws: WebSocket) => void> = {
-    'ws.send(string) per socket': (ws) => ws.send(text),
-    'ws.send(shared buffer)': (ws) => ws.send(payload, { binary: false }),
-    'prebuilt frame, socket.write': (ws) =>
-      (ws as unknown as { _socket: Socket })._socket.write(frame),
+  const raw = sockets.map((ws) => (ws as unknown as { _socket: Socket })._socket);
+  const fds = raw.map(directFd);
+  const ways: Record<string, (i: number) => void> = {
+    'ws.send(string) per socket': (i) => sockets[i].send(text),
+    'ws.send(shared buffer)': (i) => sockets[i].send(payload, { binary: false }),
+    'prebuilt frame, socket.write': (i) => raw[i].write(frame),
+    'prebuilt frame, writeDirect': (i) => writeDirect(raw[i], fds[i], frame),
   };
-  const rows: string[] = [];
-  for (const [name, send] of Object.entries(ways)) {
-    let best = Infinity;
-    for (let round = 0; round < 3; round++) {
+  const names = Object.keys(ways);
+  const total = new Map<string, number[]>(names.map((name) => [name, []]));
+  const user = new Map<string, number[]>(names.map((name) => [name, []]));
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const name of round % 2 === 0 ? names : names.slice().reverse()) {
+      const send = ways[name];
       const expected = (await count()) + M * C;
       const before = process.cpuUsage();
       for (let m = 0; m < M; m++) {
-        for (const ws of sockets) send(ws);
+        for (let i = 0; i < sockets.length; i++) send(i);
         // One event-loop turn per message, as deliveries come one reader batch at a time.
         await new Promise((resolve) => setImmediate(resolve));
       }
       const used = process.cpuUsage(before);
-      best = Math.min(best, (used.user + used.system) / (M * C));
+      total.get(name)!.push((used.user + used.system) / (M * C));
+      user.get(name)!.push(used.user / (M * C));
       while ((await count()) < expected) await new Promise((r) => setTimeout(r, 20));
     }
-    rows.push(`| ${name} | ${best.toFixed(2)} |`);
   }
-  console.log(`${C} sockets × ${M} messages of ${payload.length} bytes, best of 3\n`);
-  console.log('| way | server CPU µs per delivery |\n|---|---:|\n' + rows.join('\n'));
+  const median = (xs: number[]) => xs.slice().sort((a, b) => a - b)[xs.length >> 1];
+  const rows = names.map((name) => {
+    const [t, u] = [total.get(name)!, user.get(name)!];
+    const cells = [median(t), Math.min(...t), median(u)].map((x) => x.toFixed(2));
+    return `| ${name} | ${cells.join(' | ')} |`;
+  });
+  console.log(`${C} sockets × ${M} messages of ${payload.length} bytes, ${ROUNDS} rounds\n`);
+  console.log(
+    '| way | CPU µs per delivery, median | best | user mode µs, median |\n|---|---:|---:|---:|\n' +
+      rows.join('\n'),
+  );
   client.send('exit');
   wss.close();
 }
