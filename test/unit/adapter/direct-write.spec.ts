@@ -4,6 +4,7 @@ import { type AddressInfo, type Server, type Socket, connect, createServer } fro
 import * as tls from 'node:tls';
 import { directFd, writeDirect } from '../../../lib/adapter/direct-write.js';
 import { selfSignedCert } from '../../support/tls-cert.js';
+import { waitFor } from '../../support/wait-for.js';
 
 /** A connected pair over loopback TCP: `server` is the accepted side, written to here. */
 interface Pair {
@@ -13,6 +14,8 @@ interface Pair {
   fd: number;
   /** Everything the client has read so far. */
   received: () => Buffer;
+  /** Resolves once the client has read `length` bytes in all. */
+  receivedLength: (length: number) => Promise<unknown>;
 }
 
 const open: { close(): void }[] = [];
@@ -35,7 +38,10 @@ async function pair(pauseOnConnect = false, listener?: Server): Promise<Pair> {
   open.push({ close: () => (server.destroy(), client.destroy()) });
   const chunks: Buffer[] = [];
   client.on('data', (chunk: Buffer) => chunks.push(chunk));
-  return { server, client, fd: directFd(server), received: () => Buffer.concat(chunks) };
+  const received = () => Buffer.concat(chunks);
+  const receivedLength = (length: number) =>
+    waitFor(() => received().length === length, { timeout: 10_000, message: `${length} bytes` });
+  return { server, client, fd: directFd(server), received, receivedLength };
 }
 
 /** `count` frames of the given size, each starting with its index and filled with it. */
@@ -47,17 +53,9 @@ function frames(count: number, size: (i: number) => number): Buffer[] {
   });
 }
 
-async function until(check: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
 describe('writeDirect', () => {
   it('writes each frame whole to the descriptor, in order, bypassing the stream', async () => {
-    const { server, fd, received } = await pair();
+    const { server, fd, received, receivedLength } = await pair();
     expect(fd).toBeGreaterThan(0);
     const sent = frames(200, (i) => 4 + ((i * 37) % 2000));
     for (const frame of sent) {
@@ -65,14 +63,14 @@ describe('writeDirect', () => {
       expect(server.writableLength).toBe(0);
     }
     const expected = Buffer.concat(sent);
-    await until(() => received().length === expected.length, 'every byte');
+    await receivedLength(expected.length);
     expect(received().equals(expected)).toBe(true);
     // Nothing went through the stream (it counts only its own writes).
     expect(server.bytesWritten).toBe(0);
   });
 
   it('hands what the kernel refuses to the stream, and keeps the order', async () => {
-    const { server, client, fd, received } = await pair();
+    const { server, client, fd, received, receivedLength } = await pair();
     client.pause(); // the kernel buffers fill up
     const chunk = 256 * 1024;
     const sent = frames(1024, () => chunk);
@@ -90,13 +88,13 @@ describe('writeDirect', () => {
 
     client.resume();
     const expected = Buffer.concat(sent.slice(0, n));
-    await until(() => received().length === expected.length, 'every byte');
+    await receivedLength(expected.length);
     expect(received().equals(expected)).toBe(true);
     expect(server.writableLength).toBe(0);
   });
 
   it('sends nothing ahead of what the stream holds, even once the kernel has room', async () => {
-    const { server, client, fd, received } = await pair();
+    const { server, client, fd, received, receivedLength } = await pair();
     client.pause();
     const sent = frames(1024, () => 256 * 1024);
     let n = 0;
@@ -110,12 +108,12 @@ describe('writeDirect', () => {
     });
     client.resume();
     const expected = Buffer.concat([...sent.slice(0, n), marker]);
-    await until(() => received().length === expected.length, 'every byte');
+    await receivedLength(expected.length);
     expect(received().equals(expected)).toBe(true);
   });
 
   it('leaves a corked socket to the stream, so a batch stays one write', async () => {
-    const { server, fd, received } = await pair();
+    const { server, fd, received, receivedLength } = await pair();
     const sent = frames(3, () => 100);
     server.cork();
     for (const frame of sent) expect(writeDirect(server, fd, frame)).toBe(false);
@@ -123,7 +121,7 @@ describe('writeDirect', () => {
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(received().length).toBe(0);
     server.uncork();
-    await until(() => received().length === 300, 'the batch');
+    await receivedLength(300);
     expect(received().equals(Buffer.concat(sent))).toBe(true);
   });
 
