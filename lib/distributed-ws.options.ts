@@ -91,6 +91,15 @@ export interface DistributedWsOptions {
    */
   perMessageDeflate?: boolean;
   /**
+   * Writes a delivery's frame to a socket with one `write(2)` on its file descriptor when Node's
+   * stream holds nothing for it, skipping the stream's per-write work (about a tenth of the
+   * CPU per delivery, docs/decisions.md). Never under TLS, and only on Node itself; what the
+   * kernel does not take goes through the stream as usual. `false` sends every frame through
+   * `socket.write` (and `socket.bytesWritten` then counts deliveries too).
+   * @default true
+   */
+  directWrites?: boolean;
+  /**
    * Close connections with 1012 on shutdown (instead of a hard terminate) so clients resume
    * elsewhere.
    * @default true
@@ -203,6 +212,7 @@ export const DEFAULT_OPTIONS = {
   maxBufferedBytes: 4 * 1024 * 1024,
   maxReplay: 10_000,
   perMessageDeflate: false,
+  directWrites: true,
   closeOnShutdown: true,
   authFailure: 'reject',
   tokenSources: ['header', 'protocol', 'query'],

@@ -70,6 +70,7 @@ export class Connection {
     readonly ws: WebSocket,
     private readonly maxBufferedBytes: number,
     private readonly maxHeld: number,
+    directWrites = true,
   ) {
     const internals = ws as unknown as {
       _socket?: Socket;
@@ -79,7 +80,7 @@ export class Connection {
     const sender = internals._sender;
     this.sender = typeof sender?._state === 'number' ? (sender as { _state: number }) : BUSY;
     this.socket = internals.extensions === '' ? (internals._socket ?? null) : null;
-    this.fd = this.socket !== null ? directFd(this.socket) : -1;
+    this.fd = this.socket !== null && directWrites ? directFd(this.socket) : -1;
   }
 
   get open(): boolean {

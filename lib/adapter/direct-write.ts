@@ -7,15 +7,23 @@ interface HandleInternals {
 }
 
 /**
+ * Node itself, not on Windows (whose sockets have no descriptor): other runtimes that emulate
+ * `net` may give a handle's `fd` another meaning.
+ */
+const NODE_ON_POSIX =
+  process.platform !== 'win32' &&
+  (process.versions as Record<string, string | undefined>).bun === undefined &&
+  (process.versions as Record<string, string | undefined>).deno === undefined;
+
+/**
  * The file descriptor that frames may be written to directly, or -1: under TLS the handle
- * reports the descriptor of the encrypted connection beneath it, and Windows has none.
+ * reports the descriptor of the encrypted connection beneath it, Windows has none, and runtimes
+ * other than Node are not trusted with it.
  * Read once per socket: the number stays this socket's for as long as it has a handle, because
  * Node closes the descriptor and drops the handle together (`destroy()`).
  */
 export function directFd(socket: Socket): number {
-  if (process.platform === 'win32' || (socket as { encrypted?: boolean }).encrypted === true) {
-    return -1;
-  }
+  if (!NODE_ON_POSIX || (socket as { encrypted?: boolean }).encrypted === true) return -1;
   const fd = (socket as unknown as HandleInternals)._handle?.fd;
   return typeof fd === 'number' && fd >= 0 ? fd : -1;
 }

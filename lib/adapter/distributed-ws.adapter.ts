@@ -152,6 +152,7 @@ export class DistributedWsAdapter extends WsAdapter {
       ws,
       options.maxBufferedBytes,
       options.maxReplay,
+      options.directWrites,
     );
     // Before `add`: the registry subscribes the user topic and the welcome's token names the user.
     connection.principal = admission.principal;

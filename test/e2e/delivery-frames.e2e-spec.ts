@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ConnectionRegistry } from '../../lib/adapter/connection-registry.js';
 import { Broadcaster } from '../../lib/index.js';
+import { encodeMessage } from '../../lib/protocol/codec.js';
 import { type TestApp, startTestApp } from '../support/test-app.js';
 import { selfSignedCert } from '../support/tls-cert.js';
 import { FixtureGateway } from './fixtures/fixture.gateway.js';
@@ -67,5 +68,32 @@ describe.each([
     await client.until(() => client.messages().length === 1, 5000, 'the message');
     const kinds = client.frames.slice(-2).map((f: { event: string }) => f.event);
     expect(kinds).toEqual(['<binary>', 'message']);
+  });
+});
+
+describe.each([
+  ['true (the default): to the descriptor, past the stream', true],
+  ['false: through socket.write', false],
+])('directWrites %s', (_name, directWrites) => {
+  let app: TestApp;
+
+  beforeAll(async () => {
+    app = await startTestApp({ directWrites }, { providers: [FixtureGateway] });
+  });
+  afterAll(() => app?.close());
+
+  it('delivers the frame, counted by the stream only when it went through it', async () => {
+    const client = await app.connect();
+    await client.request('subscribe', { topic: 'news/one' });
+    const connection = app.app.get(ConnectionRegistry).get(client.welcome.data.connectionId)!;
+    const before = connection.socket!.bytesWritten;
+    const payload = { n: 1, text: 'héllo' };
+    const offset = await app.app.get(Broadcaster).publish('news/one', payload);
+    await client.until(() => client.messages().length === 1, 5000, 'the message');
+    expect(client.messages()[0]).toEqual({ topic: 'news/one', offset, payload });
+    // A 2-byte header: the encoded message is under 126 bytes.
+    const frameLength =
+      Buffer.byteLength(encodeMessage('news/one', JSON.stringify(payload), offset)) + 2;
+    expect(connection.socket!.bytesWritten - before).toBe(directWrites ? 0 : frameLength);
   });
 });
