@@ -47,6 +47,11 @@ export class Connection {
   alive = true;
   /** While a resume replays, live messages wait here (null when live). */
   held: BrokerMessage[] | null = null;
+  /**
+   * Set by a resume until this socket's own takeover comes back through the log (or could not
+   * be published): takeovers read before it are older resumes' and do not close it (control.ts).
+   */
+  awaitingOwnTakeover = false;
   /** Reserved events of one connection run in order (a publish never overtakes an earlier one). */
   queue: Promise<unknown> = Promise.resolve();
   /**

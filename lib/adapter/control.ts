@@ -24,8 +24,14 @@ export function applyControl(registry: ConnectionRegistry, message: BrokerMessag
   for (const connection of registry.index.matching(message.topic)) {
     if (command.op === 'close') {
       connection.close(command.code, command.reason);
-    } else if (command.op === 'takeover' && connection.incarnation !== command.keep) {
-      connection.close(command.code, 'session resumed on another connection');
+    } else if (command.op === 'takeover') {
+      // The last takeover in log order wins. One that comes before this socket's own is from a
+      // resume that this one superseded (say, one that failed while Redis stalled and whose
+      // entry landed late): closing this socket for it would end the session for good.
+      if (connection.incarnation === command.keep) connection.awaitingOwnTakeover = false;
+      else if (!connection.awaitingOwnTakeover) {
+        connection.close(command.code, 'session resumed on another connection');
+      }
     } else if (command.op === 'presence' && connection.held === null) {
       // Not replayed on resume (control entries never are): a resuming client asks again.
       connection.send(message.payload);

@@ -88,6 +88,7 @@ export class ResumeHandler {
     }
 
     connection.held = [];
+    connection.awaitingOwnTakeover = true;
     const snapshot = this.broker.positions();
     this.connections.rename(connection, claims.sessionId, claims.userId);
     for (const filter of accepted) this.connections.subscribe(connection, filter);
@@ -103,7 +104,8 @@ export class ResumeHandler {
           keep: connection.incarnation,
         }),
       })
-      .catch(() => undefined);
+      // Not confirmed: it may never enter the log, so other takeovers count from now on.
+      .catch(() => (connection.awaitingOwnTakeover = false));
 
     const from = positions?.length === this.broker.shards ? positions : null;
     const replay = from

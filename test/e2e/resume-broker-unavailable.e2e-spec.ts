@@ -1,7 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { ConnectionRegistry } from '../../lib/adapter/connection-registry.js';
+import { Broadcaster } from '../../lib/index.js';
 import { type InstanceProcess, startInstance } from '../support/app-process.js';
 import { type RedisServer, startRedisServer } from '../support/redis-server.js';
-import { type Frame, WsTestClient } from '../support/ws-test-client.js';
+import { type TestApp, startTestApp } from '../support/test-app.js';
+import { waitFor } from '../support/wait-for.js';
+import { WsTestClient } from '../support/ws-test-client.js';
+import { FixtureGateway } from './fixtures/fixture.gateway.js';
 
 const SECRET = 'resume-unavailable-secret-0123456789ab';
 const TOPIC = 'orders/5/status';
@@ -55,23 +60,10 @@ describe('resume while the backplane does not answer (Redis)', () => {
       process.kill(redis.pid, 'SIGCONT');
     }
 
-    // 1013 means "reconnect and resume", and the SDK does so with backoff. On a loaded machine
-    // the backplane can still be too slow for the first resume after SIGCONT (seen once in a full
-    // parallel run): resume again as the SDK would, a bounded number of times. Every attempt must
-    // end with an answer or that close, never hang.
-    const answer = (f: Frame) => f.id === 'r1' && (f.event === 'ack' || f.event === 'error');
-    let third: WsTestClient | undefined;
-    for (let attempt = 1; !third; attempt++) {
-      if (attempt > 5) throw new Error('5 resumes after SIGCONT, each closed with 1013');
-      const client = await WsTestClient.connect(instance.url());
-      clients.push(client);
-      client.sendRaw(JSON.stringify({ event: 'resume', id: 'r1', data: session }));
-      const settled = () => client.frames.some(answer) || client.closed !== null;
-      await client.until(settled, 10_000, 'an answer or a close');
-      if (client.frames.some(answer)) third = client;
-      else expect(client.closed).toEqual(BACKPLANE_UNAVAILABLE);
-    }
-    const ack = third.frames.find(answer)!;
+    // The failed resume's takeover enters the log after SIGCONT; it must not close this one.
+    const third = await WsTestClient.connect(instance.url());
+    clients.push(third);
+    const ack = await third.request('resume', session, 10_000);
     expect(ack.data).toMatchObject({ recovered: true, topics: [TOPIC], replayed: 5 });
     await third.until(() => third.messages().length === 5, 5000, 'the 5 missed messages');
     expect(third.messages()).toEqual(
@@ -81,5 +73,78 @@ describe('resume while the backplane does not answer (Redis)', () => {
         offset,
       })),
     );
+  }, 60_000);
+});
+
+/**
+ * Found by a full parallel run of the test above: the failed resume's takeover was already on
+ * its way to the stalled Redis, entered the log after SIGCONT, and closed the next resume's
+ * socket with 4003, on which the SDK stops for good. Here the next resume is renamed to the
+ * session while Redis is still stopped, so the stale takeover always reaches it.
+ */
+describe('a takeover from a resume that failed while Redis stalled (in-process app)', () => {
+  let redis: RedisServer;
+  let app: TestApp;
+
+  beforeAll(async () => {
+    redis = await startRedisServer();
+    app = await startTestApp(
+      { broker: redis.url, sessionSecret: SECRET },
+      { providers: [FixtureGateway] },
+    );
+  }, 30_000);
+  afterAll(async () => {
+    if (redis) process.kill(redis.pid, 'SIGCONT');
+    await app?.close();
+    await redis?.stop();
+  });
+
+  it('does not close the resume that superseded it', async () => {
+    const topic = 'news/takeover';
+    const broadcaster = app.app.get(Broadcaster);
+    const registry = app.app.get(ConnectionRegistry);
+    const first = await app.connect();
+    await first.request('subscribe', { topic });
+    await broadcaster.publish(topic, { n: 1 });
+    await first.until(() => first.messages().length === 1, 5000, 'the first message');
+    const sessionId: string = first.welcome.data.connectionId;
+    const session = {
+      token: first.welcome.data.sessionToken,
+      topics: [topic],
+      positions: first.positions(),
+    };
+    first.close();
+    await first.waitClosed();
+    const missed = await broadcaster.publish(topic, { n: 2 });
+
+    process.kill(redis.pid, 'SIGSTOP');
+    let stopped = true;
+    try {
+      const second = await app.connect();
+      second.sendRaw(JSON.stringify({ event: 'resume', id: 'r1', data: session }));
+      expect(await second.waitClosed(10_000)).toEqual(BACKPLANE_UNAVAILABLE);
+
+      // Still stopped: the next resume takes the session over, and its own takeover queues
+      // behind the failed one's.
+      const third = await app.connect();
+      const mine = registry.get(third.welcome.data.connectionId)!;
+      third.sendRaw(JSON.stringify({ event: 'resume', id: 'r1', data: session }));
+      await waitFor(() => registry.get(sessionId) === mine, { message: 'the rename' });
+      await new Promise((resolve) => setTimeout(resolve, 100)); // its takeover is sent
+      process.kill(redis.pid, 'SIGCONT');
+      stopped = false;
+
+      const ack = await third.next((f) => f.id === 'r1', 10_000);
+      expect(ack.event).toBe('ack');
+      expect(ack.data).toMatchObject({ recovered: true, topics: [topic], replayed: 1 });
+      // A direct message to the session comes after both takeovers in the same log.
+      await broadcaster.sendToConnection(sessionId, { direct: true });
+      await third.until(() => third.messages().length === 2, 5000, 'the direct message');
+      expect(third.messages().map((m) => m.payload)).toEqual([{ n: 2 }, { direct: true }]);
+      expect(third.messages()[0].offset).toBe(missed);
+      expect(third.closed).toBeNull();
+    } finally {
+      if (stopped) process.kill(redis.pid, 'SIGCONT');
+    }
   }, 60_000);
 });
