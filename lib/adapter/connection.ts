@@ -48,10 +48,12 @@ export class Connection {
   /** While a resume replays, live messages wait here (null when live). */
   held: BrokerMessage[] | null = null;
   /**
-   * Set by a resume until this socket's own takeover comes back through the log (or could not
-   * be published): takeovers read before it are older resumes' and do not close it (control.ts).
+   * Which takeovers of its session close this socket (control.ts): '' any (it never resumed);
+   * null none, while a resume waits for its own takeover to come back through the log; else
+   * the offset of that takeover, and only takeovers issued by a resume that had read it close
+   * this socket.
    */
-  awaitingOwnTakeover = false;
+  takeoverMark: string | null = '';
   /** Reserved events of one connection run in order (a publish never overtakes an earlier one). */
   queue: Promise<unknown> = Promise.resolve();
   /**

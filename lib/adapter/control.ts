@@ -1,11 +1,15 @@
 import type { BrokerMessage } from '../broker/broker.interface.js';
+import { compareIds, parseOffset } from '../broker/offset.js';
 import type { ConnectionRegistry } from './connection-registry.js';
 
 /** Commands instances send each other through the backplane, on the topic whose connections they concern. */
 export type ControlCommand =
   | { op: 'close'; code: number; reason: string }
-  /** A session was resumed on another socket: every other socket of it closes. */
-  | { op: 'takeover'; code: number; keep: string }
+  /**
+   * A session was resumed on socket `keep`: every other socket of it closes. `after`: how far the
+   * resuming instance had read the session topic's shard (an offset), absent from older versions.
+   */
+  | { op: 'takeover'; code: number; keep: string; after?: string }
   /** The entry's payload is a complete `presence` frame for the topic's subscribers. */
   | { op: 'presence' };
 
@@ -25,11 +29,8 @@ export function applyControl(registry: ConnectionRegistry, message: BrokerMessag
     if (command.op === 'close') {
       connection.close(command.code, command.reason);
     } else if (command.op === 'takeover') {
-      // The last takeover in log order wins. One that comes before this socket's own is from a
-      // resume that this one superseded (say, one that failed while Redis stalled and whose
-      // entry landed late): closing this socket for it would end the session for good.
-      if (connection.incarnation === command.keep) connection.awaitingOwnTakeover = false;
-      else if (!connection.awaitingOwnTakeover) {
+      if (connection.incarnation === command.keep) connection.takeoverMark = message.offset;
+      else if (supersedes(command, connection.takeoverMark)) {
         connection.close(command.code, 'session resumed on another connection');
       }
     } else if (command.op === 'presence' && connection.held === null) {
@@ -37,4 +38,23 @@ export function applyControl(registry: ConnectionRegistry, message: BrokerMessag
       connection.send(message.payload);
     }
   }
+}
+
+/**
+ * Whether a takeover closes a socket with this `takeoverMark`. A resume that failed (1013) may
+ * have written its takeover already, and Redis may log it long after the client's next resume
+ * took the session (Redis stalled, or the link to it did): closing the new socket for it would
+ * end the session, as the SDK stops on 4003. So a resumed socket ignores every takeover until
+ * its own is back (those logged before it are older), and after that closes only for a resume
+ * that had read its takeover: one issued later. Without `after` (an older instance) the
+ * takeover closes it as soon as its own is back.
+ */
+function supersedes(command: { after?: string }, mark: string | null): boolean {
+  if (mark === null) return false;
+  if (mark === '' || command.after === undefined) return true;
+  const resumedAt = parseOffset(command.after);
+  const own = parseOffset(mark);
+  // Another epoch: the log was lost in between, and the order with it.
+  if (!resumedAt || !own || resumedAt.epoch !== own.epoch) return true;
+  return compareIds(resumedAt.id, own.id) >= 0;
 }

@@ -88,8 +88,10 @@ export class ResumeHandler {
     }
 
     connection.held = [];
-    connection.awaitingOwnTakeover = true;
+    connection.takeoverMark = null;
     const snapshot = this.broker.positions();
+    const sessionShard = snapshot[this.broker.shardOf(connectionTopic(claims.sessionId))];
+    const after = formatOffset(sessionShard.shard, sessionShard.epoch, sessionShard.id);
     this.connections.rename(connection, claims.sessionId, claims.userId);
     for (const filter of accepted) this.connections.subscribe(connection, filter);
     // Before the take-over: the old socket's leave then finds the entry this socket owns.
@@ -102,10 +104,11 @@ export class ResumeHandler {
           op: 'takeover',
           code: CloseCode.SessionTakenOver,
           keep: connection.incarnation,
+          after,
         }),
       })
-      // Not confirmed: it may never enter the log, so other takeovers count from now on.
-      .catch(() => (connection.awaitingOwnTakeover = false));
+      // Not confirmed: it may never enter the log; count from where this resume had read.
+      .catch(() => (connection.takeoverMark = after));
 
     const from = positions?.length === this.broker.shards ? positions : null;
     const replay = from
