@@ -1,6 +1,7 @@
 // `npm run bench`: the same fan-out workload against four systems, interleaved over several runs.
 // Env: BENCH_CLIENTS (1000), BENCH_RATE msg/s (20), BENCH_SECONDS (10), BENCH_RUNS (5),
-// BENCH_CLIENT_PROCS (2), BENCH_SYSTEMS (comma list of keys, default all),
+// BENCH_CLIENT_PROCS (2), BENCH_SYSTEMS (comma list of keys, default the four compared; the
+// key `dws-redis-stream-writes` adds this library with `directWrites: false`, for an A/B run),
 // BENCH_BURST (messages of the unthrottled burst after the paced window, 300; 0 to skip),
 // BENCH_OUT (docs/benchmarks.md; "-" to skip writing), BENCH_CPU_PROF (dir for server .cpuprofile),
 // BENCH_NODE_OPTIONS (more options for the server processes, e.g. --perf-basic-prof for `perf`).
@@ -53,6 +54,8 @@ interface System {
   start(redisUrl: string): Promise<Server[]>;
   wsUrl(port: number): string;
   publish(port: number, payload: unknown): Promise<unknown>;
+  /** Runs only when BENCH_SYSTEMS names it (a variant for an A/B run, not a compared system). */
+  optIn?: true;
 }
 
 const children = new Set<ChildProcess>();
@@ -130,6 +133,19 @@ const SYSTEMS: System[] = [
     start: (url) => Promise.all([1, 2].map(() => startDws({ BROKER: url }))),
     wsUrl: (port) => `ws://127.0.0.1:${port}/ws`,
     publish: benchPublish,
+  },
+  {
+    key: 'dws-redis-stream-writes',
+    label: 'nestjs-distributed-ws, Redis Streams, K=2, directWrites: false',
+    usesRedis: true,
+    clientKind: 'dws',
+    start: (url) =>
+      Promise.all(
+        [1, 2].map(() => startDws({ BROKER: url, DWS_OPTIONS: '{"directWrites":false}' })),
+      ),
+    wsUrl: (port) => `ws://127.0.0.1:${port}/ws`,
+    publish: benchPublish,
+    optIn: true,
   },
   {
     key: 'socketio-redis',
@@ -407,7 +423,7 @@ async function runOnce(system: System, redisPort: number, redisUrl: string): Pro
 const fmt = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : '–');
 
 const selected = process.env.BENCH_SYSTEMS?.split(',');
-const systems = SYSTEMS.filter((s) => !selected || selected.includes(s.key));
+const systems = SYSTEMS.filter((s) => (selected ? selected.includes(s.key) : !s.optIn));
 const redis = await startRedisServer();
 const results = new Map<string, Result[]>(systems.map((s) => [s.key, []]));
 try {
