@@ -115,6 +115,22 @@ async function startDws(env: Record<string, string>): Promise<Server> {
 const benchPublish = (port: number, payload: unknown) =>
   postJson(`http://127.0.0.1:${port}/publish`, { topic: TOPIC, payload });
 
+const DWS_REDIS = 'nestjs-distributed-ws, Redis Streams, K=2';
+
+/** This library on two instances over Redis; `options` go to `DistributedWsModule.forRoot`. */
+function dwsRedis(key: string, label: string, options?: object): System {
+  const env: Record<string, string> = options ? { DWS_OPTIONS: JSON.stringify(options) } : {};
+  return {
+    key,
+    label,
+    usesRedis: true,
+    clientKind: 'dws',
+    start: (url) => Promise.all([1, 2].map(() => startDws({ BROKER: url, ...env }))),
+    wsUrl: (port) => `ws://127.0.0.1:${port}/ws`,
+    publish: benchPublish,
+  };
+}
+
 const SYSTEMS: System[] = [
   {
     key: 'dws-memory',
@@ -125,26 +141,11 @@ const SYSTEMS: System[] = [
     wsUrl: (port) => `ws://127.0.0.1:${port}/ws`,
     publish: benchPublish,
   },
+  dwsRedis('dws-redis', DWS_REDIS),
   {
-    key: 'dws-redis',
-    label: 'nestjs-distributed-ws, Redis Streams, K=2',
-    usesRedis: true,
-    clientKind: 'dws',
-    start: (url) => Promise.all([1, 2].map(() => startDws({ BROKER: url }))),
-    wsUrl: (port) => `ws://127.0.0.1:${port}/ws`,
-    publish: benchPublish,
-  },
-  {
-    key: 'dws-redis-stream-writes',
-    label: 'nestjs-distributed-ws, Redis Streams, K=2, directWrites: false',
-    usesRedis: true,
-    clientKind: 'dws',
-    start: (url) =>
-      Promise.all(
-        [1, 2].map(() => startDws({ BROKER: url, DWS_OPTIONS: '{"directWrites":false}' })),
-      ),
-    wsUrl: (port) => `ws://127.0.0.1:${port}/ws`,
-    publish: benchPublish,
+    ...dwsRedis('dws-redis-stream-writes', `${DWS_REDIS}, directWrites: false`, {
+      directWrites: false,
+    }),
     optIn: true,
   },
   {

@@ -77,7 +77,7 @@ export class Connection {
     readonly ws: WebSocket,
     private readonly maxBufferedBytes: number,
     private readonly maxHeld: number,
-    directWrites = true,
+    directWrites: boolean,
   ) {
     const internals = ws as unknown as {
       _socket?: Socket;

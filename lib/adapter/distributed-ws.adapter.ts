@@ -2,7 +2,7 @@ import { WsAdapter } from '@nestjs/platform-ws';
 import type { IncomingMessage } from 'node:http';
 import type { WebSocket, WebSocketServer } from 'ws';
 import type { Broker } from '../broker/broker.interface.js';
-import { formatOffset } from '../broker/offset.js';
+import { formatPosition } from '../broker/offset.js';
 import type { TopicRegistry } from '../explorer/topic-registry.js';
 import { CloseCode } from '../protocol/close-codes.js';
 import { decodeClientFrame, encodeEvent } from '../protocol/codec.js';
@@ -249,6 +249,6 @@ export class DistributedWsAdapter extends WsAdapter {
   }
 
   private currentPositions(): string[] {
-    return this.parts.broker.positions().map((p) => formatOffset(p.shard, p.epoch, p.id));
+    return this.parts.broker.positions().map(formatPosition);
   }
 }

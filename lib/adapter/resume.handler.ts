@@ -4,7 +4,7 @@ import {
   BrokerUnavailableError,
   type ShardPosition,
 } from '../broker/broker.interface.js';
-import { compareIds, formatOffset, parseOffset } from '../broker/offset.js';
+import { compareIds, formatPosition, parseOffset } from '../broker/offset.js';
 import { BROADCAST_TOPIC, DWS_BROKER } from '../distributed-ws.constants.js';
 import { DWS_METRICS, type DwsMetrics } from '../metrics/metrics.interface.js';
 import { CloseCode } from '../protocol/close-codes.js';
@@ -90,8 +90,7 @@ export class ResumeHandler {
     connection.held = [];
     connection.takeoverMark = null;
     const snapshot = this.broker.positions();
-    const sessionShard = snapshot[this.broker.shardOf(connectionTopic(claims.sessionId))];
-    const after = formatOffset(sessionShard.shard, sessionShard.epoch, sessionShard.id);
+    const after = formatPosition(snapshot[this.broker.shardOf(connectionTopic(claims.sessionId))]);
     this.connections.rename(connection, claims.sessionId, claims.userId);
     for (const filter of accepted) this.connections.subscribe(connection, filter);
     // Before the take-over: the old socket's leave then finds the entry this socket owns.
@@ -144,7 +143,7 @@ export class ResumeHandler {
     }
     connection.send(
       encodeEvent(ReservedEvent.Positions, {
-        positions: next.map((p) => formatOffset(p.shard, p.epoch, p.id)),
+        positions: next.map(formatPosition),
       }),
     );
     // Live messages keep arriving in `held` while the replay drains; empty it, then go live.

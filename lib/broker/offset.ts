@@ -15,6 +15,11 @@ export function formatOffset(shard: number, epoch: string, id: string): string {
   return `${shard}:${epoch}:${id}`;
 }
 
+/** The offset string of a shard position (a `ShardPosition` has the same three fields). */
+export function formatPosition(position: Offset): string {
+  return formatOffset(position.shard, position.epoch, position.id);
+}
+
 /** Parses an offset string, or returns null when it is not one. */
 export function parseOffset(offset: unknown): Offset | null {
   if (typeof offset !== 'string' || offset.length > 80) return null;

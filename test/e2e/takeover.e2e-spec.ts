@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ConnectionRegistry, connectionTopic } from '../../lib/adapter/connection-registry.js';
 import { encodeControl } from '../../lib/adapter/control.js';
 import type { Broker } from '../../lib/broker/broker.interface.js';
-import { formatOffset } from '../../lib/broker/offset.js';
+import { formatOffset, formatPosition } from '../../lib/broker/offset.js';
 import { Broadcaster, DWS_BROKER } from '../../lib/index.js';
 import { CloseCode } from '../../lib/protocol/close-codes.js';
 import { type TestApp, startTestApp } from '../support/test-app.js';
@@ -63,8 +63,7 @@ describe('session takeovers', () => {
 
   /** How far this instance has read the session topic's shard, as a takeover's `after`. */
   function readUpTo(sessionId: string): string {
-    const position = broker.positions()[broker.shardOf(connectionTopic(sessionId))];
-    return formatOffset(position.shard, position.epoch, position.id);
+    return formatPosition(broker.positions()[broker.shardOf(connectionTopic(sessionId))]);
   }
 
   it('keeps a resumed socket when a takeover issued before its own is logged after it', async () => {
