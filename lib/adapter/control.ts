@@ -1,5 +1,5 @@
 import type { BrokerMessage } from '../broker/broker.interface.js';
-import { compareIds, parseOffset } from '../broker/offset.js';
+import { compareIds, parseOffset } from '../protocol/offset.js';
 import type { ConnectionRegistry } from './connection-registry.js';
 
 /** Commands instances send each other through the backplane, on the topic whose connections they concern. */

@@ -2,7 +2,7 @@ import { WsAdapter } from '@nestjs/platform-ws';
 import type { IncomingMessage } from 'node:http';
 import type { WebSocket, WebSocketServer } from 'ws';
 import type { Broker } from '../broker/broker.interface.js';
-import { formatPosition } from '../broker/offset.js';
+import { formatPosition } from '../protocol/offset.js';
 import type { TopicRegistry } from '../explorer/topic-registry.js';
 import { CloseCode } from '../protocol/close-codes.js';
 import { decodeClientFrame, encodeEvent } from '../protocol/codec.js';

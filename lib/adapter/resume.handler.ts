@@ -4,7 +4,7 @@ import {
   BrokerUnavailableError,
   type ShardPosition,
 } from '../broker/broker.interface.js';
-import { compareIds, formatPosition, parseOffset } from '../broker/offset.js';
+import { compareIds, formatPosition, parseOffset } from '../protocol/offset.js';
 import { BROADCAST_TOPIC, DWS_BROKER } from '../distributed-ws.constants.js';
 import { DWS_METRICS, type DwsMetrics } from '../metrics/metrics.interface.js';
 import { CloseCode } from '../protocol/close-codes.js';

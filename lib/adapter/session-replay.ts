@@ -1,5 +1,5 @@
 import type { Broker, BrokerMessage, ShardPosition } from '../broker/broker.interface.js';
-import { compareIds } from '../broker/offset.js';
+import { compareIds } from '../protocol/offset.js';
 import { readRanges } from '../broker/read-ranges.js';
 import type { NotRecoveredReason } from '../metrics/metrics.interface.js';
 

@@ -1,5 +1,5 @@
 import type { Broker, BrokerMessage, RangePage, ReplayRange } from './broker.interface.js';
-import { compareIds } from './offset.js';
+import { compareIds } from '../protocol/offset.js';
 
 /**
  * One page of each range: through `broker.readRanges` when the broker has it, else one `read`

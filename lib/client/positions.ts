@@ -1,4 +1,4 @@
-import { compareIds, formatOffset, parseOffset } from '../broker/offset.js';
+import { compareIds, formatOffset, parseOffset } from '../protocol/offset.js';
 
 /**
  * The newest position the client holds on each shard: what a `resume` sends, and what

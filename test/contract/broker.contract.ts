@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { BrokerUnavailableError } from '../../lib/broker/broker.interface.js';
-import { parseOffset, shardOfTopic } from '../../lib/broker/offset.js';
+import { parseOffset, shardOfTopic } from '../../lib/protocol/offset.js';
 import { waitFor } from '../support/wait-for.js';
 import { type BrokerContractSetup, topicOn, useBrokers } from './contract-harness.js';
 import { replayCases } from './replay.contract.js';

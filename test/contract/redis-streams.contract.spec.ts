@@ -5,7 +5,7 @@ import {
   type BrokerStatus,
   BrokerUnavailableError,
 } from '../../lib/broker/broker.interface.js';
-import { compareIds, formatOffset, parseOffset } from '../../lib/broker/offset.js';
+import { compareIds, formatOffset, parseOffset } from '../../lib/protocol/offset.js';
 import {
   RedisStreamsBroker,
   type RedisStreamsBrokerOptions,

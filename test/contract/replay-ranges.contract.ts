@@ -1,5 +1,5 @@
 import { expect, it } from '@jest/globals';
-import { parseOffset } from '../../lib/broker/offset.js';
+import { parseOffset } from '../../lib/protocol/offset.js';
 import { readRanges } from '../../lib/broker/read-ranges.js';
 import { type BrokerContractSetup, type Start, topicOn } from './contract-harness.js';
 

@@ -1,5 +1,5 @@
 import { expect, it } from '@jest/globals';
-import { parseOffset } from '../../lib/broker/offset.js';
+import { parseOffset } from '../../lib/protocol/offset.js';
 import { waitFor } from '../support/wait-for.js';
 import type { BrokerContractSetup, Start } from './contract-harness.js';
 

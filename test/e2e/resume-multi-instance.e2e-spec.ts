@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { shardOfTopic } from '../../lib/broker/offset.js';
+import { shardOfTopic } from '../../lib/protocol/offset.js';
 import { redisCli } from '../support/redis-cli.js';
 import { useFailoverFleet } from '../support/redis-instances.js';
 import { WsTestClient } from '../support/ws-test-client.js';

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ConnectionRegistry, connectionTopic } from '../../lib/adapter/connection-registry.js';
 import { encodeControl } from '../../lib/adapter/control.js';
 import type { Broker } from '../../lib/broker/broker.interface.js';
-import { formatOffset, formatPosition } from '../../lib/broker/offset.js';
+import { formatOffset, formatPosition } from '../../lib/protocol/offset.js';
 import { Broadcaster, DWS_BROKER } from '../../lib/index.js';
 import { CloseCode } from '../../lib/protocol/close-codes.js';
 import { type TestApp, startTestApp } from '../support/test-app.js';

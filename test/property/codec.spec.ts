@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { formatOffset, parseOffset } from '../../lib/broker/offset.js';
+import { formatOffset, parseOffset } from '../../lib/protocol/offset.js';
 import {
   decodeClientFrame,
   DEFAULT_MAX_DEPTH,

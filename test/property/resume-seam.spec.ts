@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import type { ReplayPage } from '../../lib/broker/broker.interface.js';
 import { ConnectionRegistry } from '../../lib/adapter/connection-registry.js';
 import { InMemoryBroker } from '../../lib/broker/in-memory/in-memory.broker.js';
-import { compareIds, parseOffset, shardOfTopic } from '../../lib/broker/offset.js';
+import { compareIds, parseOffset, shardOfTopic } from '../../lib/protocol/offset.js';
 import { Broadcaster } from '../../lib/index.js';
 import { hasWildcard, matchesFilter } from '../../lib/topics/topic-matcher.js';
 import { FixtureGateway } from '../e2e/fixtures/fixture.gateway.js';

@@ -10,7 +10,7 @@ import {
   type ReplayPage,
   type ShardPosition,
 } from '../broker.interface.js';
-import { compareIds, formatOffset, shardOfTopic } from '../offset.js';
+import { compareIds, formatOffset, shardOfTopic } from '../../protocol/offset.js';
 import { ShardLog } from './shard-log.js';
 
 export interface InMemoryBrokerOptions {

@@ -1,5 +1,5 @@
 import type { BrokerEntry } from '../broker.interface.js';
-import { compareIds } from '../offset.js';
+import { compareIds } from '../../protocol/offset.js';
 
 export interface LogEntry extends BrokerEntry {
   readonly id: string;

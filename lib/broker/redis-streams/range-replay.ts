@@ -1,6 +1,6 @@
 import { Cluster } from 'ioredis';
 import type { BrokerMessage, RangePage, ReplayRange } from '../broker.interface.js';
-import { compareIds, formatOffset } from '../offset.js';
+import { compareIds, formatOffset } from '../../protocol/offset.js';
 import type { RedisClient } from './connection.js';
 import { type RawEntry, toMessage, topicOf } from './entry-codec.js';
 import type { ShardKeys } from './keys.js';

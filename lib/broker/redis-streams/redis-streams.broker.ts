@@ -11,7 +11,7 @@ import {
   type ReplayRange,
   type ShardPosition,
 } from '../broker.interface.js';
-import { formatOffset, shardOfTopic } from '../offset.js';
+import { formatOffset, shardOfTopic } from '../../protocol/offset.js';
 import type {
   PresenceStore,
   PresenceStoreOptions,

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { BrokerListener, BrokerMessage } from '../broker.interface.js';
-import { formatOffset } from '../offset.js';
+import { formatOffset } from '../../protocol/offset.js';
 import { backoff } from './connection.js';
 import { withDeadline } from './deadline.js';
 import { toMessage, xreadStreams } from './entry-codec.js';

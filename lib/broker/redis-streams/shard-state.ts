@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { compareIds } from '../offset.js';
+import { compareIds } from '../../protocol/offset.js';
 import type { RedisClient } from './connection.js';
 import type { EpochCandidates, ShardKeys } from './keys.js';
 import type { RedisStreamsLogger } from './redis-streams.options.js';

@@ -1,6 +1,8 @@
 /**
- * Offsets and stream ids. Pure: shared by the server and the client SDK.
- * An offset is `"<shard>:<epoch>:<id>"`; an id is a Redis stream id `"<ms>-<seq>"`.
+ * Offsets and stream ids: wire protocol. Clients receive offsets in `message`, `welcome` and
+ * `positions` frames and send them back in `resume`, so the server and the client SDK share
+ * this one definition. An offset is `"<shard>:<epoch>:<id>"`; an id is a Redis stream id
+ * `"<ms>-<seq>"`.
  */
 export interface Offset {
   shard: number;
