@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { AddressInfo } from 'node:net';
 import { AppModule } from './app.module.js';
+import { DEFAULT_BROKER_URL } from './broker-url.js';
 
 async function bootstrap(): Promise<void> {
   const app = await NestFactory.create(AppModule);
@@ -11,7 +12,7 @@ async function bootstrap(): Promise<void> {
   // The bound port, not the requested one: PORT=0 picks a free port (the tests use that).
   const { port } = app.getHttpServer().address() as AddressInfo;
   console.log(
-    `Chat sample on http://localhost:${port} (WebSocket ws://localhost:${port}/ws, broker ${process.env.BROKER_URL ?? 'memory://'})`,
+    `Chat sample on http://localhost:${port} (WebSocket ws://localhost:${port}/ws, broker ${process.env.BROKER_URL?.trim() || DEFAULT_BROKER_URL})`,
   );
 }
 

@@ -55,6 +55,12 @@ export class RuntimeOptions {
     const metricsProblem = metricsOptionsProblem(input.metrics);
     if (metricsProblem) throw new DistributedWsConfigError(`option "metrics": ${metricsProblem}.`);
     merged.metrics = input.metrics === true ? {} : input.metrics || false;
+    if (typeof input.broker === 'string' && input.broker.trim() === '') {
+      // Before the sessionSecret check, which would otherwise blame the secret for an unset URL.
+      throw new DistributedWsConfigError(
+        'option "broker" is an empty string (an environment variable such as BROKER_URL set but empty?). Leave it undefined or use "memory://" for the embedded broker, or give a "redis://host:port/db" URL.',
+      );
+    }
     const single = isMemoryBroker(input.broker) || (isBroker(input.broker) && !input.sessionSecret);
     if (!input.sessionSecret && !single) {
       throw new DistributedWsConfigError(
