@@ -8,7 +8,8 @@ export {
   CONNECTION_TOPIC_PREFIX,
   USER_TOPIC_PREFIX,
 } from './distributed-ws.constants.js';
-export { Broadcaster, BroadcastError } from './broadcaster/broadcaster.service.js';
+export { Broadcaster } from './broadcaster/broadcaster.service.js';
+export { BroadcastError } from './errors/broadcast.error.js';
 export { Topic } from './decorators/topic.decorator.js';
 export { OnSubscribe, OnPublish } from './decorators/topic-hooks.decorator.js';
 export { DescribeEvent } from './decorators/describe-event.decorator.js';
@@ -21,7 +22,7 @@ export type {
 } from './decorators/topic-options.interface.js';
 export type { SubscribeContext, PublishContext } from './adapter/hook-context.interface.js';
 export { DistributedWsAdapter, connectionOf } from './adapter/distributed-ws.adapter.js';
-export { DistributedWsConfigError } from './adapter/runtime-options.js';
+export { DistributedWsConfigError } from './errors/config.error.js';
 export { TopicRegistry } from './explorer/topic-registry.js';
 export type { TopicDefinition, EventDefinition } from './explorer/topic-registry.js';
 export type {
@@ -31,7 +32,7 @@ export type {
   ReplayPage,
   ShardPosition,
 } from './broker/broker.interface.js';
-export { BrokerUnavailableError } from './broker/broker.interface.js';
+export { BrokerUnavailableError } from './errors/broker-unavailable.error.js';
 export type { BrokerHealth } from './broker/broker.interface.js';
 export { DistributedWsHealthIndicator } from './health/distributed-ws.health-indicator.js';
 export type {
@@ -61,15 +62,12 @@ export type {
   PresenceStoreOptions,
 } from './presence/presence-store.interface.js';
 export { InMemoryPresenceStore } from './presence/in-memory-presence.store.js';
-export { TopicTemplateError } from './topics/topic-template.js';
+export { TopicTemplateError } from './errors/topic-template.error.js';
 export { buildAsyncApiDocument } from './asyncapi/asyncapi.builder.js';
 export { serializeAsyncApi, type AsyncApiFormat } from './asyncapi/asyncapi.serializer.js';
 export { describeDeclarations, type DeclarationSource } from './asyncapi/asyncapi.input.js';
-export {
-  generateAsyncApi,
-  AsyncApiGenerationError,
-  type GenerateAsyncApiOptions,
-} from './asyncapi/asyncapi.generator.js';
+export { generateAsyncApi, type GenerateAsyncApiOptions } from './asyncapi/asyncapi.generator.js';
+export { AsyncApiGenerationError } from './errors/asyncapi-generation.error.js';
 export type { PackageInfo } from './asyncapi/package-info.js';
 export { isDocsOnlyMode } from './docs-mode.js';
 export type {
@@ -95,5 +93,5 @@ export type {
 export { WsProxyModule } from './proxy/ws-proxy.module.js';
 export { WebSocketProxy } from './proxy/ws-proxy.service.js';
 export { WS_PROXY_OPTIONS } from './proxy/ws-proxy.module-definition.js';
-export { WsProxyConfigError } from './proxy/ws-proxy.options.js';
+export { WsProxyConfigError } from './errors/ws-proxy-config.error.js';
 export type { WsProxyOptions } from './proxy/ws-proxy.options.js';

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Broker } from '../broker/broker.interface.js';
-import { BrokerUnavailableError } from '../broker/broker.interface.js';
+import { BrokerUnavailableError } from '../errors/broker-unavailable.error.js';
 import { DWS_BROKER } from '../distributed-ws.constants.js';
 import { paramsFixedBy, TopicRegistry } from '../explorer/topic-registry.js';
 import { encodeAck } from '../protocol/codec.js';

@@ -1,9 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import {
-  type Broker,
-  BrokerUnavailableError,
-  type ShardPosition,
-} from '../broker/broker.interface.js';
+import { type Broker, type ShardPosition } from '../broker/broker.interface.js';
+import { BrokerUnavailableError } from '../errors/broker-unavailable.error.js';
 import { compareIds, formatPosition, parseOffset } from '../protocol/offset.js';
 import { BROADCAST_TOPIC, DWS_BROKER } from '../distributed-ws.constants.js';
 import { DWS_METRICS, type DwsMetrics } from '../metrics/metrics.interface.js';

@@ -7,14 +7,7 @@ import {
 import { metricsOptionsProblem } from '../metrics/metrics.options.js';
 import { publishRateProblem } from '../security/publish-rate-limiter.js';
 import { SessionTokens } from './session-token.js';
-
-/** Thrown at boot for options that cannot work; the message says what to change. */
-export class DistributedWsConfigError extends Error {
-  constructor(message: string) {
-    super(`DistributedWsModule: ${message}`);
-    this.name = 'DistributedWsConfigError';
-  }
-}
+import { DistributedWsConfigError } from '../errors/config.error.js';
 
 /** The module options with defaults applied and checked once, plus what derives from them. */
 export class RuntimeOptions {

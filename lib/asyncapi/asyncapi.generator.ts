@@ -12,14 +12,7 @@ import { buildAsyncApiDocument } from './asyncapi.builder.js';
 import { describeApp } from './asyncapi.input.js';
 import type { AsyncApiDocument } from './asyncapi.interface.js';
 import { formatOfPath, serializeAsyncApi } from './asyncapi.serializer.js';
-
-/** A generation that cannot succeed; the message says what to change. */
-export class AsyncApiGenerationError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'AsyncApiGenerationError';
-  }
-}
+import { AsyncApiGenerationError } from '../errors/asyncapi-generation.error.js';
 
 export interface GenerateAsyncApiOptions {
   /** The compiled file that exports the root module (`dist/app.module.js`). */

@@ -8,14 +8,7 @@ import { PresenceTracker } from '../presence/presence.tracker.js';
 import type { PresenceMember } from '../protocol/frames.js';
 import { CloseCode } from '../protocol/close-codes.js';
 import { isReservedTopic, validateTopicName } from '../topics/topic-validation.js';
-
-/** Thrown by `Broadcaster` for a topic or payload that could never be delivered. */
-export class BroadcastError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'BroadcastError';
-  }
-}
+import { BroadcastError } from '../errors/broadcast.error.js';
 
 /**
  * Sends to clients on every instance, from anywhere in the app (controllers, jobs, gateways).

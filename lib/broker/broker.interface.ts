@@ -144,11 +144,3 @@ export interface Broker {
 export function brokerHealth(broker: Broker): BrokerHealth {
   return broker.health?.() ?? { backplane: 'custom', up: true };
 }
-
-/** Thrown by `publish` when the backplane cannot accept messages. */
-export class BrokerUnavailableError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'BrokerUnavailableError';
-  }
-}

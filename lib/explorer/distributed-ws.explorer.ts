@@ -8,7 +8,8 @@ import {
 import type { TopicHookMetadata } from '../decorators/topic-hooks.decorator.js';
 import type { TopicMetadata } from '../decorators/topic.decorator.js';
 import type { EventOptions } from '../decorators/topic-options.interface.js';
-import { TopicTemplate, TopicTemplateError } from '../topics/topic-template.js';
+import { TopicTemplate } from '../topics/topic-template.js';
+import { TopicTemplateError } from '../errors/topic-template.error.js';
 import { SchemaCompiler } from './schema-validator.js';
 import { type BoundHook, compileParamValidator, TopicRegistry } from './topic-registry.js';
 

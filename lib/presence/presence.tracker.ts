@@ -3,7 +3,7 @@ import type { Connection } from '../adapter/connection.js';
 import { encodeControl } from '../adapter/control.js';
 import { RuntimeOptions } from '../adapter/runtime-options.js';
 import type { Broker } from '../broker/broker.interface.js';
-import { BrokerUnavailableError } from '../broker/broker.interface.js';
+import { BrokerUnavailableError } from '../errors/broker-unavailable.error.js';
 import { DWS_BROKER } from '../distributed-ws.constants.js';
 import { TopicRegistry } from '../explorer/topic-registry.js';
 import { encodeEvent } from '../protocol/codec.js';

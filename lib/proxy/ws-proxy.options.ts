@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { WsProxyConfigError } from '../errors/ws-proxy-config.error.js';
 
 /**
  * Options of `WsProxyModule.register()`: one path of this app forwarded to one upstream.
@@ -50,14 +51,6 @@ export const DEFAULT_PROXY_OPTIONS = {
   highWaterMark: 1024 * 1024,
   maxPayload: 1024 * 1024,
 } as const;
-
-/** Thrown at boot for proxy options that cannot work. */
-export class WsProxyConfigError extends Error {
-  constructor(message: string) {
-    super(`WsProxyModule: ${message}`);
-    this.name = 'WsProxyConfigError';
-  }
-}
 
 /** Applies the defaults and checks the options once. @throws WsProxyConfigError */
 export function resolveProxyOptions(input: WsProxyOptions): ResolvedWsProxyOptions {

@@ -7,6 +7,7 @@ export {
   validateTopicName,
 } from './topic-validation.js';
 export { matchesFilter } from './topic-matcher.js';
-export { TopicTemplate, TopicTemplateError } from './topic-template.js';
+export { TopicTemplate } from './topic-template.js';
+export { TopicTemplateError } from '../errors/topic-template.error.js';
 export type { TemplateLevel } from './topic-template.js';
 export { SubscriptionIndex } from './subscription-index.js';

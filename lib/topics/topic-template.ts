@@ -4,20 +4,10 @@ import {
   quoteTopic,
   validateTopicName,
 } from './topic-validation.js';
+import { TopicTemplateError } from '../errors/topic-template.error.js';
 
 const PARAM_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const BRACED = /\{[^{}]*\}/;
-
-/**
- * A topic template that cannot be parsed, or parameters that cannot fill it. Thrown at boot
- * for declarations, so the message says what to change.
- */
-export class TopicTemplateError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'TopicTemplateError';
-  }
-}
 
 /** One level of a template: fixed text, or a named parameter that fills the whole level. */
 export type TemplateLevel = { kind: 'literal'; value: string } | { kind: 'param'; name: string };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { BrokerUnavailableError } from '../../lib/broker/broker.interface.js';
+import { BrokerUnavailableError } from '../../lib/errors/broker-unavailable.error.js';
 import { parseOffset, shardOfTopic } from '../../lib/protocol/offset.js';
 import { waitFor } from '../support/wait-for.js';
 import { type BrokerContractSetup, topicOn, useBrokers } from './contract-harness.js';

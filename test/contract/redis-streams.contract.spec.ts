@@ -1,10 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
-import {
-  type BrokerMessage,
-  type BrokerStatus,
-  BrokerUnavailableError,
-} from '../../lib/broker/broker.interface.js';
+import { type BrokerMessage, type BrokerStatus } from '../../lib/broker/broker.interface.js';
+import { BrokerUnavailableError } from '../../lib/errors/broker-unavailable.error.js';
 import { compareIds, formatOffset, parseOffset } from '../../lib/protocol/offset.js';
 import {
   RedisStreamsBroker,

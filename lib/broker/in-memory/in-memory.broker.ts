@@ -6,10 +6,10 @@ import {
   type BrokerListener,
   type BrokerMessage,
   type BrokerStatus,
-  BrokerUnavailableError,
   type ReplayPage,
   type ShardPosition,
 } from '../broker.interface.js';
+import { BrokerUnavailableError } from '../../errors/broker-unavailable.error.js';
 import { compareIds, formatOffset, shardOfTopic } from '../../protocol/offset.js';
 import { ShardLog } from './shard-log.js';
 

@@ -5,12 +5,12 @@ import {
   type BrokerHealth,
   type BrokerListener,
   type BrokerStatus,
-  BrokerUnavailableError,
   type RangePage,
   type ReplayPage,
   type ReplayRange,
   type ShardPosition,
 } from '../broker.interface.js';
+import { BrokerUnavailableError } from '../../errors/broker-unavailable.error.js';
 import { formatOffset, shardOfTopic } from '../../protocol/offset.js';
 import type {
   PresenceStore,

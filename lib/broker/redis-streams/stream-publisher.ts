@@ -1,4 +1,5 @@
-import { type BrokerEntry, BrokerUnavailableError } from '../broker.interface.js';
+import { type BrokerEntry } from '../broker.interface.js';
+import { BrokerUnavailableError } from '../../errors/broker-unavailable.error.js';
 import type { RedisClient } from './connection.js';
 import type { EpochCandidates, ShardKeys } from './keys.js';
 import { PUBLISH_COMMAND, PUBLISH_SCRIPT } from './lua/publish.script.js';

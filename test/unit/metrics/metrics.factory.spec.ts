@@ -1,7 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { Registry } from 'prom-client';
 import { ConnectionRegistry } from '../../../lib/adapter/connection-registry.js';
-import { DistributedWsConfigError, RuntimeOptions } from '../../../lib/adapter/runtime-options.js';
+import { RuntimeOptions } from '../../../lib/adapter/runtime-options.js';
+import { DistributedWsConfigError } from '../../../lib/errors/config.error.js';
 import { InMemoryBroker } from '../../../lib/broker/in-memory/in-memory.broker.js';
 import { createMetrics } from '../../../lib/metrics/metrics.factory.js';
 import { NOOP_METRICS } from '../../../lib/metrics/metrics.interface.js';

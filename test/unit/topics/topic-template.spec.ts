@@ -1,7 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { matchesFilter } from '../../../lib/topics/topic-matcher.js';
-import { TopicTemplate, TopicTemplateError } from '../../../lib/topics/topic-template.js';
+import { TopicTemplate } from '../../../lib/topics/topic-template.js';
+import { TopicTemplateError } from '../../../lib/errors/topic-template.error.js';
 
 function parseError(source: string): TopicTemplateError {
   try {
