@@ -5,8 +5,3 @@ export const DWS_BROKER = Symbol('dws:broker');
 export const TOPICS_METADATA = 'dws:topics';
 export const TOPIC_HOOK_METADATA = 'dws:topic-hook';
 export const EVENT_METADATA = 'dws:event';
-
-/** Reserved topics: the first level starts with `$`, so MQTT wildcards never match them. */
-export const BROADCAST_TOPIC = '$dws/broadcast';
-export const CONNECTION_TOPIC_PREFIX = '$dws/conn/';
-export const USER_TOPIC_PREFIX = '$dws/user/';

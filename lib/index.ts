@@ -2,12 +2,12 @@ export { DistributedWsModule } from './distributed-ws.module.js';
 export { DWS_OPTIONS } from './distributed-ws.module-definition.js';
 export type { DistributedWsOptions } from './distributed-ws.options.js';
 export { DEFAULT_OPTIONS } from './distributed-ws.options.js';
+export { DWS_BROKER } from './distributed-ws.constants.js';
 export {
-  DWS_BROKER,
   BROADCAST_TOPIC,
   CONNECTION_TOPIC_PREFIX,
   USER_TOPIC_PREFIX,
-} from './distributed-ws.constants.js';
+} from './topics/implicit-topics.js';
 export { Broadcaster } from './broadcaster/broadcaster.service.js';
 export { BroadcastError } from './errors/broadcast.error.js';
 export { Topic } from './decorators/topic.decorator.js';

@@ -1,10 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { BrokerMessage } from '../broker/broker.interface.js';
-import {
-  BROADCAST_TOPIC,
-  CONNECTION_TOPIC_PREFIX,
-  USER_TOPIC_PREFIX,
-} from '../distributed-ws.constants.js';
+import { implicitTopics } from '../topics/implicit-topics.js';
 import { encodeMessage } from '../protocol/codec.js';
 import { SubscriptionIndex } from '../topics/subscription-index.js';
 import type { Connection } from './connection.js';
@@ -45,7 +41,8 @@ export class ConnectionRegistry {
 
   add(connection: Connection): void {
     this.byId.set(connection.id, connection);
-    for (const topic of implicitTopics(connection)) this.index.add(topic, connection);
+    for (const topic of implicitTopics(connection.id, connection.userId))
+      this.index.add(topic, connection);
   }
 
   remove(connection: Connection): void {
@@ -65,7 +62,8 @@ export class ConnectionRegistry {
   /** Drops the id and the implicit topics; another socket may already hold the id (take-over). */
   private forget(connection: Connection): void {
     if (this.byId.get(connection.id) === connection) this.byId.delete(connection.id);
-    for (const topic of implicitTopics(connection)) this.index.remove(topic, connection);
+    for (const topic of implicitTopics(connection.id, connection.userId))
+      this.index.remove(topic, connection);
   }
 
   subscribe(connection: Connection, filter: string): boolean {
@@ -129,18 +127,4 @@ export class ConnectionRegistry {
     connection.deliver(this.currentFrame, this.currentPayload!, message);
     this.deliveries++;
   };
-}
-
-export function connectionTopic(id: string): string {
-  return CONNECTION_TOPIC_PREFIX + id;
-}
-
-export function userTopic(userId: string): string {
-  return USER_TOPIC_PREFIX + userId;
-}
-
-function implicitTopics(connection: Connection): string[] {
-  const topics = [BROADCAST_TOPIC, connectionTopic(connection.id)];
-  if (connection.userId !== null) topics.push(userTopic(connection.userId));
-  return topics;
 }

@@ -1,8 +1,8 @@
 import {
-  BROADCAST_TOPIC,
-  CONNECTION_TOPIC_PREFIX,
   USER_TOPIC_PREFIX,
-} from '../distributed-ws.constants.js';
+  CONNECTION_TOPIC_PREFIX,
+  BROADCAST_TOPIC,
+} from '../topics/implicit-topics.js';
 import { copy, ref, WS_BINDING } from './topic-channels.js';
 
 type Json = Record<string, unknown>;
@@ -15,21 +15,21 @@ export const RESERVED_TOPICS = [
   {
     key: 'broadcast',
     address: BROADCAST_TOPIC,
-    summary: 'Messages for every connection (`Broadcaster.broadcast`).',
+    summary: 'Messages for every connection (Broadcaster.broadcast).',
     operation: 'sendBroadcast',
   },
   {
     key: 'connectionInbox',
     address: `${CONNECTION_TOPIC_PREFIX}{connectionId}`,
     parameter: { name: 'connectionId', description: 'The `connectionId` of the `welcome`.' },
-    summary: 'Messages for one connection (`Broadcaster.sendToConnection`).',
+    summary: 'Messages for one connection (Broadcaster.sendToConnection).',
     operation: 'sendToConnection',
   },
   {
     key: 'userInbox',
     address: `${USER_TOPIC_PREFIX}{userId}`,
     parameter: { name: 'userId', description: 'The id of the authenticated user.' },
-    summary: 'Messages for every connection of one authenticated user (`Broadcaster.sendToUser`).',
+    summary: 'Messages for every connection of one authenticated user (Broadcaster.sendToUser).',
     operation: 'sendToUser',
   },
 ] as const;
@@ -41,8 +41,7 @@ export function directMessage(): Json {
   return {
     name: DIRECT_MESSAGE,
     title: 'direct or broadcast message',
-    summary:
-      'The `payload` of `message` frames on server-only topics: whatever the application sends.',
+    summary: 'The payload of message frames on server-only topics: whatever the application sends.',
     payload: {},
   };
 }

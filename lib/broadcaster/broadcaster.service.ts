@@ -1,8 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { connectionTopic, ConnectionRegistry, userTopic } from '../adapter/connection-registry.js';
+import { ConnectionRegistry } from '../adapter/connection-registry.js';
+import { userTopic, connectionTopic, BROADCAST_TOPIC } from '../topics/implicit-topics.js';
 import { encodeControl } from '../adapter/control.js';
 import type { Broker } from '../broker/broker.interface.js';
-import { BROADCAST_TOPIC, DWS_BROKER } from '../distributed-ws.constants.js';
+import { DWS_BROKER } from '../distributed-ws.constants.js';
 import { TopicRegistry } from '../explorer/topic-registry.js';
 import { PresenceTracker } from '../presence/presence.tracker.js';
 import type { PresenceMember } from '../protocol/frames.js';

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { ConnectionRegistry, connectionTopic } from '../../lib/adapter/connection-registry.js';
+import { ConnectionRegistry } from '../../lib/adapter/connection-registry.js';
+import { connectionTopic } from '../../lib/topics/implicit-topics.js';
 import { encodeControl } from '../../lib/adapter/control.js';
 import type { Broker } from '../../lib/broker/broker.interface.js';
 import { formatOffset, formatPosition } from '../../lib/protocol/offset.js';
