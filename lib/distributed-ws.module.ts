@@ -4,7 +4,7 @@ import { ConnectionRegistry } from './adapter/connection-registry.js';
 import { DistributedWsAdapter } from './adapter/distributed-ws.adapter.js';
 import { ReservedEventsHandler } from './adapter/reserved-events.handler.js';
 import { ResumeHandler } from './adapter/resume.handler.js';
-import { RuntimeOptions } from './adapter/runtime-options.js';
+import { RuntimeOptions } from './distributed-ws.config.js';
 import { AsyncApiServing } from './asyncapi/asyncapi.serving.js';
 import { Broadcaster } from './broadcaster/broadcaster.service.js';
 import type { Broker } from './broker/broker.interface.js';
@@ -22,6 +22,7 @@ import { createMetrics, type MetricsHandle } from './metrics/metrics.factory.js'
 import { DWS_METRICS, type DwsMetrics } from './metrics/metrics.interface.js';
 import { DWS_METRICS_HANDLE, MetricsServing } from './metrics/metrics.serving.js';
 import { ReaderLag } from './metrics/reader-lag.js';
+import { SessionTokens } from './security/session-token.js';
 
 /**
  * WebSockets across instances. Importing it is enough: it installs its adapter on the app
@@ -51,6 +52,11 @@ import { ReaderLag } from './metrics/reader-lag.js';
           retentionMs: options.retentionMs,
           keyPrefix: options.keyPrefix,
         }),
+      inject: [RuntimeOptions],
+    },
+    {
+      provide: SessionTokens,
+      useFactory: ({ options }: RuntimeOptions) => new SessionTokens(options.sessionSecret),
       inject: [RuntimeOptions],
     },
     TopicRegistry,
@@ -95,6 +101,7 @@ export class DistributedWsModule extends ConfigurableModuleClass {
     config: ApplicationConfig,
     httpHost: HttpAdapterHost,
     runtime: RuntimeOptions,
+    tokens: SessionTokens,
     connections: ConnectionRegistry,
     reserved: ReservedEventsHandler,
     resume: ResumeHandler,
@@ -108,6 +115,7 @@ export class DistributedWsModule extends ConfigurableModuleClass {
       new DistributedWsAdapter({
         getHttpServer: () => httpHost.httpAdapter?.getHttpServer(),
         runtime,
+        tokens,
         connections,
         reserved,
         resume,

@@ -1,7 +1,7 @@
 import type { Broker } from './broker/broker.interface.js';
 import type { RedisConnectionInput } from './broker/broker.factory.js';
-import type { AsyncApiOptions } from './asyncapi/asyncapi.interface.js';
-import type { MetricsOptions } from './metrics/metrics.options.js';
+import type { AsyncApiOptions } from './asyncapi.options.js';
+import type { MetricsOptions } from './metrics.options.js';
 import { DEFAULT_MAX_DEPTH } from './protocol/codec.js';
 import type {
   Authenticate,
@@ -9,7 +9,7 @@ import type {
   OriginAllowList,
   PublishRateOptions,
   TokenSource,
-} from './security/auth-options.interface.js';
+} from './auth.options.js';
 import { DEFAULT_MAX_TOPIC_LENGTH } from './topics/topic-validation.js';
 
 /**

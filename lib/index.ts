@@ -39,11 +39,7 @@ export type {
   DistributedWsHealth,
   DistributedWsHealthResult,
 } from './health/distributed-ws.health-indicator.js';
-export type {
-  MetricsOptions,
-  MetricsRegistry,
-  MetricsServeOptions,
-} from './metrics/metrics.options.js';
+export type { MetricsOptions, MetricsRegistry, MetricsServeOptions } from './metrics.options.js';
 export { InMemoryBroker } from './broker/in-memory/in-memory.broker.js';
 export { ErrorCode, CloseCode, ReservedEvent } from './protocol/index.js';
 export type {
@@ -89,7 +85,7 @@ export type {
   OriginAllowList,
   PublishRateOptions,
   TokenSource,
-} from './security/auth-options.interface.js';
+} from './auth.options.js';
 export { WsProxyModule } from './proxy/ws-proxy.module.js';
 export { WebSocketProxy } from './proxy/ws-proxy.service.js';
 export { WS_PROXY_OPTIONS } from './proxy/ws-proxy.module-definition.js';

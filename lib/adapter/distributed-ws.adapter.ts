@@ -16,13 +16,13 @@ import { installExceptionBridge } from './exception-bridge.js';
 import { errorFrameFor } from './exception-mapper.js';
 import type { ReservedEventsHandler } from './reserved-events.handler.js';
 import type { ResumeHandler } from './resume.handler.js';
-import type { RuntimeOptions } from './runtime-options.js';
+import type { RuntimeOptions } from '../distributed-ws.config.js';
 import { HandshakeGate, type VerifyDone, type VerifyInfo } from '../security/handshake-gate.js';
 import { admitPublish, PublishRateLimiter } from '../security/publish-rate-limiter.js';
 import { selectProtocol } from '../security/token-extraction.js';
 import { dispatchToGateway } from './gateway-dispatch.js';
 import { startHeartbeat } from './heartbeat.js';
-import { newSessionId } from './session-token.js';
+import { newSessionId, type SessionTokens } from '../security/session-token.js';
 
 const connectionOfSocket = new WeakMap<WebSocket, Connection>();
 /** Client events the adapter handles itself; each is counted under its own name. */
@@ -43,6 +43,7 @@ export function connectionOf(client: WebSocket): Connection | undefined {
 export interface AdapterParts {
   getHttpServer: () => unknown;
   runtime: RuntimeOptions;
+  tokens: SessionTokens;
   connections: ConnectionRegistry;
   reserved: ReservedEventsHandler;
   resume: ResumeHandler;
@@ -167,7 +168,10 @@ export class DistributedWsAdapter extends WsAdapter {
     ws.once('close', () => connections.remove(connection));
     const welcome: WelcomeData = {
       connectionId: connection.id,
-      sessionToken: runtime.tokens.issue({ sessionId: connection.id, userId: connection.userId }),
+      sessionToken: this.parts.tokens.issue({
+        sessionId: connection.id,
+        userId: connection.userId,
+      }),
       positions: this.currentPositions(),
       heartbeat: options.heartbeatIntervalMs,
       shards: broker.shards,

@@ -15,7 +15,7 @@ import {
 import { PresenceTracker } from '../presence/presence.tracker.js';
 import { ConnectionRegistry } from './connection-registry.js';
 import type { Connection } from './connection.js';
-import { RuntimeOptions } from './runtime-options.js';
+import { RuntimeOptions } from '../distributed-ws.config.js';
 
 /**
  * `subscribe`, `unsubscribe` and `publish` from clients: validation, authorization, hooks.

@@ -16,9 +16,10 @@ import type { Connection } from './connection.js';
 import { encodeControl } from './control.js';
 import { errorDetailsFor } from './exception-mapper.js';
 import { checkFilter, ReservedEventsHandler } from './reserved-events.handler.js';
-import { RuntimeOptions } from './runtime-options.js';
+import { RuntimeOptions } from '../distributed-ws.config.js';
 import { type Replay, replayShards } from './session-replay.js';
 import { PresenceTracker } from '../presence/presence.tracker.js';
+import { SessionTokens } from '../security/session-token.js';
 
 // How long a resume waits for this instance's reader to reach the client's position (the client
 // may come from an instance whose reader was a few ms ahead). Measured lag is single-digit ms.
@@ -42,6 +43,7 @@ export class ResumeHandler {
     @Inject(DWS_BROKER) private readonly broker: Broker,
     @Inject(DWS_METRICS) private readonly metrics: DwsMetrics,
     private readonly presence: PresenceTracker,
+    private readonly tokens: SessionTokens,
   ) {}
 
   async resume(connection: Connection, frame: ClientFrame): Promise<string | null> {
@@ -59,7 +61,7 @@ export class ResumeHandler {
   private async resumeSession(connection: Connection, frame: ClientFrame): Promise<string | null> {
     const { token, topics, positions } = parseResumeData(frame);
     const info = presenceInfoOf(frame);
-    const claims = this.runtime.tokens.verify(token);
+    const claims = this.tokens.verify(token);
     if (!claims) {
       throw new ProtocolError(
         ErrorCode.InvalidSession,
@@ -118,7 +120,7 @@ export class ResumeHandler {
     const ack: ResumeAck = {
       recovered: replay.recovered,
       connectionId: connection.id,
-      sessionToken: this.runtime.tokens.issue({
+      sessionToken: this.tokens.issue({
         sessionId: connection.id,
         userId: connection.userId,
       }),

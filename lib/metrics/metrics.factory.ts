@@ -6,7 +6,7 @@ import {
   DEFAULT_METRICS_PREFIX,
   type MetricsOptions,
   type MetricsRegistry,
-} from './metrics.options.js';
+} from '../metrics.options.js';
 import { type MetricSources, PromMetrics } from './prom-metrics.js';
 
 /** The metrics in use, and how to take them back out of the registry and the broker. */

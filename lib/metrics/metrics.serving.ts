@@ -6,10 +6,10 @@ import {
   type OnModuleInit,
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { RuntimeOptions } from '../adapter/runtime-options.js';
+import { RuntimeOptions } from '../distributed-ws.config.js';
 import { isDocsOnlyMode } from '../docs-mode.js';
 import type { MetricsHandle } from './metrics.factory.js';
-import { DEFAULT_METRICS_PATH } from './metrics.options.js';
+import { DEFAULT_METRICS_PATH } from '../metrics.options.js';
 
 /** DI token of the {@link MetricsHandle} (internal: the module's own providers use it). */
 export const DWS_METRICS_HANDLE = Symbol('dws:metrics-handle');

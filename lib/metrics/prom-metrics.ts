@@ -9,7 +9,7 @@ import type {
   SentFrameKind,
 } from './metrics.interface.js';
 import { LagHistogram } from './lag-histogram.js';
-import type { MetricsRegistry } from './metrics.options.js';
+import type { MetricsRegistry } from '../metrics.options.js';
 import { Tally } from './tally.js';
 import { entryTimeMs, type ReaderLag } from './reader-lag.js';
 

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Connection } from '../adapter/connection.js';
 import { encodeControl } from '../adapter/control.js';
-import { RuntimeOptions } from '../adapter/runtime-options.js';
+import { RuntimeOptions } from '../distributed-ws.config.js';
 import type { Broker } from '../broker/broker.interface.js';
 import { BrokerUnavailableError } from '../errors/broker-unavailable.error.js';
 import { DWS_BROKER } from '../distributed-ws.constants.js';

@@ -6,7 +6,7 @@ import type {
   AuthFailureMode,
   OriginAllowList,
   TokenSource,
-} from './auth-options.interface.js';
+} from '../auth.options.js';
 import { extractToken } from './token-extraction.js';
 
 /** What the gate needs from the module options. */

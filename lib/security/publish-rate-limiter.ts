@@ -3,7 +3,7 @@ import { CloseCode } from '../protocol/close-codes.js';
 import { encodeError } from '../protocol/codec.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import type { FrameId } from '../protocol/frames.js';
-import type { PublishRateOptions } from './auth-options.interface.js';
+import type { PublishRateOptions } from '../auth.options.js';
 
 /** What the limiter says about one publish frame. */
 export type PublishVerdict =
@@ -72,26 +72,4 @@ export function admitPublish(connection: Connection, id: FrameId | undefined): b
     );
   }
   return false;
-}
-
-/**
- * Checks a `publishRate` option at boot.
- * @returns what is wrong with it, or null.
- */
-export function publishRateProblem(rate: unknown): string | null {
-  if (rate === false) return null;
-  if (!rate || typeof rate !== 'object') return 'must be false or { perSecond, burst, closeAfter }';
-  const { perSecond, burst, closeAfter } = rate as Record<string, unknown>;
-  if (typeof perSecond !== 'number' || !(perSecond > 0) || !Number.isFinite(perSecond)) {
-    return `"perSecond" must be a positive number, got ${String(perSecond)}`;
-  }
-  for (const [key, value] of [
-    ['burst', burst],
-    ['closeAfter', closeAfter],
-  ] as const) {
-    if (!Number.isSafeInteger(value) || (value as number) <= 0) {
-      return `"${key}" must be a positive integer, got ${String(value)}`;
-    }
-  }
-  return null;
 }

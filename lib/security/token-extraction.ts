@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { DEFAULT_OPTIONS } from '../distributed-ws.options.js';
 import { ACCESS_TOKEN_QUERY, BEARER_PROTOCOL } from '../protocol/credentials.js';
-import type { TokenSource } from './auth-options.interface.js';
+import type { TokenSource } from '../auth.options.js';
 
 export { BEARER_PROTOCOL } from '../protocol/credentials.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it, jest } from '@jest/globals';
 import { Logger } from '@nestjs/common';
-import { RuntimeOptions } from '../../../lib/adapter/runtime-options.js';
+import { RuntimeOptions } from '../../../lib/distributed-ws.config.js';
 import { brokerUrlFromEnv } from '../../../sample/broker-url.js';
 
 describe('an empty broker URL (BROKER_URL= in a compose file)', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { Registry } from 'prom-client';
 import { ConnectionRegistry } from '../../../lib/adapter/connection-registry.js';
-import { RuntimeOptions } from '../../../lib/adapter/runtime-options.js';
+import { RuntimeOptions } from '../../../lib/distributed-ws.config.js';
 import { DistributedWsConfigError } from '../../../lib/errors/config.error.js';
 import { InMemoryBroker } from '../../../lib/broker/in-memory/in-memory.broker.js';
 import { createMetrics } from '../../../lib/metrics/metrics.factory.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { WebSocketGateway } from '@nestjs/websockets';
-import { RuntimeOptions } from '../../../lib/adapter/runtime-options.js';
+import { RuntimeOptions } from '../../../lib/distributed-ws.config.js';
 import { Topic } from '../../../lib/index.js';
 import { startTestApp } from '../../support/test-app.js';
 

@@ -1,8 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import {
-  PublishRateLimiter,
-  publishRateProblem,
-} from '../../../lib/security/publish-rate-limiter.js';
+import { PublishRateLimiter } from '../../../lib/security/publish-rate-limiter.js';
+import { publishRateProblem } from '../../../lib/auth.options.js';
 
 describe('PublishRateLimiter', () => {
   const clock = () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { RuntimeOptions } from '../../../lib/adapter/runtime-options.js';
+import { RuntimeOptions } from '../../../lib/distributed-ws.config.js';
 import type { DistributedWsOptions } from '../../../lib/index.js';
 
 describe('security options', () => {

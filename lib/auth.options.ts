@@ -61,3 +61,25 @@ export interface PublishRateOptions {
    */
   closeAfter: number;
 }
+
+/**
+ * Checks a `publishRate` option at boot.
+ * @returns what is wrong with it, or null.
+ */
+export function publishRateProblem(rate: unknown): string | null {
+  if (rate === false) return null;
+  if (!rate || typeof rate !== 'object') return 'must be false or { perSecond, burst, closeAfter }';
+  const { perSecond, burst, closeAfter } = rate as Record<string, unknown>;
+  if (typeof perSecond !== 'number' || !(perSecond > 0) || !Number.isFinite(perSecond)) {
+    return `"perSecond" must be a positive number, got ${String(perSecond)}`;
+  }
+  for (const [key, value] of [
+    ['burst', burst],
+    ['closeAfter', closeAfter],
+  ] as const) {
+    if (!Number.isSafeInteger(value) || (value as number) <= 0) {
+      return `"${key}" must be a positive integer, got ${String(value)}`;
+    }
+  }
+  return null;
+}

@@ -1,18 +1,17 @@
-import { isBroker, isMemoryBroker } from '../broker/broker.factory.js';
+import { isBroker, isMemoryBroker } from './broker/broker.factory.js';
 import {
   DEFAULT_OPTIONS,
   type DistributedWsOptions,
   type ResolvedDistributedWsOptions,
-} from '../distributed-ws.options.js';
-import { metricsOptionsProblem } from '../metrics/metrics.options.js';
-import { publishRateProblem } from '../security/publish-rate-limiter.js';
-import { SessionTokens } from './session-token.js';
-import { DistributedWsConfigError } from '../errors/config.error.js';
+} from './distributed-ws.options.js';
+import { metricsOptionsProblem } from './metrics.options.js';
+import { publishRateProblem } from './auth.options.js';
+import { randomBytes } from 'node:crypto';
+import { DistributedWsConfigError } from './errors/config.error.js';
 
 /** The module options with defaults applied and checked once, plus what derives from them. */
 export class RuntimeOptions {
   readonly options: ResolvedDistributedWsOptions;
-  readonly tokens: SessionTokens;
 
   constructor(input: DistributedWsOptions = {}) {
     const defined = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined));
@@ -63,9 +62,8 @@ export class RuntimeOptions {
     if (input.sessionSecret !== undefined && input.sessionSecret.length < 16) {
       throw new DistributedWsConfigError('"sessionSecret" must be at least 16 characters long.');
     }
-    merged.sessionSecret = input.sessionSecret ?? SessionTokens.randomSecret();
+    merged.sessionSecret = input.sessionSecret ?? randomBytes(32).toString('base64url');
     this.options = merged;
-    this.tokens = new SessionTokens(merged.sessionSecret);
   }
 }
 

@@ -20,11 +20,6 @@ export class SessionTokens {
     this.key = Buffer.from(secret, 'utf8');
   }
 
-  /** A random secret for a single-process deployment (`memory://`). */
-  static randomSecret(): string {
-    return randomBytes(32).toString('base64url');
-  }
-
   issue(claims: SessionClaims): string {
     const body = Buffer.from(JSON.stringify({ s: claims.sessionId, u: claims.userId })).toString(
       'base64url',
