@@ -1,7 +1,7 @@
 import type { JsonSchema } from '../decorators/topic-options.interface.js';
 import { TopicTemplate } from '../topics/topic-template.js';
 import type { EventInput, TopicInput } from './asyncapi.interface.js';
-import { eventFrame, eventReplyFrame } from './frame-schemas.js';
+import { eventFrameSchema, eventReplyFrameSchema } from '../protocol/frame.schemas.js';
 
 type Json = Record<string, unknown>;
 
@@ -166,12 +166,12 @@ export function eventMessages(
   const request: Json = { name: keys.request, title: event.event };
   if (event.summary) request.summary = event.summary;
   if (event.description) request.description = event.description;
-  request.payload = eventFrame(event.event, copy(event.payload));
+  request.payload = eventFrameSchema(event.event, copy(event.payload));
   const reply: Json = {
     name: keys.reply,
     title: `ack of ${event.event}`,
     summary: `What the ${event.event} handler returns, when the frame had an \`id\`.`,
-    payload: eventReplyFrame(copy(event.reply ?? {}) as JsonSchema),
+    payload: eventReplyFrameSchema(copy(event.reply ?? {}) as JsonSchema),
   };
   return { [keys.request]: request, [keys.reply]: reply };
 }

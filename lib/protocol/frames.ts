@@ -107,3 +107,44 @@ export interface PresenceEventData {
   action: 'join' | 'leave';
   member: PresenceMember;
 }
+
+/** `data` of an `unsubscribe` frame. */
+export interface UnsubscribeData {
+  /** The pattern exactly as it was subscribed. */
+  topic: string;
+}
+
+/** `data` of a `presence` frame from a client: who is present on `topic`. */
+export interface PresenceRequestData {
+  /** An exact topic whose declaration tracks presence. */
+  topic: string;
+}
+
+/** `data` of a `positions` frame. */
+export interface PositionsData {
+  /** One offset per shard, in shard order. */
+  positions: string[];
+}
+
+/** The `ack` of a `subscribe`. */
+export interface SubscribeAck {
+  topic: string;
+  subscribed: true;
+  alreadySubscribed: boolean;
+  /** Present when the connection is now in the topic's presence. */
+  presence?: true;
+}
+
+/** The `ack` of an `unsubscribe`. */
+export interface UnsubscribeAck {
+  topic: string;
+  subscribed: false;
+  wasSubscribed: boolean;
+}
+
+/** The `ack` data of a `publish`. */
+export interface PublishAck {
+  topic: string;
+  /** Where the message was stored: `"<shard>:<epoch>:<id>"`. */
+  offset: string;
+}

@@ -1,32 +1,43 @@
-import type { JsonSchema } from '../decorators/topic-options.interface.js';
-import { ReservedEvent } from '../protocol/frames.js';
+import { ReservedEvent } from './frames.js';
+import type { JsonSchema } from './json-schema.js';
 
-// JSON Schemas of the frames on the wire, shared by the control messages and gateway events.
+// The envelope of every frame, `{event, id?, data}`, and the fields several frames share. The
+// `data` of each reserved frame is in client-frame.schemas.ts, server-frame.schemas.ts and
+// ack.schemas.ts, next to nothing but the types they are checked against.
 
 const frameId: JsonSchema = {
   description: 'Correlation id chosen by the client; the answer carries the same one.',
   oneOf: [{ type: 'string', minLength: 1, maxLength: 128 }, { type: 'integer' }],
 };
-export const offset: JsonSchema = {
+
+/** An offset (see offset.ts). */
+export const offsetSchema: JsonSchema = {
   type: 'string',
   pattern: '^[0-9]+:[^:]+:[0-9]+-[0-9]+$',
   description:
     '`<shard>:<epoch>:<stream id>`. Opaque apart from the shard number before the first `:`.',
 };
-export const positions: JsonSchema = {
+
+/** One offset per shard, as in `welcome`, `positions` and `resume`. */
+export const positionsSchema: JsonSchema = {
   type: 'array',
-  items: offset,
+  items: offsetSchema,
   description:
     'One offset per shard, in shard order: everything after them is or will be delivered.',
 };
-export const pattern: JsonSchema = {
+
+/** A topic or subscription pattern. */
+export const patternSchema: JsonSchema = {
   type: 'string',
   minLength: 1,
   description: 'A topic, or a pattern with MQTT wildcards: `+` fills one level, `#` the rest.',
 };
 
-/** `{event, id?, data}` with `event` fixed. */
-export function frame(
+/**
+ * `{event, id?, data}` with `event` fixed. `id` is `none` on server pushes, `optional` on
+ * client frames and `required` on an `ack`.
+ */
+export function frameSchema(
   event: string,
   data: JsonSchema,
   withId: 'none' | 'optional' | 'required',
@@ -42,21 +53,13 @@ export function frame(
   };
 }
 
-/** A closed object whose listed properties are all required unless `required` says otherwise. */
-export function object(
-  properties: Record<string, JsonSchema>,
-  required = Object.keys(properties),
-): JsonSchema {
-  return { type: 'object', required, additionalProperties: false, properties };
-}
-
 /** The reply to a gateway event: an `ack` whose `data` is what the handler returned. */
-export function eventReplyFrame(reply: JsonSchema): JsonSchema {
-  return frame(ReservedEvent.Ack, reply, 'required');
+export function eventReplyFrameSchema(reply: JsonSchema): JsonSchema {
+  return frameSchema(ReservedEvent.Ack, reply, 'required');
 }
 
 /** A gateway event as sent by a client: `{event: name, id?, data}`; `data` optional without a schema. */
-export function eventFrame(event: string, payload: JsonSchema | undefined): JsonSchema {
-  const schema = frame(event, payload ?? {}, 'optional');
+export function eventFrameSchema(event: string, payload: JsonSchema | undefined): JsonSchema {
+  const schema = frameSchema(event, payload ?? {}, 'optional');
   return payload ? schema : { ...schema, required: ['event'] };
 }
