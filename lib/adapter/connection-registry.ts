@@ -4,7 +4,7 @@ import { implicitTopics } from '../topics/implicit-topics.js';
 import { encodeMessage } from '../protocol/codec.js';
 import { SubscriptionIndex } from '../topics/subscription-index.js';
 import type { Connection } from './connection.js';
-import { applyControl } from './control.js';
+import { applyCommand } from './instance-command.applier.js';
 import { textFrame } from './text-frame.js';
 
 /**
@@ -91,7 +91,7 @@ export class ConnectionRegistry {
     this.corkBatch = batch.length > 1;
     for (const message of batch) {
       if (message.control !== undefined) {
-        applyControl(this, message);
+        applyCommand(this.index.matching(message.topic), message);
         continue;
       }
       this.current = message;

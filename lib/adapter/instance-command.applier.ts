@@ -1,31 +1,16 @@
 import type { BrokerMessage } from '../broker/broker.interface.js';
 import { compareIds, parseOffset } from '../protocol/offset.js';
-import type { ConnectionRegistry } from './connection-registry.js';
+import { decodeCommand } from '../instance-commands/instance-command.js';
+import type { Connection } from './connection.js';
 
-/** Commands instances send each other through the backplane, on the topic whose connections they concern. */
-export type ControlCommand =
-  | { op: 'close'; code: number; reason: string }
-  /**
-   * A session was resumed on socket `keep`: every other socket of it closes. `after`: how far the
-   * resuming instance had read the session topic's shard (an offset), absent from older versions.
-   */
-  | { op: 'takeover'; code: number; keep: string; after?: string }
-  /** The entry's payload is a complete `presence` frame for the topic's subscribers. */
-  | { op: 'presence' };
-
-export function encodeControl(command: ControlCommand): string {
-  return JSON.stringify(command);
-}
-
-/** Applies a control entry to the matching connections of this instance. Malformed ones are ignored. */
-export function applyControl(registry: ConnectionRegistry, message: BrokerMessage): void {
-  let command: ControlCommand;
-  try {
-    command = JSON.parse(message.control!);
-  } catch {
-    return;
-  }
-  for (const connection of registry.index.matching(message.topic)) {
+/**
+ * Applies an instance command (an entry with `control`) to this instance's connections that
+ * match its topic. Malformed commands are ignored.
+ */
+export function applyCommand(matching: Iterable<Connection>, message: BrokerMessage): void {
+  const command = decodeCommand(message.control!);
+  if (command === null) return;
+  for (const connection of matching) {
     if (command.op === 'close') {
       connection.close(command.code, command.reason);
     } else if (command.op === 'takeover') {

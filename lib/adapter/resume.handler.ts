@@ -13,7 +13,7 @@ import { ProtocolError } from '../protocol/protocol.error.js';
 import { hasWildcard, matchesFilter } from '../topics/topic-matcher.js';
 import { ConnectionRegistry } from './connection-registry.js';
 import type { Connection } from './connection.js';
-import { encodeControl } from './control.js';
+import { encodeCommand } from '../instance-commands/instance-command.js';
 import { errorDetailsFor } from './exception-mapper.js';
 import { checkFilter, ReservedEventsHandler } from './reserved-events.handler.js';
 import { RuntimeOptions } from '../distributed-ws.config.js';
@@ -99,7 +99,7 @@ export class ResumeHandler {
       .publish({
         topic: connectionTopic(claims.sessionId),
         payload: 'null',
-        control: encodeControl({
+        control: encodeCommand({
           op: 'takeover',
           code: CloseCode.SessionTakenOver,
           keep: connection.incarnation,

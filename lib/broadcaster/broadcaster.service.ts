@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ConnectionRegistry } from '../adapter/connection-registry.js';
 import { userTopic, connectionTopic, BROADCAST_TOPIC } from '../topics/implicit-topics.js';
-import { encodeControl } from '../adapter/control.js';
+import { encodeCommand } from '../instance-commands/instance-command.js';
 import type { Broker } from '../broker/broker.interface.js';
 import { DWS_BROKER } from '../distributed-ws.constants.js';
 import { TopicRegistry } from '../explorer/topic-registry.js';
@@ -96,7 +96,7 @@ export class Broadcaster {
     await this.broker.publish({
       topic,
       payload: 'null',
-      control: encodeControl({ op: 'close', code: checkCode(code), reason: reason.slice(0, 120) }),
+      control: encodeCommand({ op: 'close', code: checkCode(code), reason: reason.slice(0, 120) }),
     });
   }
 

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Connection } from '../adapter/connection.js';
-import { encodeControl } from '../adapter/control.js';
+import { encodeCommand } from '../instance-commands/instance-command.js';
 import { RuntimeOptions } from '../distributed-ws.config.js';
 import type { Broker } from '../broker/broker.interface.js';
 import { BrokerUnavailableError } from '../errors/broker-unavailable.error.js';
@@ -188,7 +188,7 @@ export class PresenceTracker {
 
   /** Sends a `presence` frame per change on topics that announce joins and leaves. */
   private async announce(changes: PresenceChange[]): Promise<void> {
-    const control = encodeControl({ op: 'presence' });
+    const control = encodeCommand({ op: 'presence' });
     const publishes = changes
       .filter(({ topic }) => presenceSettings(this.topics, topic)?.joinLeave)
       .map(({ topic, action, member }) =>

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ConnectionRegistry } from '../../lib/adapter/connection-registry.js';
 import { connectionTopic } from '../../lib/topics/implicit-topics.js';
-import { encodeControl } from '../../lib/adapter/control.js';
+import { encodeCommand } from '../../lib/instance-commands/instance-command.js';
 import type { Broker } from '../../lib/broker/broker.interface.js';
 import { formatOffset, formatPosition } from '../../lib/protocol/offset.js';
 import { Broadcaster, DWS_BROKER } from '../../lib/index.js';
@@ -58,7 +58,7 @@ describe('session takeovers', () => {
     await broker.publish({
       topic: connectionTopic(sessionId),
       payload: 'null',
-      control: encodeControl({ ...control, ...(after === undefined ? {} : { after }) } as never),
+      control: encodeCommand({ ...control, ...(after === undefined ? {} : { after }) } as never),
     });
   }
 
