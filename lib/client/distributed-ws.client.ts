@@ -1,53 +1,25 @@
-import { CloseCode } from '../protocol/close-codes.js';
 import { ErrorCode } from '../protocol/error-codes.js';
-import {
-  ReservedEvent,
-  type MessageData,
-  type PresenceAck,
-  type PresenceEventData,
-  type PresenceMember,
-  type ResumeAck,
-  type WelcomeData,
-} from '../protocol/frames.js';
+import { ReservedEvent, type PresenceAck, type PresenceMember } from '../protocol/frames.js';
 import { isReservedTopic, validateTopicFilter } from '../topics/topic-validation.js';
-import {
-  ClientErrorCode,
-  DwsClientError,
-  failure,
-  isConnectionLoss,
-  toClientError,
-} from './client.error.js';
+import { ClientErrorCode, DwsClientError } from './client.error.js';
 import {
   type ClientSession,
   type DistributedWsClientOptions,
-  type ResolvedClientOptions,
   resolveClientOptions,
 } from './client.options.js';
 import type {
-  CallData,
   ClientEvents,
   ClientState,
-  ConnectedEvent,
-  EventMap,
   MessageHandler,
   PayloadOf,
   PublishAck,
-  ReplyOf,
   SubscribeOptions,
   Subscription,
   TopicMap,
-  UntypedEvents,
 } from './client.types.js';
-import { TypedEmitter } from './emitter.js';
-import { PendingRequests } from './pending-requests.js';
-import { ReconnectingSocket, type SocketLoss } from './reconnecting-socket.js';
-import { SessionState } from './session-state.js';
-import { SubscriptionSync } from './subscription-sync.js';
+import { ClientRuntime, closedError } from './client-runtime.js';
 
 const RESERVED_EVENTS = new Set<string>(Object.values(ReservedEvent));
-const CLIENT_CLOSED = 'client closed';
-
-const closedError = () => new DwsClientError(ClientErrorCode.Closed, 'The client was closed.');
 
 /**
  * A client of a `nestjs-distributed-ws` server, for browsers and Node. It reconnects with
@@ -56,63 +28,35 @@ const closedError = () => new DwsClientError(ClientErrorCode.Closed, 'The client
  * subscriptions.
  *
  * @typeParam Topics - payload types by topic (see {@link TopicMap}).
- * @typeParam Events - request and reply types of `call` by event (see {@link EventMap}).
  * @example
  * const client = new DistributedWsClient({ url: 'wss://chat.example.com/ws' });
  * const leave = client.subscribe('chat/rooms/lobby', (message, { topic }) => render(message));
  * await client.publish('chat/rooms/lobby', { text: 'hi' });
  */
-export class DistributedWsClient<
-  Topics extends TopicMap = Record<string, unknown>,
-  Events extends EventMap = UntypedEvents,
-> {
-  private readonly options: ResolvedClientOptions;
-  private readonly events = new TypedEmitter<ClientEvents>((error, event) => {
-    // A throwing `error` listener is not reported again: that would loop.
-    if (event !== 'error') {
-      this.report(ClientErrorCode.HandlerFailed, `A "${String(event)}" listener threw`, error);
-    }
-  });
-  private readonly requests: PendingRequests;
-  private readonly subscriptions: SubscriptionSync;
-  private readonly sessionState: SessionState;
-  private readonly transport: ReconnectingSocket;
-  private currentState: ClientState = 'connecting';
+export class DistributedWsClient<Topics extends TopicMap = Record<string, unknown>> {
+  private readonly runtime: ClientRuntime;
 
   /**
    * Validates the options and starts connecting.
    * @throws DwsClientError `DWS_CLIENT_INVALID_ARGUMENT` when an option is wrong.
    */
   constructor(options: DistributedWsClientOptions) {
-    this.options = resolveClientOptions(options);
-    this.requests = new PendingRequests(this.options.ackTimeoutMs);
-    this.sessionState = new SessionState(this.options.session);
-    this.subscriptions = new SubscriptionSync({
-      isReady: () => this.transport.isReady,
-      request: (event, data, callback) => this.requests.add(event, data, this.send, callback),
-      error: (error) => this.events.emit('error', error),
-    });
-    this.transport = new ReconnectingSocket(this.options, {
-      frame: (data) => this.onFrame(data),
-      lost: (loss) => this.onLost(loss),
-      error: (error) => this.events.emit('error', error),
-    });
-    this.transport.start();
+    this.runtime = new ClientRuntime(resolveClientOptions(options));
   }
 
   /** `connecting` (never ready yet), `connected`, `reconnecting`, or `closed` (for good). */
   get state(): ClientState {
-    return this.currentState;
+    return this.runtime.state;
   }
 
   /** The session's id (its direct topic is `$dws/conn/<connectionId>`), or null before the first `welcome`. */
   get connectionId(): string | null {
-    return this.sessionState.connectionId;
+    return this.runtime.session.connectionId;
   }
 
   /** What a later client needs to resume this session (e.g. after a page reload), or null before the first `welcome`. */
   get session(): ClientSession | null {
-    return this.sessionState.snapshot();
+    return this.runtime.session.snapshot();
   }
 
   /**
@@ -123,7 +67,7 @@ export class DistributedWsClient<
     event: E,
     listener: (value: ClientEvents[E]) => void,
   ): () => void {
-    return this.events.on(event, listener);
+    return this.runtime.events.on(event, listener);
   }
 
   /**
@@ -154,8 +98,8 @@ export class DistributedWsClient<
         `Topic "${pattern}" is reserved to the server: use onDirect().`,
       );
     }
-    if (this.currentState === 'closed') throw closedError();
-    return this.subscriptions.add(pattern, handler as MessageHandler, options.info);
+    if (this.runtime.state === 'closed') throw closedError();
+    return this.runtime.subscriptions.add(pattern, handler as MessageHandler, options.info);
   }
 
   /**
@@ -169,7 +113,7 @@ export class DistributedWsClient<
    * client.on('presence', ({ topic, action, member }) => update(topic, action, member));
    */
   async presence(topic: string): Promise<PresenceMember[]> {
-    const ack = (await this.request(ReservedEvent.Presence, { topic })) as PresenceAck;
+    const ack = (await this.runtime.request(ReservedEvent.Presence, { topic })) as PresenceAck;
     return ack.members;
   }
 
@@ -178,7 +122,7 @@ export class DistributedWsClient<
    * @returns a function that removes the handler.
    */
   onDirect(handler: MessageHandler): () => void {
-    return this.subscriptions.addDirect(handler);
+    return this.runtime.subscriptions.addDirect(handler);
   }
 
   /**
@@ -189,7 +133,7 @@ export class DistributedWsClient<
    *   the answer: it may have been published), or `DWS_CLIENT_CLOSED`.
    */
   publish<T extends string>(topic: T, payload: PayloadOf<Topics, T>): Promise<PublishAck> {
-    return this.request(ReservedEvent.Publish, { topic, payload }) as Promise<PublishAck>;
+    return this.runtime.request(ReservedEvent.Publish, { topic, payload }) as Promise<PublishAck>;
   }
 
   /**
@@ -197,160 +141,19 @@ export class DistributedWsClient<
    * @throws DwsClientError (rejects) as {@link publish} does, and `DWS_CLIENT_INVALID_ARGUMENT`
    *   for a reserved event name (use the dedicated methods).
    * @example
-   * const { connections } = await client.call('stats', {}); // typed by the client's `Events`
+   * const { connections } = await client.call<{ connections: number }>('stats', {});
    */
-  call<E extends keyof Events & string>(
-    event: E,
-    ...data: CallData<Events, E>
-  ): Promise<ReplyOf<Events, E>> {
+  call<R = unknown>(event: string, data?: unknown): Promise<R> {
     if (RESERVED_EVENTS.has(event)) {
       const message = `"${event}" is a reserved event: use subscribe(), publish(), presence() or the automatic resume.`;
       return Promise.reject(new DwsClientError(ClientErrorCode.InvalidArgument, message));
     }
-    return this.request(event, data[0]) as Promise<ReplyOf<Events, E>>;
+    return this.runtime.request(event, data) as Promise<R>;
   }
 
   /** Closes the connection for good: no reconnect; pending requests reject with `DWS_CLIENT_CLOSED`. */
   close(): void {
-    if (this.currentState === 'closed') return;
-    const wasReady = this.transport.isReady;
-    this.currentState = 'closed';
-    this.sessionState.connectionLost();
-    this.transport.close(CloseCode.Normal, CLIENT_CLOSED);
-    this.requests.failAll(closedError());
-    if (wasReady) {
-      this.events.emit('disconnected', {
-        code: CloseCode.Normal,
-        reason: CLIENT_CLOSED,
-        willReconnect: false,
-      });
-    }
-  }
-
-  private request(event: string, data: unknown): Promise<unknown> {
-    if (this.currentState === 'closed') return Promise.reject(closedError());
-    return new Promise((resolve, reject) =>
-      this.requests.add(event, data, this.send, (error, result) =>
-        error ? reject(error) : resolve(result),
-      ),
-    );
-  }
-
-  private readonly send = (frame: string): boolean => this.transport.send(frame);
-
-  private onFrame(raw: unknown): void {
-    let frame: { event?: unknown; id?: unknown; data?: any };
-    try {
-      frame = JSON.parse(String(raw));
-    } catch {
-      return this.report(
-        ClientErrorCode.BadServerFrame,
-        'The server sent a frame that is not JSON',
-      );
-    }
-    switch (frame?.event) {
-      case ReservedEvent.Welcome:
-        return this.onWelcome(frame.data as WelcomeData);
-      case ReservedEvent.Message:
-        return this.onMessage(frame.data as MessageData);
-      case ReservedEvent.Positions:
-        return this.sessionState.replacePositions(frame.data?.positions);
-      case ReservedEvent.Presence:
-        return this.events.emit('presence', frame.data as PresenceEventData);
-      case ReservedEvent.Ack:
-      case ReservedEvent.Error:
-        if (this.requests.settle(frame.id, frame.event, frame.data)) return;
-        if (frame.event === ReservedEvent.Error)
-          this.events.emit('error', toClientError(frame.data));
-        return;
-      default:
-      // Other events (a gateway's own pushes) are not part of the SDK's protocol: ignored, so
-      // that a newer server can add events without breaking older clients.
-    }
-  }
-
-  private onWelcome(welcome: WelcomeData): void {
-    if (
-      this.transport.isReady ||
-      typeof welcome?.sessionToken !== 'string' ||
-      !Array.isArray(welcome.positions)
-    ) {
-      return this.report(ClientErrorCode.BadServerFrame, 'Unexpected or malformed welcome frame');
-    }
-    this.transport.markReady(welcome.heartbeat);
-    if (this.sessionState.canResume) this.resume(welcome);
-    else this.startFresh(welcome, this.subscriptions.patterns());
-    // After the subscribe/resume frames: the server handles a connection's frames in order, so
-    // requests made while disconnected run on the restored session.
-    this.requests.flush(this.send);
-  }
-
-  private resume(welcome: WelcomeData): void {
-    const topics = this.subscriptions.patterns();
-    const data = this.sessionState.resumeRequest(topics, this.subscriptions.info());
-    this.requests.add(ReservedEvent.Resume, data, this.send, (error, result) => {
-      // Lost before the answer: the next connection resumes again.
-      if (error && isConnectionLoss(error)) return;
-      // No answer: the connection is as good as dead. A late answer would find no request.
-      if (error?.code === ClientErrorCode.Timeout) return this.transport.abandon(error.message);
-      if (error) {
-        this.startFresh(welcome, topics);
-        return this.events.emit('notRecovered', { reason: 'session', error });
-      }
-      const ack = result as ResumeAck;
-      this.sessionState.resumed(ack);
-      this.subscriptions.restored(ack);
-      this.connected({ connectionId: ack.connectionId, resumed: true, recovered: ack.recovered });
-      if (!ack.recovered) this.events.emit('notRecovered', { reason: ack.reason ?? 'unknown' });
-    });
-  }
-
-  /**
-   * Adopts the connection's own session (first connection, or a resume the server refused) and
-   * subscribes to `patterns` on it.
-   */
-  private startFresh(welcome: WelcomeData, patterns: string[]): void {
-    this.sessionState.startFresh(welcome);
-    this.subscriptions.resubscribe(patterns);
-    this.connected({ connectionId: welcome.connectionId, resumed: false, recovered: false });
-  }
-
-  private connected(event: ConnectedEvent): void {
-    this.currentState = 'connected';
-    this.events.emit('connected', event);
-  }
-
-  private onMessage(message: MessageData): void {
-    // Held back until the resume answer: see `SessionState.resuming`.
-    if (this.sessionState.resuming) return;
-    if (typeof message?.topic !== 'string') {
-      return this.report(ClientErrorCode.BadServerFrame, 'A message frame without a topic');
-    }
-    if (!this.sessionState.accept(message.offset)) return;
-    this.subscriptions.dispatch(message.payload, { topic: message.topic, offset: message.offset });
-  }
-
-  private onLost({ code, reason, wasReady, willReconnect }: SocketLoss): void {
-    this.sessionState.connectionLost();
-    const message = `The connection closed (${code}) before the answer arrived.`;
-    this.requests.failSent(new DwsClientError(ClientErrorCode.Disconnected, message));
-    if (this.currentState === 'closed') return;
-    if (!willReconnect) {
-      this.currentState = 'closed';
-      const ended = `The server ended the session (${code}${reason ? ` ${reason}` : ''}).`;
-      this.requests.failAll(new DwsClientError(ClientErrorCode.Closed, ended));
-    } else if (this.currentState === 'connected') {
-      this.currentState = 'reconnecting';
-    }
-    // Failed attempts of a connection that never became ready emit nothing: `state` tells.
-    if (wasReady || !willReconnect) {
-      this.events.emit('disconnected', { code, reason, willReconnect });
-    }
-  }
-
-  /** Emits `error`; `what` is completed with the cause's message (or a full stop). */
-  private report(code: ClientErrorCode, what: string, cause?: unknown): void {
-    this.events.emit('error', failure(code, what, cause));
+    this.runtime.close();
   }
 }
 
@@ -360,9 +163,8 @@ export class DistributedWsClient<
  * import WebSocket from 'ws';
  * const client = connect<ChatTopics>({ url: ['ws://a:3000/ws', 'ws://b:3000/ws'], WebSocket });
  */
-export function connect<
-  Topics extends TopicMap = Record<string, unknown>,
-  Events extends EventMap = UntypedEvents,
->(options: DistributedWsClientOptions): DistributedWsClient<Topics, Events> {
-  return new DistributedWsClient<Topics, Events>(options);
+export function connect<Topics extends TopicMap = Record<string, unknown>>(
+  options: DistributedWsClientOptions,
+): DistributedWsClient<Topics> {
+  return new DistributedWsClient<Topics>(options);
 }

@@ -1,5 +1,5 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
-import { connectionOf } from './connection-info.js';
+import { connectionOf } from '../adapter/distributed-ws.adapter.js';
 
 /**
  * Injects what `authenticate` returned for the connection the frame came on (null for an

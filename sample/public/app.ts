@@ -1,31 +1,23 @@
-// The chat page, bundled with the SDK into /assets/app.js by scripts/build-client-bundle.js.
-// Its topics and events are typed by sample/generated/topics.ts, which `dws-asyncapi --types`
-// generates from the gateway's declarations: a payload that does not fit its schema does not
-// compile. The SDK reconnects and resumes by itself: this page only renders what it is told.
-import {
-  connect,
-  type DistributedWsClient,
-  type DwsClientError,
-  type PresenceMember,
-  type Subscription,
-} from '../../lib/client/index.js';
-import type { ChatRoomsMessage, EventMap, TopicMap } from '../generated/topics.js';
-
+/* global DistributedWs */
+// The chat page, on the SDK's browser bundle (/assets/dws-client.js defines `DistributedWs`).
+// The SDK reconnects and resumes by itself: this page only renders what it is told.
 (() => {
-  const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
+  'use strict';
+
+  const $ = (id) => document.getElementById(id);
   const statusEl = $('status');
   const messagesEl = $('messages');
   const errorEl = $('error');
-  const roomInput = $<HTMLInputElement>('room');
-  const nameInput = $<HTMLInputElement>('name');
-  const textInput = $<HTMLInputElement>('text');
+  const roomInput = $('room');
+  const nameInput = $('name');
+  const textInput = $('text');
   const whoEl = $('who');
 
   // `?ws=ws://a:3000/ws,ws://b:3001/ws` lists the instances to fail over between (the SDK starts
   // with the first and reconnects to the others); by default the page talks to the instance that
   // served it. A demo convenience:
   // the page holds no credentials, but a real app should not take its endpoints from the URL.
-  function endpoints(): string | string[] {
+  function endpoints() {
     const list = new URL(location.href).searchParams.get('ws');
     const urls = (list ?? '')
       .split(',')
@@ -36,31 +28,31 @@ import type { ChatRoomsMessage, EventMap, TopicMap } from '../generated/topics.j
     return `${scheme}://${location.host}/ws`;
   }
 
-  let client: DistributedWsClient<TopicMap, EventMap>;
+  let client;
   try {
-    client = connect<TopicMap, EventMap>({ url: endpoints() });
+    client = DistributedWs.connect({ url: endpoints() });
   } catch (error) {
     // A mistyped `?ws=`: say so instead of leaving the page "connecting…" forever.
     setStatus('disconnected', 'disconnected');
-    showError(`${(error as DwsClientError).code}: ${(error as Error).message}`);
+    showError(`${error.code}: ${error.message}`);
     return;
   }
 
-  let room: string | null = null;
-  let leaveRoom: Subscription | null = null;
+  let room = null;
+  let leaveRoom = null;
   // Who is in the current room, by connection id (presence, on every instance).
-  const members = new Map<string, PresenceMember>();
+  const members = new Map();
 
-  function setStatus(state: string, label: string): void {
+  function setStatus(state, label) {
     statusEl.dataset.state = state;
     statusEl.textContent = label;
   }
 
-  function showError(message: string): void {
+  function showError(message) {
     errorEl.textContent = message;
   }
 
-  function addLine(className: string, parts: [string | null, string][]): void {
+  function addLine(className, parts) {
     const li = document.createElement('li');
     li.className = className;
     if (className === 'note') li.style.color = '#666';
@@ -74,24 +66,23 @@ import type { ChatRoomsMessage, EventMap, TopicMap } from '../generated/topics.j
     li.scrollIntoView({ block: 'nearest' });
   }
 
-  function renderMessage(message: ChatRoomsMessage): void {
+  function renderMessage(message) {
     addLine('message', [
       ['author', `${message.author ?? 'anonymous'}:`],
       ['text', message.text],
     ]);
   }
 
-  function memberName(member: PresenceMember): string {
-    const info = member.info as { name?: string } | null | undefined;
-    return info?.name || `guest-${member.connectionId.slice(0, 6)}`;
+  function memberName(member) {
+    return member.info?.name || `guest-${member.connectionId.slice(0, 6)}`;
   }
 
-  function renderMembers(): void {
+  function renderMembers() {
     whoEl.textContent = [...members.values()].map(memberName).sort().join(', ');
   }
 
   // Join/leave events are not replayed after a reconnection: ask for the whole list then.
-  function refreshMembers(name: string): void {
+  function refreshMembers(name) {
     client.presence(`chat/rooms/${name}`).then(
       (list) => {
         if (room !== name) return;
@@ -99,11 +90,11 @@ import type { ChatRoomsMessage, EventMap, TopicMap } from '../generated/topics.j
         for (const member of list) members.set(member.connectionId, member);
         renderMembers();
       },
-      (error: DwsClientError) => console.warn('[dws] presence', error.code, error.message),
+      (error) => console.warn('[dws] presence', error.code, error.message),
     );
   }
 
-  function join(name: string): void {
+  function join(name) {
     if (leaveRoom) leaveRoom();
     room = name;
     messagesEl.replaceChildren();
@@ -119,7 +110,7 @@ import type { ChatRoomsMessage, EventMap, TopicMap } from '../generated/topics.j
         addLine('note', [[null, `You joined #${name}.`]]);
         refreshMembers(name);
       },
-      (error: DwsClientError) => {
+      (error) => {
         if (room === name) showError(`Cannot join #${name}: ${error.message}`);
       },
     );
@@ -139,7 +130,7 @@ import type { ChatRoomsMessage, EventMap, TopicMap } from '../generated/topics.j
     if (willReconnect) setStatus('reconnecting', 'reconnecting…');
     else setStatus('disconnected', 'disconnected');
   });
-  const whyNotRecovered: Record<string, string> = {
+  const whyNotRecovered = {
     window: 'you were away longer than the server keeps messages',
     epoch: 'the server lost its message history',
     limit: 'too many messages were missed',
@@ -170,7 +161,7 @@ import type { ChatRoomsMessage, EventMap, TopicMap } from '../generated/topics.j
         textInput.value = '';
         showError('');
       })
-      .catch((error: DwsClientError) => showError(`${error.code}: ${error.message}`));
+      .catch((error) => showError(`${error.code}: ${error.message}`));
   });
 
   join(roomInput.value.trim());
