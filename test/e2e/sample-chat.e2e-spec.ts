@@ -22,7 +22,8 @@ describe('sample chat (nestjs-distributed-ws/testing)', () => {
   beforeEach(async () => {
     gateway = await createTestingGateway<ChatTopics>(AppModule);
   });
-  afterEach(() => gateway.close());
+  // `?.`: when a boot fails, there is no gateway to close.
+  afterEach(() => gateway?.close());
 
   it('serves its one gateway on /ws', () => {
     expect(gateway.paths).toEqual(['/ws']);
