@@ -9,6 +9,7 @@ export default tseslint.config(
       'coverage/**',
       'sample/public/vendor/**',
       'sample/public/dws-client.js',
+      'sample/public/app.js',
     ],
   },
   js.configs.recommended,

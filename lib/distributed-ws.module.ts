@@ -15,11 +15,12 @@ import { ConfigurableModuleClass, DWS_OPTIONS } from './distributed-ws.module-de
 import type { DistributedWsOptions } from './distributed-ws.options.js';
 import { isDocsOnlyMode } from './docs-mode.js';
 import { DistributedWsExplorer } from './explorer/distributed-ws.explorer.js';
+import { GatewayMetadataAccessor } from './explorer/gateway-metadata.accessor.js';
 import { TopicRegistry } from './explorer/topic-registry.js';
 import { PresenceTracker } from './presence/presence.tracker.js';
 import { DistributedWsHealthIndicator } from './health/distributed-ws.health-indicator.js';
 import { createMetrics, type MetricsHandle } from './metrics/metrics.factory.js';
-import { DWS_METRICS, type DwsMetrics } from './metrics/metrics.interface.js';
+import { DWS_CONNECTION_STATS, DWS_METRICS, type DwsMetrics } from './metrics/metrics.interface.js';
 import { DWS_METRICS_HANDLE, MetricsServing } from './metrics/metrics.serving.js';
 import { ReaderLag } from './metrics/reader-lag.js';
 import { SessionTokens } from './security/session-token.js';
@@ -60,8 +61,10 @@ import { SessionTokens } from './security/session-token.js';
       inject: [RuntimeOptions],
     },
     TopicRegistry,
+    GatewayMetadataAccessor,
     DistributedWsExplorer,
     ConnectionRegistry,
+    { provide: DWS_CONNECTION_STATS, useExisting: ConnectionRegistry },
     ReservedEventsHandler,
     ResumeHandler,
     PresenceTracker,

@@ -21,7 +21,8 @@ export type {
   JsonSchema,
 } from './decorators/topic-options.interface.js';
 export type { SubscribeContext, PublishContext } from './adapter/hook-context.interface.js';
-export { DistributedWsAdapter, connectionOf } from './adapter/distributed-ws.adapter.js';
+export { DistributedWsAdapter } from './adapter/distributed-ws.adapter.js';
+export { connectionOf, type ConnectionInfo } from './security/connection-info.js';
 export { DistributedWsConfigError } from './errors/config.error.js';
 export { TopicRegistry } from './explorer/topic-registry.js';
 export type { TopicDefinition, EventDefinition } from './explorer/topic-registry.js';

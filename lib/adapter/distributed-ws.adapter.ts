@@ -18,8 +18,10 @@ import type { ReservedEventsHandler } from './reserved-events.handler.js';
 import type { ResumeHandler } from './resume.handler.js';
 import type { RuntimeOptions } from '../distributed-ws.config.js';
 import { HandshakeGate, type VerifyDone, type VerifyInfo } from '../security/handshake-gate.js';
-import { admitPublish, PublishRateLimiter } from '../security/publish-rate-limiter.js';
+import { PublishRateLimiter } from '../security/publish-rate-limiter.js';
+import { admitPublish } from './publish-admission.js';
 import { selectProtocol } from '../security/token-extraction.js';
+import { bindConnectionInfo } from '../security/connection-info.js';
 import { dispatchToGateway } from './gateway-dispatch.js';
 import { startHeartbeat } from './heartbeat.js';
 import { newSessionId, type SessionTokens } from '../security/session-token.js';
@@ -33,11 +35,6 @@ const CLIENT_EVENTS: ReadonlySet<string> = new Set([
   ReservedEvent.Resume,
   ReservedEvent.Presence,
 ]);
-
-/** The library's state for a socket Nest hands to a gateway (`handleConnection`, `@ConnectedSocket()`). */
-export function connectionOf(client: WebSocket): Connection | undefined {
-  return connectionOfSocket.get(client);
-}
 
 /** Collaborators the module hands to the adapter. */
 export interface AdapterParts {
@@ -163,6 +160,7 @@ export class DistributedWsAdapter extends WsAdapter {
     }
     connection.metrics = metrics;
     connectionOfSocket.set(ws, connection);
+    bindConnectionInfo(ws, connection);
     connections.add(connection);
     ws.on('pong', () => (connection.alive = true));
     ws.once('close', () => connections.remove(connection));

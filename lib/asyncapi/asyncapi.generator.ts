@@ -12,6 +12,7 @@ import { buildAsyncApiDocument } from './asyncapi.builder.js';
 import { describeApp } from './asyncapi.input.js';
 import type { AsyncApiDocument } from './asyncapi.interface.js';
 import { formatOfPath, serializeAsyncApi } from './asyncapi.serializer.js';
+import { writeTopicTypes } from './topic-types.generator.js';
 import { AsyncApiGenerationError } from '../errors/asyncapi-generation.error.js';
 
 export interface GenerateAsyncApiOptions {
@@ -19,25 +20,42 @@ export interface GenerateAsyncApiOptions {
   modulePath: string;
   /** Name of the exported module class. @default 'AppModule', or the file's only module */
   exportName?: string;
-  /** Where to write; `.json` writes JSON, anything else YAML. @default 'asyncapi.yaml' */
+  /**
+   * Where to write; `.json` writes JSON, anything else YAML.
+   * @default 'asyncapi.yaml', or no document when only `types` is given
+   */
   out?: string;
+  /** Where to write the `TopicMap` and `EventMap` types for the client SDK. @default none */
+  types?: string;
+  /** The command quoted in the types file's header. @default 'dws-asyncapi' */
+  command?: string;
+}
+
+/** What {@link generateAsyncApi} wrote. */
+export interface GeneratedFiles {
+  document: AsyncApiDocument;
+  /** The document's absolute path, null when it was not asked for. */
+  file: string | null;
+  /** Whether the document's content changed. */
+  changed: boolean;
+  /** The types file, when asked for. */
+  types?: { file: string; changed: boolean };
 }
 
 /**
  * Boots the app's module as an application context in docs-only mode (embedded broker, no
- * adapter, no port, no Redis), builds the document from its topic registry and writes it.
- * The file is rewritten only when its content changed.
+ * adapter, no port, no Redis), builds the document from its topic registry and writes it, and
+ * with `types` the SDK's topic and event types from the same declarations. A file is rewritten
+ * only when its content changed.
  *
- * @returns the document, the absolute path of the file and whether its content changed.
+ * @returns the document, and the files written with whether their content changed.
  * @throws AsyncApiGenerationError for a missing file or export, or an app that fails to boot.
  * @example
  * ```ts
  * await generateAsyncApi({ modulePath: 'dist/app.module.js', out: 'asyncapi.yaml' });
  * ```
  */
-export async function generateAsyncApi(
-  options: GenerateAsyncApiOptions,
-): Promise<{ document: AsyncApiDocument; file: string; changed: boolean }> {
+export async function generateAsyncApi(options: GenerateAsyncApiOptions): Promise<GeneratedFiles> {
   const modulePath = resolve(options.modulePath);
   if (!existsSync(modulePath)) {
     throw new AsyncApiGenerationError(
@@ -67,15 +85,19 @@ export async function generateAsyncApi(
       );
     }
     const moduleOptions = lookup<DistributedWsOptions>(app, DWS_OPTIONS) ?? {};
-    const document = buildAsyncApiDocument(
-      describeApp(registry, moduleOptions, dirname(modulePath)),
-    );
+    const input = describeApp(registry, moduleOptions, dirname(modulePath));
+    const document = buildAsyncApiDocument(input);
+    const types = options.types
+      ? await writeTopicTypes(input, options.types, options.command ?? 'dws-asyncapi')
+      : undefined;
+    if (options.types && options.out === undefined)
+      return { document, file: null, changed: false, types };
     const file = resolve(options.out ?? 'asyncapi.yaml');
     const text = serializeAsyncApi(document, formatOfPath(file));
     mkdirSync(dirname(file), { recursive: true });
     const changed = !existsSync(file) || readFileSync(file, 'utf8') !== text;
     if (changed) writeFileSync(file, text);
-    return { document, file, changed };
+    return { document, file, changed, ...(types ? { types } : {}) };
   } finally {
     await app.close();
   }

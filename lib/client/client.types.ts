@@ -102,6 +102,43 @@ export type PayloadOf<Topics extends TopicMap, K extends string> = K extends key
   : unknown;
 
 /**
+ * Request and reply types by gateway event, for `DistributedWsClient<Topics, Events>`: each key
+ * is an event name with `{ request; reply }`, the `data` `call` sends and what it resolves with.
+ * `dws-asyncapi --types` generates it from the `@DescribeEvent()` declarations.
+ *
+ * @example
+ * interface ChatEvents {
+ *   stats: { request: Record<string, never>; reply: { connections: number } };
+ * }
+ * const client = connect<ChatTopics, ChatEvents>({ url });
+ * const { connections } = await client.call('stats', {}); // client.call('nope') does not compile
+ */
+export type EventMap = object;
+
+/** Any event, with untyped data and reply: what `call` accepts when no `EventMap` is given. */
+export type UntypedEvents = Record<string, { request: unknown; reply: unknown }>;
+
+/** The request type of `event` in `Events`, `unknown` when the map does not say. */
+export type RequestOf<Events extends EventMap, E extends string> = E extends keyof Events
+  ? Events[E] extends { request: infer Request }
+    ? Request
+    : unknown
+  : unknown;
+
+/** The reply type of `event` in `Events`, `unknown` when the map does not say. */
+export type ReplyOf<Events extends EventMap, E extends string> = E extends keyof Events
+  ? Events[E] extends { reply: infer Reply }
+    ? Reply
+    : unknown
+  : unknown;
+
+/** The `data` argument of `call`: optional only when the request type admits `undefined`. */
+export type CallData<Events extends EventMap, E extends string> =
+  undefined extends RequestOf<Events, E>
+    ? [data?: RequestOf<Events, E>]
+    : [data: RequestOf<Events, E>];
+
+/**
  * What `subscribe` returns: call it to unsubscribe. `ready` resolves once the server has
  * accepted the subscription, or rejects with the server's error (`DWS_ERR_FORBIDDEN`, …).
  */

@@ -8,14 +8,18 @@ import {
   resolveClientOptions,
 } from './client.options.js';
 import type {
+  CallData,
   ClientEvents,
   ClientState,
+  EventMap,
   MessageHandler,
   PayloadOf,
   PublishAck,
+  ReplyOf,
   SubscribeOptions,
   Subscription,
   TopicMap,
+  UntypedEvents,
 } from './client.types.js';
 import { ClientRuntime, closedError } from './client-runtime.js';
 
@@ -28,12 +32,16 @@ const RESERVED_EVENTS = new Set<string>(Object.values(ReservedEvent));
  * subscriptions.
  *
  * @typeParam Topics - payload types by topic (see {@link TopicMap}).
+ * @typeParam Events - request and reply types of `call` by event (see {@link EventMap}).
  * @example
  * const client = new DistributedWsClient({ url: 'wss://chat.example.com/ws' });
  * const leave = client.subscribe('chat/rooms/lobby', (message, { topic }) => render(message));
  * await client.publish('chat/rooms/lobby', { text: 'hi' });
  */
-export class DistributedWsClient<Topics extends TopicMap = Record<string, unknown>> {
+export class DistributedWsClient<
+  Topics extends TopicMap = Record<string, unknown>,
+  Events extends EventMap = UntypedEvents,
+> {
   private readonly runtime: ClientRuntime;
 
   /**
@@ -141,14 +149,17 @@ export class DistributedWsClient<Topics extends TopicMap = Record<string, unknow
    * @throws DwsClientError (rejects) as {@link publish} does, and `DWS_CLIENT_INVALID_ARGUMENT`
    *   for a reserved event name (use the dedicated methods).
    * @example
-   * const { connections } = await client.call<{ connections: number }>('stats', {});
+   * const { connections } = await client.call('stats', {}); // typed by the client's `Events`
    */
-  call<R = unknown>(event: string, data?: unknown): Promise<R> {
+  call<E extends keyof Events & string>(
+    event: E,
+    ...data: CallData<Events, E>
+  ): Promise<ReplyOf<Events, E>> {
     if (RESERVED_EVENTS.has(event)) {
       const message = `"${event}" is a reserved event: use subscribe(), publish(), presence() or the automatic resume.`;
       return Promise.reject(new DwsClientError(ClientErrorCode.InvalidArgument, message));
     }
-    return this.runtime.request(event, data) as Promise<R>;
+    return this.runtime.request(event, data[0]) as Promise<ReplyOf<Events, E>>;
   }
 
   /** Closes the connection for good: no reconnect; pending requests reject with `DWS_CLIENT_CLOSED`. */
@@ -163,8 +174,9 @@ export class DistributedWsClient<Topics extends TopicMap = Record<string, unknow
  * import WebSocket from 'ws';
  * const client = connect<ChatTopics>({ url: ['ws://a:3000/ws', 'ws://b:3000/ws'], WebSocket });
  */
-export function connect<Topics extends TopicMap = Record<string, unknown>>(
-  options: DistributedWsClientOptions,
-): DistributedWsClient<Topics> {
-  return new DistributedWsClient<Topics>(options);
+export function connect<
+  Topics extends TopicMap = Record<string, unknown>,
+  Events extends EventMap = UntypedEvents,
+>(options: DistributedWsClientOptions): DistributedWsClient<Topics, Events> {
+  return new DistributedWsClient<Topics, Events>(options);
 }

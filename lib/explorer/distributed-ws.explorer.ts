@@ -1,23 +1,13 @@
-import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, type OnModuleInit, type Type } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
-import {
-  EVENT_METADATA,
-  TOPIC_HOOK_METADATA,
-  TOPICS_METADATA,
-} from '../distributed-ws.constants.js';
-import type { TopicHookMetadata } from '../decorators/topic-hooks.decorator.js';
 import type { TopicMetadata } from '../decorators/topic.decorator.js';
-import type { EventOptions } from '../decorators/topic-options.interface.js';
 import { TopicTemplate } from '../topics/topic-template.js';
 import { TopicTemplateError } from '../errors/topic-template.error.js';
+import { GatewayMetadataAccessor } from './gateway-metadata.accessor.js';
 import { SchemaCompiler } from './schema-validator.js';
 import { type BoundHook, compileParamValidator, TopicRegistry } from './topic-registry.js';
 
-// @nestjs/websockets metadata keys (constants.js there); read, never written.
-const GATEWAY_METADATA = 'websockets:is_gateway';
-const GATEWAY_OPTIONS = 'websockets:gateway_options';
-const MESSAGE_MAPPING_METADATA = 'websockets:message_mapping';
-const MESSAGE_METADATA = 'message';
+type ProviderWrapper = ReturnType<DiscoveryService['getProviders']>[number];
 
 /**
  * Collects `@Topic()` declarations, topic hooks and `@SubscribeMessage()` handlers from every
@@ -27,31 +17,42 @@ const MESSAGE_METADATA = 'message';
 @Injectable()
 export class DistributedWsExplorer implements OnModuleInit {
   private readonly schemas = new SchemaCompiler();
+  private readonly logger = new Logger('DistributedWs');
 
   constructor(
     private readonly discovery: DiscoveryService,
     private readonly scanner: MetadataScanner,
     private readonly registry: TopicRegistry,
+    private readonly metadata: GatewayMetadataAccessor,
   ) {}
 
   onModuleInit(): void {
     for (const wrapper of this.discovery.getProviders()) {
       const { instance, metatype } = wrapper;
       if (!instance || !metatype || typeof metatype !== 'function') continue;
-      const declared: TopicMetadata[] | undefined = Reflect.getMetadata(TOPICS_METADATA, metatype);
-      const isGateway = Reflect.getMetadata(GATEWAY_METADATA, metatype) !== undefined;
-      if (!declared && !isGateway) continue;
-      this.exploreClass(instance as object, metatype as { name: string }, declared ?? []);
+      const declared = this.metadata.topics(metatype as Type);
+      if (!declared && !this.metadata.isGateway(metatype as Type)) continue;
+      if (declared) this.warnIfNotStatic(wrapper, declared);
+      this.exploreClass(instance as object, metatype as Type, declared ?? []);
     }
   }
 
-  private exploreClass(
-    instance: object,
-    metatype: { name: string },
-    declared: TopicMetadata[],
-  ): void {
+  /**
+   * Topics are class metadata, but hooks are bound once, at boot, to the instance the wrapper
+   * holds: for a request-scoped class (or one depending on a request-scoped provider) that is
+   * an object Nest created from the prototype without running the constructor.
+   */
+  private warnIfNotStatic(wrapper: ProviderWrapper, declared: TopicMetadata[]): void {
+    if (wrapper.isDependencyTreeStatic()) return;
+    const name = (wrapper.metatype as Type).name;
+    this.logger.warn(
+      `${name} is request-scoped (or depends on a request-scoped provider). Its ${declared.length} @Topic declaration(s) are registered, but its @OnSubscribe/@OnPublish hooks run on one shared ${name} that Nest never constructed: injected dependencies and fields are undefined there. Make ${name} and its dependencies singletons (the default scope).`,
+    );
+  }
+
+  private exploreClass(instance: object, metatype: Type, declared: TopicMetadata[]): void {
     const gateway = metatype.name;
-    const path: string = Reflect.getMetadata(GATEWAY_OPTIONS, metatype)?.path ?? '/';
+    const path = this.metadata.gatewayPath(metatype);
     const prototype = Object.getPrototypeOf(instance);
     const templates = declared.map(({ template }) => parseTemplate(template, gateway));
     const hooks = {
@@ -61,7 +62,7 @@ export class DistributedWsExplorer implements OnModuleInit {
 
     for (const methodName of this.scanner.getAllMethodNames(prototype)) {
       const method = prototype[methodName];
-      const hook: TopicHookMetadata | undefined = Reflect.getMetadata(TOPIC_HOOK_METADATA, method);
+      const hook = this.metadata.topicHook(method);
       if (hook) {
         const bound = method.bind(instance) as BoundHook;
         const targets =
@@ -75,9 +76,9 @@ export class DistributedWsExplorer implements OnModuleInit {
         }
         for (const i of targets) hooks[hook.kind][i].push(bound);
       }
-      if (Reflect.getMetadata(MESSAGE_MAPPING_METADATA, method) !== undefined) {
-        const event: string = Reflect.getMetadata(MESSAGE_METADATA, method);
-        const options: EventOptions = Reflect.getMetadata(EVENT_METADATA, method) ?? {};
+      const event = this.metadata.subscribedEvent(method);
+      if (event !== undefined) {
+        const options = this.metadata.eventOptions(method);
         this.registry.addEvent({
           event,
           gateway,

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { ConnectionRegistry } from '../adapter/connection-registry.js';
 import { type Broker, brokerHealth } from '../broker/broker.interface.js';
 import { DWS_BROKER } from '../distributed-ws.constants.js';
+import { type ConnectionStats, DWS_CONNECTION_STATS } from '../metrics/metrics.interface.js';
 import { ReaderLag } from '../metrics/reader-lag.js';
 
 /** What the indicator reports under its key. */
@@ -45,7 +45,7 @@ export type DistributedWsHealthResult<Key extends string = string> = Record<
 export class DistributedWsHealthIndicator {
   constructor(
     @Inject(DWS_BROKER) private readonly broker: Broker,
-    private readonly connections: ConnectionRegistry,
+    @Inject(DWS_CONNECTION_STATS) private readonly connections: ConnectionStats,
     private readonly lag: ReaderLag,
   ) {}
 

@@ -1,5 +1,17 @@
 import type { BrokerMessage } from '../broker/broker.interface.js';
 
+/** DI token of this instance's {@link ConnectionStats} (the adapter's connection registry). */
+export const DWS_CONNECTION_STATS = Symbol('dws:connection-stats');
+
+/** What health and metrics read of this instance's connections, at check or scrape time. */
+export interface ConnectionStats {
+  /** Open connections. */
+  readonly size: number;
+  /** Live messages handed to connections, ever. */
+  readonly deliveries: number;
+  values(): Iterable<{ readonly filters: ReadonlySet<string> }>;
+}
+
 /** DI token of the {@link DwsMetrics} in use (a no-op unless the `metrics` option is set). */
 export const DWS_METRICS = Symbol('dws:metrics');
 

@@ -1,8 +1,8 @@
 import type * as PromClient from 'prom-client';
-import type { ConnectionRegistry } from '../adapter/connection-registry.js';
 import { type Broker, type BrokerMessage, brokerHealth } from '../broker/broker.interface.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import type {
+  ConnectionStats,
   DwsMetrics,
   NotRecoveredReason,
   ReceivedFrameKind,
@@ -15,7 +15,7 @@ import { entryTimeMs, type ReaderLag } from './reader-lag.js';
 
 /** What the scrape reads: plain state the runtime keeps anyway. */
 export interface MetricSources {
-  readonly connections: ConnectionRegistry;
+  readonly connections: ConnectionStats;
   readonly broker: Broker;
   readonly lag: ReaderLag;
 }

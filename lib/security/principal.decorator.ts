@@ -1,5 +1,5 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
-import { connectionOf } from '../adapter/distributed-ws.adapter.js';
+import { connectionOf } from './connection-info.js';
 
 /**
  * Injects what `authenticate` returned for the connection the frame came on (null for an

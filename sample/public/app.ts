@@ -1,23 +1,31 @@
-/* global DistributedWs */
-// The chat page, on the SDK's browser bundle (/assets/dws-client.js defines `DistributedWs`).
-// The SDK reconnects and resumes by itself: this page only renders what it is told.
-(() => {
-  'use strict';
+// The chat page, bundled with the SDK into /assets/app.js by scripts/build-client-bundle.js.
+// Its topics and events are typed by sample/generated/topics.ts, which `dws-asyncapi --types`
+// generates from the gateway's declarations: a payload that does not fit its schema does not
+// compile. The SDK reconnects and resumes by itself: this page only renders what it is told.
+import {
+  connect,
+  type DistributedWsClient,
+  type DwsClientError,
+  type PresenceMember,
+  type Subscription,
+} from '../../lib/client/index.js';
+import type { ChatRoomsMessage, EventMap, TopicMap } from '../generated/topics.js';
 
-  const $ = (id) => document.getElementById(id);
+(() => {
+  const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
   const statusEl = $('status');
   const messagesEl = $('messages');
   const errorEl = $('error');
-  const roomInput = $('room');
-  const nameInput = $('name');
-  const textInput = $('text');
+  const roomInput = $<HTMLInputElement>('room');
+  const nameInput = $<HTMLInputElement>('name');
+  const textInput = $<HTMLInputElement>('text');
   const whoEl = $('who');
 
   // `?ws=ws://a:3000/ws,ws://b:3001/ws` lists the instances to fail over between (the SDK starts
   // with the first and reconnects to the others); by default the page talks to the instance that
   // served it. A demo convenience:
   // the page holds no credentials, but a real app should not take its endpoints from the URL.
-  function endpoints() {
+  function endpoints(): string | string[] {
     const list = new URL(location.href).searchParams.get('ws');
     const urls = (list ?? '')
       .split(',')
@@ -28,31 +36,31 @@
     return `${scheme}://${location.host}/ws`;
   }
 
-  let client;
+  let client: DistributedWsClient<TopicMap, EventMap>;
   try {
-    client = DistributedWs.connect({ url: endpoints() });
+    client = connect<TopicMap, EventMap>({ url: endpoints() });
   } catch (error) {
     // A mistyped `?ws=`: say so instead of leaving the page "connecting…" forever.
     setStatus('disconnected', 'disconnected');
-    showError(`${error.code}: ${error.message}`);
+    showError(`${(error as DwsClientError).code}: ${(error as Error).message}`);
     return;
   }
 
-  let room = null;
-  let leaveRoom = null;
+  let room: string | null = null;
+  let leaveRoom: Subscription | null = null;
   // Who is in the current room, by connection id (presence, on every instance).
-  const members = new Map();
+  const members = new Map<string, PresenceMember>();
 
-  function setStatus(state, label) {
+  function setStatus(state: string, label: string): void {
     statusEl.dataset.state = state;
     statusEl.textContent = label;
   }
 
-  function showError(message) {
+  function showError(message: string): void {
     errorEl.textContent = message;
   }
 
-  function addLine(className, parts) {
+  function addLine(className: string, parts: [string | null, string][]): void {
     const li = document.createElement('li');
     li.className = className;
     if (className === 'note') li.style.color = '#666';
@@ -66,23 +74,24 @@
     li.scrollIntoView({ block: 'nearest' });
   }
 
-  function renderMessage(message) {
+  function renderMessage(message: ChatRoomsMessage): void {
     addLine('message', [
       ['author', `${message.author ?? 'anonymous'}:`],
       ['text', message.text],
     ]);
   }
 
-  function memberName(member) {
-    return member.info?.name || `guest-${member.connectionId.slice(0, 6)}`;
+  function memberName(member: PresenceMember): string {
+    const info = member.info as { name?: string } | null | undefined;
+    return info?.name || `guest-${member.connectionId.slice(0, 6)}`;
   }
 
-  function renderMembers() {
+  function renderMembers(): void {
     whoEl.textContent = [...members.values()].map(memberName).sort().join(', ');
   }
 
   // Join/leave events are not replayed after a reconnection: ask for the whole list then.
-  function refreshMembers(name) {
+  function refreshMembers(name: string): void {
     client.presence(`chat/rooms/${name}`).then(
       (list) => {
         if (room !== name) return;
@@ -90,11 +99,11 @@
         for (const member of list) members.set(member.connectionId, member);
         renderMembers();
       },
-      (error) => console.warn('[dws] presence', error.code, error.message),
+      (error: DwsClientError) => console.warn('[dws] presence', error.code, error.message),
     );
   }
 
-  function join(name) {
+  function join(name: string): void {
     if (leaveRoom) leaveRoom();
     room = name;
     messagesEl.replaceChildren();
@@ -110,7 +119,7 @@
         addLine('note', [[null, `You joined #${name}.`]]);
         refreshMembers(name);
       },
-      (error) => {
+      (error: DwsClientError) => {
         if (room === name) showError(`Cannot join #${name}: ${error.message}`);
       },
     );
@@ -130,7 +139,7 @@
     if (willReconnect) setStatus('reconnecting', 'reconnecting…');
     else setStatus('disconnected', 'disconnected');
   });
-  const whyNotRecovered = {
+  const whyNotRecovered: Record<string, string> = {
     window: 'you were away longer than the server keeps messages',
     epoch: 'the server lost its message history',
     limit: 'too many messages were missed',
@@ -161,7 +170,7 @@
         textInput.value = '';
         showError('');
       })
-      .catch((error) => showError(`${error.code}: ${error.message}`));
+      .catch((error: DwsClientError) => showError(`${error.code}: ${error.message}`));
   });
 
   join(roomInput.value.trim());
