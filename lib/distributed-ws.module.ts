@@ -2,6 +2,11 @@ import { Inject, Module } from '@nestjs/common';
 import { ApplicationConfig, DiscoveryModule, HttpAdapterHost } from '@nestjs/core';
 import { ConnectionRegistry } from './adapter/connection-registry.js';
 import { DistributedWsAdapter } from './adapter/distributed-ws.adapter.js';
+import {
+  type DirectWriteSelfTest,
+  resolveDirectWrites,
+  selfTestDirectWrites,
+} from './adapter/direct-write.self-test.js';
 import { ReservedEventsHandler } from './adapter/reserved-events.handler.js';
 import { ResumeHandler } from './adapter/resume.handler.js';
 import { RuntimeOptions } from './distributed-ws.config.js';
@@ -9,7 +14,11 @@ import { AsyncApiServing } from './asyncapi/asyncapi.serving.js';
 import { Broadcaster } from './broadcaster/broadcaster.service.js';
 import type { Broker } from './broker/broker.interface.js';
 import { createBroker } from './broker/broker.factory.js';
-import { DWS_BROKER } from './distributed-ws.constants.js';
+import {
+  DWS_BROKER,
+  DWS_DIRECT_WRITE_SELF_TEST,
+  DWS_DIRECT_WRITES,
+} from './distributed-ws.constants.js';
 import { DistributedWsLifecycle } from './distributed-ws.lifecycle.js';
 import { ConfigurableModuleClass, DWS_OPTIONS } from './distributed-ws.module-definition.js';
 import type { DistributedWsOptions } from './distributed-ws.options.js';
@@ -59,6 +68,13 @@ import { SessionTokens } from './security/session-token.js';
       provide: SessionTokens,
       useFactory: ({ options }: RuntimeOptions) => new SessionTokens(options.sessionSecret),
       inject: [RuntimeOptions],
+    },
+    { provide: DWS_DIRECT_WRITE_SELF_TEST, useValue: selfTestDirectWrites },
+    {
+      provide: DWS_DIRECT_WRITES,
+      useFactory: ({ options }: RuntimeOptions, selfTest: DirectWriteSelfTest) =>
+        resolveDirectWrites(options.directWrites, selfTest),
+      inject: [RuntimeOptions, DWS_DIRECT_WRITE_SELF_TEST],
     },
     TopicRegistry,
     GatewayMetadataAccessor,
@@ -111,6 +127,7 @@ export class DistributedWsModule extends ConfigurableModuleClass {
     topics: TopicRegistry,
     @Inject(DWS_BROKER) broker: Broker,
     @Inject(DWS_METRICS) metrics: DwsMetrics,
+    @Inject(DWS_DIRECT_WRITES) directWrites: boolean,
   ) {
     super();
     if (isDocsOnlyMode()) return;
@@ -125,6 +142,7 @@ export class DistributedWsModule extends ConfigurableModuleClass {
         topics,
         broker,
         metrics,
+        directWrites,
       }),
     );
   }

@@ -95,7 +95,8 @@ export interface DistributedWsOptions {
    * stream holds nothing for it, skipping the stream's per-write work (about a tenth of the
    * CPU per delivery, docs/decisions.md). Never under TLS, and only on Node itself; what the
    * kernel does not take goes through the stream as usual. `false` sends every frame through
-   * `socket.write` (and `socket.bytesWritten` then counts deliveries too).
+   * `socket.write` (and `socket.bytesWritten` then counts deliveries too). A self-test at start-up
+   * turns it off, with one warning, when Node's socket internals are not what it relies on.
    * @default true
    */
   directWrites?: boolean;

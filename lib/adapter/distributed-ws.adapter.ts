@@ -47,6 +47,8 @@ export interface AdapterParts {
   topics: TopicRegistry;
   broker: Broker;
   metrics: DwsMetrics;
+  /** The `directWrites` option, off when the start-up self-test failed (direct-write.self-test.ts). */
+  directWrites: boolean;
 }
 
 /**
@@ -150,7 +152,7 @@ export class DistributedWsAdapter extends WsAdapter {
       ws,
       options.maxBufferedBytes,
       options.maxReplay,
-      options.directWrites,
+      this.parts.directWrites,
     );
     // Before `add`: the registry subscribes the user topic and the welcome's token names the user.
     connection.principal = admission.principal;

@@ -1,9 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { type INestApplication, Logger } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import type { AddressInfo } from 'node:net';
 import { ConnectionRegistry } from '../../lib/adapter/connection-registry.js';
-import { Broadcaster } from '../../lib/index.js';
+import { DWS_DIRECT_WRITE_SELF_TEST } from '../../lib/distributed-ws.constants.js';
+import { Broadcaster, DistributedWsModule } from '../../lib/index.js';
 import { encodeMessage } from '../../lib/protocol/codec.js';
 import { type TestApp, startTestApp } from '../support/test-app.js';
 import { selfSignedCert } from '../support/tls-cert.js';
+import { WsTestClient } from '../support/ws-test-client.js';
 import { FixtureGateway } from './fixtures/fixture.gateway.js';
 
 // Payload sizes that put the message frame in each length class of RFC 6455 §5.2 (7-bit, 16-bit
@@ -95,5 +100,50 @@ describe.each([
     const frameLength =
       Buffer.byteLength(encodeMessage('news/one', JSON.stringify(payload), offset)) + 2;
     expect(connection.socket!.bytesWritten - before).toBe(directWrites ? 0 : frameLength);
+  });
+});
+
+describe('directWrites when the start-up self-test fails', () => {
+  let app: INestApplication;
+  let client: WsTestClient;
+  const warn = jest.spyOn(Logger.prototype, 'warn');
+
+  beforeAll(async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [DistributedWsModule.forRoot({})],
+      providers: [FixtureGateway],
+    })
+      .overrideProvider(DWS_DIRECT_WRITE_SELF_TEST)
+      .useValue(async () => 'a socket handle has no descriptor')
+      .compile();
+    app = moduleRef.createNestApplication({ logger: ['error'] });
+    await app.listen(0, '127.0.0.1');
+    const { port } = app.getHttpServer().address() as AddressInfo;
+    client = await WsTestClient.connect(`ws://127.0.0.1:${port}/ws`);
+  });
+  afterAll(async () => {
+    warn.mockRestore();
+    client?.close();
+    await app?.close();
+  });
+
+  it('says so in one log line and delivers through the stream, as with directWrites: false', async () => {
+    expect(
+      warn.mock.calls.filter(([message]) => String(message).includes('Direct writes')),
+    ).toEqual([
+      [
+        'Direct writes are off: a socket handle has no descriptor. Deliveries go through the socket stream, as with directWrites: false.',
+      ],
+    ]);
+    await client.request('subscribe', { topic: 'news/one' });
+    const connection = app.get(ConnectionRegistry).get(client.welcome.data.connectionId)!;
+    const before = connection.socket!.bytesWritten;
+    const payload = { n: 1, text: 'héllo' };
+    const offset = await app.get(Broadcaster).publish('news/one', payload);
+    await client.until(() => client.messages().length === 1, 5000, 'the message');
+    expect(client.messages()[0]).toEqual({ topic: 'news/one', offset, payload });
+    const frameLength =
+      Buffer.byteLength(encodeMessage('news/one', JSON.stringify(payload), offset)) + 2;
+    expect(connection.socket!.bytesWritten - before).toBe(frameLength);
   });
 });

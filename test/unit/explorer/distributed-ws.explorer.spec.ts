@@ -54,7 +54,9 @@ async function explore(...providers: (new (...args: never[]) => unknown)[]) {
 
 describe('DistributedWsExplorer', () => {
   const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
-  afterEach(() => warn.mockClear());
+  afterEach(() => {
+    warn.mockClear();
+  });
 
   it('warns once, naming a request-scoped gateway with topics and what happens to it', async () => {
     const registry = await explore(PerRequestGateway, SingletonGateway);
