@@ -13,7 +13,7 @@ import { type WaitOptions, within } from './deadline.js';
  * expect((await refused).code).toBe('DWS_ERR_FORBIDDEN');
  */
 export function nextError(
-  client: Pick<DistributedWsClient, 'on' | 'state'>,
+  client: Pick<DistributedWsClient<any, any>, 'on' | 'state'>,
   options: WaitOptions = {},
 ): Promise<DwsClientError> {
   return within(

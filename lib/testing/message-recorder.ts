@@ -108,7 +108,7 @@ export interface RecordMessagesOptions extends WaitOptions {
  * const { payload, topic } = await rooms.next();
  */
 export async function recordMessages<Topics extends TopicMap, P extends string>(
-  client: DistributedWsClient<Topics>,
+  client: DistributedWsClient<Topics, any>,
   pattern: P,
   options: RecordMessagesOptions = {},
 ): Promise<MessageRecorder<PayloadOf<Topics, P>>> {
@@ -145,7 +145,7 @@ export async function recordMessages<Topics extends TopicMap, P extends string>(
  * expect((await inbox.next()).payload).toEqual({ hello: 'alice' });
  */
 export function recordDirectMessages(
-  client: Pick<DistributedWsClient, 'onDirect'>,
+  client: Pick<DistributedWsClient<any, any>, 'onDirect'>,
 ): MessageRecorder<unknown> {
   return new MessageRecorder<unknown>('direct messages', (record) => client.onDirect(record));
 }

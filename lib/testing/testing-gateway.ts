@@ -17,6 +17,9 @@ import { type GatewayEndpoint, gatewayEndpoints } from './gateway-endpoints.js';
 import { TestingGatewayError } from './testing-gateway.error.js';
 import { type ClientSockets, socketsClosed, trackClientSockets } from './tracked-sockets.js';
 
+/** The SDK's default `Events`: any event, untyped data and reply. */
+type UntypedEvents = Record<string, { request: unknown; reply: unknown }>;
+
 /** What to compile: your application module, or a testing module's metadata. */
 export type TestingModuleSource = Type<unknown> | ModuleMetadata;
 
@@ -55,7 +58,10 @@ export interface TestingClientOptions extends Partial<DistributedWsClientOptions
 }
 
 /** A running app and the clients connected to it. See {@link createTestingGateway}. */
-export interface TestingGateway<Topics extends TopicMap = Record<string, unknown>> {
+export interface TestingGateway<
+  Topics extends TopicMap = Record<string, unknown>,
+  Events extends object = UntypedEvents,
+> {
   /** The application, listening: `app.get(Broadcaster)`, `app.getHttpServer()`… */
   readonly app: INestApplication;
   /** The port it listens on, on 127.0.0.1. */
@@ -80,9 +86,9 @@ export interface TestingGateway<Topics extends TopicMap = Record<string, unknown
    * @throws TestingGatewayError (rejects) when the server closes it for good before that (e.g.
    *   1008 with `authFailure: 'close'`).
    */
-  connect<T extends TopicMap = Topics>(
+  connect<T extends TopicMap = Topics, E extends object = Events>(
     options?: TestingClientOptions,
-  ): Promise<DistributedWsClient<T>>;
+  ): Promise<DistributedWsClient<T, E>>;
   /**
    * Closes every client `connect()` made, waits for their sockets to close, then closes the app.
    * Call it in `afterEach`/`afterAll`: after it, nothing it started keeps the process alive.
@@ -97,21 +103,27 @@ export interface TestingGateway<Topics extends TopicMap = Record<string, unknown
  * Clients come from `connect()`, already connected.
  *
  * @param source your module (`AppModule`), or testing module metadata (`{ imports, providers }`).
- * @typeParam Topics - payload types by topic for the clients (see the SDK's `TopicMap`).
+ * @typeParam Topics - payload types by topic for the clients (see the SDK's `TopicMap`), such as
+ *   the `TopicMap` that `dws-asyncapi --types` generates.
+ * @typeParam Events - request and reply types by gateway event, for `client.call` (the generated
+ *   `EventMap`).
  * @throws TestingGatewayError (rejects) when the module does not import `DistributedWsModule` or
  *   declares no `@WebSocketGateway()`; the app is closed first.
  * @example
- * const gateway = await createTestingGateway<ChatTopics>(AppModule);
+ * const gateway = await createTestingGateway<TopicMap, EventMap>(AppModule);
  * const [alice, bob] = await Promise.all([gateway.connect(), gateway.connect()]);
  * const lobby = await recordMessages(bob, 'chat/rooms/lobby');
  * await alice.publish('chat/rooms/lobby', { text: 'hi' });
  * expect((await lobby.next()).payload.text).toBe('hi');
  * await gateway.close();
  */
-export async function createTestingGateway<Topics extends TopicMap = Record<string, unknown>>(
+export async function createTestingGateway<
+  Topics extends TopicMap = Record<string, unknown>,
+  Events extends object = UntypedEvents,
+>(
   source: TestingModuleSource,
   options: TestingGatewayOptions = {},
-): Promise<TestingGateway<Topics>> {
+): Promise<TestingGateway<Topics, Events>> {
   const timeoutMs = checkedTimeout(options.timeoutMs);
   const metadata = typeof source === 'function' ? { imports: [source] } : source;
   const builder = Test.createTestingModule(metadata);
@@ -127,12 +139,17 @@ export async function createTestingGateway<Topics extends TopicMap = Record<stri
     throw error;
   }
   const port = (app.getHttpServer().address() as AddressInfo).port;
-  return new RunningGateway<Topics>(app, port, endpoints, options.client ?? {}, timeoutMs);
+  return new RunningGateway<Topics, Events>(app, port, endpoints, options.client ?? {}, timeoutMs);
 }
 
-class RunningGateway<Topics extends TopicMap> implements TestingGateway<Topics> {
-  private readonly clients: { client: DistributedWsClient<any>; sockets: ClientSockets | null }[] =
-    [];
+class RunningGateway<Topics extends TopicMap, Events extends object> implements TestingGateway<
+  Topics,
+  Events
+> {
+  private readonly clients: {
+    client: DistributedWsClient<any, any>;
+    sockets: ClientSockets | null;
+  }[] = [];
   private closing: Promise<void> | null = null;
 
   constructor(
@@ -166,14 +183,14 @@ class RunningGateway<Topics extends TopicMap> implements TestingGateway<Topics> 
     return `ws://127.0.0.1:${endpoint.port || this.port}${endpoint.path}`;
   }
 
-  async connect<T extends TopicMap = Topics>(
+  async connect<T extends TopicMap = Topics, E extends object = Events>(
     options: TestingClientOptions = {},
-  ): Promise<DistributedWsClient<T>> {
+  ): Promise<DistributedWsClient<T, E>> {
     if (this.closing) throw new TestingGatewayError('connect() after close().');
     const { path, timeoutMs, ...sdkOptions } = { ...this.clientDefaults, ...options };
     const url = sdkOptions.url ?? (path === undefined ? this.url : this.urlOf(path));
     const sockets = sdkOptions.WebSocket ? null : trackClientSockets();
-    const client = connect<T>({
+    const client = connect<T, E>({
       ...sdkOptions,
       url,
       WebSocket: sdkOptions.WebSocket ?? sockets!.WebSocket,
@@ -202,7 +219,7 @@ class RunningGateway<Topics extends TopicMap> implements TestingGateway<Topics> 
 }
 
 function connected(
-  client: DistributedWsClient<any>,
+  client: DistributedWsClient<any, any>,
   url: string,
   sockets: ClientSockets | null,
   timeoutMs: number,

@@ -7,20 +7,15 @@ import {
   type TestingGateway,
 } from '../../lib/testing/index.js';
 import { AppModule } from '../../sample/app.module.js';
-import type { ChatMessage } from '../../sample/chat.gateway.js';
-
-interface ChatTopics {
-  [room: `chat/rooms/${string}`]: ChatMessage;
-  'chat/announcements': { text: string };
-}
+import type { EventMap, TopicMap } from '../../sample/generated/topics.js';
 
 /** The sample chat's own tests, written as an application's would be: with the testing entry point. */
 describe('sample chat (nestjs-distributed-ws/testing)', () => {
-  let gateway: TestingGateway<ChatTopics>;
+  let gateway: TestingGateway<TopicMap, EventMap>;
 
   // A fresh app per test (about 20 ms): no connection or message leaks from one test to the next.
   beforeEach(async () => {
-    gateway = await createTestingGateway<ChatTopics>(AppModule);
+    gateway = await createTestingGateway<TopicMap, EventMap>(AppModule);
   });
   // `?.`: when a boot fails, there is no gateway to close.
   afterEach(() => gateway?.close());
@@ -95,3 +90,15 @@ describe('sample chat (nestjs-distributed-ws/testing)', () => {
     await expect(alice.call('stats', {})).resolves.toEqual({ connections: 2 });
   });
 });
+
+/** Compiled, never run: the clients are typed by the generated maps. */
+export async function typeChecks(gateway: TestingGateway<TopicMap, EventMap>): Promise<void> {
+  const client = await gateway.connect();
+  const { connections }: { connections: number } = await client.call('stats', {});
+  void connections;
+  // @ts-expect-error the sample has no such event
+  await client.call('kick', { who: 'bob' });
+  const rooms = await recordMessages(client, 'chat/rooms/+');
+  const text: string = (await rooms.next()).payload.text;
+  void text;
+}
