@@ -5,6 +5,7 @@ import type {
   Type,
 } from '@nestjs/common';
 import { Test, type TestingModuleBuilder } from '@nestjs/testing';
+import { normalizePath } from '@nestjs/common/utils/shared.utils.js';
 import type { AddressInfo } from 'node:net';
 import {
   connect,
@@ -74,7 +75,8 @@ export interface TestingGateway<
    */
   readonly url: string;
   /**
-   * The WebSocket URL of one gateway path.
+   * The WebSocket URL of one gateway path, written as in `@WebSocketGateway({ path })` or not
+   * (`'greet/'` and `'/greet'` are the same path).
    * @throws TestingGatewayError for a path no gateway uses.
    */
   urlOf(path: string): string;
@@ -174,7 +176,7 @@ class RunningGateway<Topics extends TopicMap, Events extends object> implements 
   }
 
   urlOf(path: string): string {
-    const endpoint = this.endpoints.find((e) => e.path === path);
+    const endpoint = this.endpoints.find((e) => e.path === normalizePath(path));
     if (!endpoint) {
       throw new TestingGatewayError(
         `No gateway uses the path "${path}"; the app's gateways use ${this.paths.join(', ')}.`,

@@ -125,7 +125,7 @@ describe('createTestingGateway', () => {
     expect(() => gateway!.urlOf('/chat')).toThrow(
       'No gateway uses the path "/chat"; the app\'s gateways use /greet, /plain.',
     );
-    expect(gateway.urlOf('/greet')).toBe(`ws://127.0.0.1:${gateway.port}/greet`);
+    expect(gateway.urlOf('greet/')).toBe(`ws://127.0.0.1:${gateway.port}/greet`);
     const client = await gateway.connect({ path: '/greet' });
     await expect(client.call('greet')).resolves.toBe('hi');
   });
