@@ -43,7 +43,6 @@ export class DistributedWsLifecycle
       }
     });
     await this.broker.connect();
-    this.presence.init();
   }
 
   async onApplicationBootstrap(): Promise<void> {

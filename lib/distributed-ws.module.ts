@@ -1,7 +1,8 @@
 import { Inject, Module } from '@nestjs/common';
-import { ApplicationConfig, DiscoveryModule, HttpAdapterHost } from '@nestjs/core';
+import { APP_INTERCEPTOR, ApplicationConfig, DiscoveryModule, HttpAdapterHost } from '@nestjs/core';
 import { ConnectionRegistry } from './adapter/connection-registry.js';
 import { DistributedWsAdapter } from './adapter/distributed-ws.adapter.js';
+import { GatewayExceptionInterceptor } from './adapter/gateway-exception.interceptor.js';
 import {
   type DirectWriteSelfTest,
   resolveDirectWrites,
@@ -27,6 +28,8 @@ import { DistributedWsExplorer } from './explorer/distributed-ws.explorer.js';
 import { GatewayMetadataAccessor } from './explorer/gateway-metadata.accessor.js';
 import { TopicRegistry } from './explorer/topic-registry.js';
 import { PresenceTracker } from './presence/presence.tracker.js';
+import { DWS_PRESENCE_STORE } from './presence/presence-store.interface.js';
+import { createPresenceStore } from './presence/presence-store.factory.js';
 import { DistributedWsHealthIndicator } from './health/distributed-ws.health-indicator.js';
 import { createMetrics, type MetricsHandle } from './metrics/metrics.factory.js';
 import { DWS_CONNECTION_STATS, DWS_METRICS, type DwsMetrics } from './metrics/metrics.interface.js';
@@ -76,6 +79,8 @@ import { SessionTokens } from './security/session-token.js';
         resolveDirectWrites(options.directWrites, selfTest),
       inject: [RuntimeOptions, DWS_DIRECT_WRITE_SELF_TEST],
     },
+    // Handler exceptions answered with the frame's id (gateway-socket.ts explains why).
+    { provide: APP_INTERCEPTOR, useClass: GatewayExceptionInterceptor },
     TopicRegistry,
     GatewayMetadataAccessor,
     DistributedWsExplorer,
@@ -83,6 +88,12 @@ import { SessionTokens } from './security/session-token.js';
     { provide: DWS_CONNECTION_STATS, useExisting: ConnectionRegistry },
     ReservedEventsHandler,
     ResumeHandler,
+    {
+      provide: DWS_PRESENCE_STORE,
+      useFactory: ({ options }: RuntimeOptions, broker: Broker) =>
+        createPresenceStore(broker, { ttlMs: options.presenceTtlMs }),
+      inject: [RuntimeOptions, DWS_BROKER],
+    },
     PresenceTracker,
     Broadcaster,
     DistributedWsLifecycle,

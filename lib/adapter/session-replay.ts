@@ -1,6 +1,5 @@
 import type { Broker, BrokerMessage, ShardPosition } from '../broker/broker.interface.js';
 import { compareIds } from '../protocol/offset.js';
-import { readRanges } from '../broker/read-ranges.js';
 import type { NotRecoveredReason } from '../metrics/metrics.interface.js';
 
 /** Entries read per round trip, over all shards still being read: bounds a replay's memory. */
@@ -59,7 +58,7 @@ export async function replayShards(
     // A shard the client is already at costs only its checks: no share of the page.
     const reading = open.filter((s) => compareIds(s.afterId, s.untilId) < 0).length;
     const limit = Math.max(1, Math.floor(PAGE_SIZE / Math.max(1, reading)));
-    const pages = await readRanges(broker, open, limit, wanted);
+    const pages = await broker.readRanges(open, limit, wanted);
     pages.forEach((page, i) => {
       const state = open[i];
       if (page.status === 'epoch-changed') state.failed = 'epoch';

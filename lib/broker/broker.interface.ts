@@ -1,5 +1,3 @@
-import type { PresenceStore, PresenceStoreOptions } from '../presence/presence-store.interface.js';
-
 /**
  * What the adapter needs from a backplane. Two implementations pass one contract suite
  * (test/contract/broker.contract.ts): the embedded in-memory broker and Redis Streams.
@@ -111,10 +109,11 @@ export interface Broker {
    * One page of each range, read together (one round trip where the backplane allows), with the
    * same epoch and trim checks as `read` on every range, even an empty one. At most `limit`
    * entries are read per range; entries whose topic `wanted` rejects are read but not returned.
-   * Optional: without it, `readRanges` in lib/broker/read-ranges.ts pages with `read`.
+   * A broker without a batched read can page with `read`: `readRangesWithRead` in
+   * lib/broker/read-ranges.ts.
    * @throws BrokerUnavailableError when the backplane cannot be read.
    */
-  readRanges?(
+  readRanges(
     ranges: readonly ReplayRange[],
     limit: number,
     wanted: (topic: string) => boolean,
@@ -123,24 +122,9 @@ export interface Broker {
   /** Called with 'down' when the backplane becomes unreachable and 'up' when it is back. */
   onStatus(listener: (status: BrokerStatus, error?: Error) => void): void;
 
-  /**
-   * The current state, read on demand (a health check, a scrape). Optional so that custom brokers
-   * keep compiling; without it the broker is reported as `{ backplane: 'custom', up: true }`.
-   */
-  health?(): BrokerHealth;
-
-  /**
-   * Presence storage shared by every instance on this backplane (`@Topic({ presence })`).
-   * Called once, after `connect`. Optional: without it presence is kept per instance, in
-   * memory, which is right for a single-instance broker only.
-   */
-  createPresenceStore?(options: PresenceStoreOptions): PresenceStore;
+  /** The current state, read on demand (a health check, a scrape). */
+  health(): BrokerHealth;
 
   /** Flushes pending publishes, stops readers, closes connections. */
   close(): Promise<void>;
-}
-
-/** `broker.health()`, or `{ backplane: 'custom', up: true }` for a broker without it. */
-export function brokerHealth(broker: Broker): BrokerHealth {
-  return broker.health?.() ?? { backplane: 'custom', up: true };
 }

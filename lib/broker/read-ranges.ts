@@ -2,17 +2,16 @@ import type { Broker, BrokerMessage, RangePage, ReplayRange } from './broker.int
 import { compareIds } from '../protocol/offset.js';
 
 /**
- * One page of each range: through `broker.readRanges` when the broker has it, else one `read`
- * per range, all at once, cut at `untilId` and filtered by `wanted` here.
+ * `Broker.readRanges` for a broker whose backplane has no batched read: one `read` per range,
+ * all at once, cut at `untilId` and filtered by `wanted` here.
  * @throws BrokerUnavailableError when the backplane cannot be read.
  */
-export async function readRanges(
-  broker: Broker,
+export async function readRangesWithRead(
+  broker: Pick<Broker, 'read'>,
   ranges: readonly ReplayRange[],
   limit: number,
   wanted: (topic: string) => boolean,
 ): Promise<RangePage[]> {
-  if (broker.readRanges) return broker.readRanges(ranges, limit, wanted);
   return Promise.all(
     ranges.map(async ({ shard, epoch, afterId, untilId }): Promise<RangePage> => {
       const page = await broker.read(shard, epoch, afterId, limit);

@@ -1,5 +1,5 @@
 import type * as PromClient from 'prom-client';
-import { type Broker, type BrokerMessage, brokerHealth } from '../broker/broker.interface.js';
+import type { Broker, BrokerMessage } from '../broker/broker.interface.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import type {
   ConnectionStats,
@@ -86,7 +86,7 @@ export class PromMetrics implements DwsMetrics {
       '1 while the backplane is reachable, 0 otherwise.',
       ['backplane'],
       function () {
-        const health = brokerHealth(broker);
+        const health = broker.health();
         this.reset();
         this.set({ backplane: health.backplane }, health.up ? 1 : 0);
       },

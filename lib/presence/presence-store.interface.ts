@@ -13,13 +13,17 @@ export interface PresenceStoreOptions {
   readonly ttlMs: number;
 }
 
+/** DI token of the {@link PresenceStore} in use. */
+export const DWS_PRESENCE_STORE = Symbol('dws:presence-store');
+
 /**
  * Who is present on which topic, cluster-wide. One instance writes only its own connections'
  * entries; an entry belongs to one socket (`socket`: a connection's incarnation), so that the
  * socket a session left cannot remove the entry of the socket that resumed it.
  *
  * Two implementations: in memory (one instance: the embedded broker) and Redis (the Redis
- * Streams broker provides it through `Broker.createPresenceStore`).
+ * Streams broker's connection). The module provides the store under
+ * {@link DWS_PRESENCE_STORE}, chosen by `createPresenceStore`.
  */
 export interface PresenceStore {
   /**

@@ -9,9 +9,12 @@ import { TopicRegistry } from '../explorer/topic-registry.js';
 import { encodeEvent } from '../protocol/codec.js';
 import { type PresenceMember, ReservedEvent } from '../protocol/frames.js';
 import type { ProtocolError } from '../protocol/protocol.error.js';
-import { InMemoryPresenceStore } from './in-memory-presence.store.js';
 import { checkPresenceInfo, presenceRefusal, presenceSettings } from './presence-rules.js';
-import type { PresenceChange, PresenceStore } from './presence-store.interface.js';
+import {
+  DWS_PRESENCE_STORE,
+  type PresenceChange,
+  type PresenceStore,
+} from './presence-store.interface.js';
 
 // Bounds how long shutdown waits for the leaves of the connections it closed.
 const SHUTDOWN_WAIT_MS = 2000;
@@ -28,7 +31,6 @@ const SHUTDOWN_WAIT_MS = 2000;
 @Injectable()
 export class PresenceTracker {
   private readonly logger = new Logger('DistributedWs');
-  private store: PresenceStore = new InMemoryPresenceStore();
   private readonly tracked = new Map<Connection, Map<string, PresenceMember>>();
   private readonly closing = new Set<Promise<unknown>>();
   private timer: NodeJS.Timeout | null = null;
@@ -38,16 +40,10 @@ export class PresenceTracker {
 
   constructor(
     @Inject(DWS_BROKER) private readonly broker: Broker,
+    @Inject(DWS_PRESENCE_STORE) private readonly store: PresenceStore,
     private readonly topics: TopicRegistry,
     private readonly runtime: RuntimeOptions,
   ) {}
-
-  /** Picks the storage: the broker's when it has one. Called once the broker is connected. */
-  init(): void {
-    this.store =
-      this.broker.createPresenceStore?.({ ttlMs: this.runtime.options.presenceTtlMs }) ??
-      new InMemoryPresenceStore();
-  }
 
   /** Starts the maintenance, only when some topic tracks presence. */
   async start(): Promise<void> {

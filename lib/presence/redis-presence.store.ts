@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { RedisClient } from '../broker/redis-streams/connection.js';
+import type { RedisBacked, RedisClient } from '../broker/redis-streams/connection.js';
 import type { PresenceMember } from '../protocol/frames.js';
 import { compare } from './in-memory-presence.store.js';
 import type {
@@ -46,12 +46,22 @@ export class RedisPresenceStore implements PresenceStore {
   private dirty = false;
   private registered = false;
 
+  private connection: RedisClient | null = null;
+
+  /**
+   * @param broker whose connection the store shares, once it is connected: the store is made
+   *   with the module's providers, before the broker connects.
+   */
   constructor(
-    private readonly client: RedisClient,
-    prefix: string,
+    private readonly broker: RedisBacked,
     private readonly options: PresenceStoreOptions,
   ) {
-    this.keys = new PresenceKeys(prefix);
+    this.keys = new PresenceKeys(broker.keyPrefix);
+  }
+
+  private get client(): RedisClient {
+    if (this.connection !== null) return this.connection;
+    const client = this.broker.redisClient();
     // EVALSHA, falling back to EVAL after a Redis restart. A given client may have them already.
     const commands = client as unknown as Record<string, unknown>;
     if (typeof commands[LEAVE_COMMAND] !== 'function') {
@@ -60,6 +70,7 @@ export class RedisPresenceStore implements PresenceStore {
     if (typeof commands[SWEEP_COMMAND] !== 'function') {
       client.defineCommand(SWEEP_COMMAND, { numberOfKeys: 1, lua: SWEEP_SCRIPT });
     }
+    return (this.connection = client);
   }
 
   /** This instance's id in Redis (it changes when the instance was taken for dead). */

@@ -1,9 +1,8 @@
 import { expect, it } from '@jest/globals';
 import { parseOffset } from '../../lib/protocol/offset.js';
-import { readRanges } from '../../lib/broker/read-ranges.js';
 import { type BrokerContractSetup, type Start, topicOn } from './contract-harness.js';
 
-/** `readRanges` (lib/broker/read-ranges.ts): the broker's own, or paging with `read`. */
+/** `Broker.readRanges`: batched in Redis, paged with `read` in memory (lib/broker/read-ranges.ts). */
 export function replayRangesCases(setup: BrokerContractSetup, started: Start): void {
   it('reads several shards at once, up to each until id, returning only wanted topics', async () => {
     const { broker } = await started(setup.backplane());
@@ -17,8 +16,7 @@ export function replayRangesCases(setup: BrokerContractSetup, started: Start): v
     const b1 = await publish(b, 5);
     const epoch2 = broker.positions()[2].epoch;
     const wanted = (topic: string) => topic === a || topic === b;
-    const pages = await readRanges(
-      broker,
+    const pages = await broker.readRanges(
       [
         { shard: 0, epoch: a1.epoch, afterId: '0-0', untilId: a2.id },
         { shard: 1, epoch: b1.epoch, afterId: '0-0', untilId: b1.id },
@@ -50,7 +48,7 @@ export function replayRangesCases(setup: BrokerContractSetup, started: Start): v
     expect(pages[3]).toEqual({ status: 'ok', messages: [], lastId: '0-0', done: true });
 
     const range = { shard: 0, epoch: a1.epoch, afterId: a1.id, untilId: a2.id };
-    const [page] = await readRanges(broker, [range], 1, wanted);
+    const [page] = await broker.readRanges([range], 1, wanted);
     expect(page).toEqual({ status: 'ok', messages: [], lastId: skipped.id, done: false });
   });
 }

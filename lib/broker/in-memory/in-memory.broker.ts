@@ -6,9 +6,12 @@ import {
   type BrokerListener,
   type BrokerMessage,
   type BrokerStatus,
+  type RangePage,
   type ReplayPage,
+  type ReplayRange,
   type ShardPosition,
 } from '../broker.interface.js';
+import { readRangesWithRead } from '../read-ranges.js';
 import { BrokerUnavailableError } from '../../errors/broker-unavailable.error.js';
 import { compareIds, formatOffset, shardOfTopic } from '../../protocol/offset.js';
 import { ShardLog } from './shard-log.js';
@@ -96,6 +99,15 @@ export class InMemoryBroker implements Broker {
       offset: formatOffset(shard, this.epoch, e.id),
     }));
     return { status: 'ok', messages, done };
+  }
+
+  /** No batched read in memory: each range is one `read` (all answered in the same turn). */
+  readRanges(
+    ranges: readonly ReplayRange[],
+    limit: number,
+    wanted: (topic: string) => boolean,
+  ): Promise<RangePage[]> {
+    return readRangesWithRead(this, ranges, limit, wanted);
   }
 
   onStatus(_listener: (status: BrokerStatus, error?: Error) => void): void {

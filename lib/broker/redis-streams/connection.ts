@@ -9,6 +9,26 @@ import type {
 /** The publishing client: one node or a cluster. */
 export type RedisClient = Redis | Cluster;
 
+/**
+ * A broker whose Redis connection other Redis-backed parts may share (presence storage): the
+ * Redis Streams broker. Structural, so that those parts need not load the broker itself.
+ */
+export interface RedisBacked {
+  /** Prefix of every key the broker writes. */
+  readonly keyPrefix: string;
+  /**
+   * The broker's command connection.
+   * @throws BrokerUnavailableError before `connect()`.
+   */
+  redisClient(): RedisClient;
+}
+
+/** Whether `broker` shares its Redis connection ({@link RedisBacked}). */
+export function isRedisBacked(broker: object): broker is RedisBacked {
+  const candidate = broker as Partial<RedisBacked>;
+  return typeof candidate.redisClient === 'function' && typeof candidate.keyPrefix === 'string';
+}
+
 /** The publishing client and the way to open reader connections next to it. */
 export interface BrokerConnections {
   readonly publisher: RedisClient;

@@ -12,12 +12,13 @@ import {
 } from '../broker.interface.js';
 import { BrokerUnavailableError } from '../../errors/broker-unavailable.error.js';
 import { formatOffset, shardOfTopic } from '../../protocol/offset.js';
-import type {
-  PresenceStore,
-  PresenceStoreOptions,
-} from '../../presence/presence-store.interface.js';
-import { RedisPresenceStore } from '../../presence/redis-presence.store.js';
-import { type BrokerConnections, createConnections, unreachable } from './connection.js';
+import {
+  type BrokerConnections,
+  createConnections,
+  type RedisBacked,
+  type RedisClient,
+  unreachable,
+} from './connection.js';
 import { untilReady, withDeadline } from './deadline.js';
 import { EpochCandidates, type ShardKeys, shardKeys } from './keys.js';
 import {
@@ -49,7 +50,7 @@ import { StreamPublisher } from './stream-publisher.js';
  * await broker.connect();
  * await broker.start((batch) => deliver(batch));
  */
-export class RedisStreamsBroker implements Broker {
+export class RedisStreamsBroker implements Broker, RedisBacked {
   readonly shards: number;
   private readonly options: ResolvedRedisStreamsOptions;
   private readonly keys: ShardKeys[];
@@ -199,13 +200,17 @@ export class RedisStreamsBroker implements Broker {
     };
   }
 
+  /** Prefix of every key this broker writes ({@link RedisBacked}). */
+  get keyPrefix(): string {
+    return this.options.prefix;
+  }
+
   /**
-   * Presence in Redis, through the publishing connection, under `<prefix>:presence:`.
+   * The publishing connection, shared with presence storage ({@link RedisBacked}).
    * @throws BrokerUnavailableError before `connect()`.
    */
-  createPresenceStore(options: PresenceStoreOptions): PresenceStore {
-    const { publisher } = this.requireConnected();
-    return new RedisPresenceStore(publisher, this.options.prefix, options);
+  redisClient(): RedisClient {
+    return this.requireConnected().publisher;
   }
 
   /** Waits for publishes in flight, stops the readers and closes what the broker opened. */

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { RedisStreamsBroker } from '../../../lib/broker/redis-streams/index.js';
+import { RedisPresenceStore } from '../../../lib/presence/redis-presence.store.js';
 import { redisCli } from '../../support/redis-cli.js';
 import { type RedisCluster, startRedisCluster } from '../../support/redis-cluster.js';
 import { waitFor } from '../../support/wait-for.js';
@@ -20,7 +21,7 @@ async function presenceStore(ttlMs: number) {
   const broker = new RedisStreamsBroker({ connection: { cluster: cluster.seeds }, shards: 4 });
   brokers.push(broker);
   await broker.connect();
-  const store = broker.createPresenceStore({ ttlMs });
+  const store = new RedisPresenceStore(broker, { ttlMs });
   await store.maintain();
   return store;
 }

@@ -1,10 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Redis, type RedisOptions } from 'ioredis';
+import type { RedisBacked, RedisClient } from '../../../lib/broker/redis-streams/connection.js';
 import { RedisPresenceStore } from '../../../lib/presence/redis-presence.store.js';
 import { redisCli } from '../../support/redis-cli.js';
 import { type RedisServer, startRedisServer } from '../../support/redis-server.js';
 import { waitFor } from '../../support/wait-for.js';
 import { describePresenceStoreContract } from './presence-store.contract.js';
+
+/** A store on its own connection, as a Redis-backed broker would share it. */
+function sharing(client: RedisClient, keyPrefix: string): RedisBacked {
+  return { keyPrefix, redisClient: () => client };
+}
 
 let server: RedisServer;
 let prefixes = 0;
@@ -37,7 +43,9 @@ async function connectClient(url: string): Promise<Redis> {
 describePresenceStoreContract(
   'RedisPresenceStore',
   async () =>
-    new RedisPresenceStore(await connectClient(server.url), `p${++prefixes}`, { ttlMs: 15_000 }),
+    new RedisPresenceStore(sharing(await connectClient(server.url), `p${++prefixes}`), {
+      ttlMs: 15_000,
+    }),
 );
 
 const ada = { connectionId: 'c-ada', userId: 'ada', info: { name: 'Ada' } };
@@ -56,7 +64,9 @@ describe('RedisPresenceStore across instances', () => {
       .filter(Boolean);
 
   async function instance(ttlMs = 15_000): Promise<RedisPresenceStore> {
-    const store = new RedisPresenceStore(await connectClient(server.url), prefix, { ttlMs });
+    const store = new RedisPresenceStore(sharing(await connectClient(server.url), prefix), {
+      ttlMs,
+    });
     await store.maintain();
     return store;
   }
@@ -150,7 +160,9 @@ describe('RedisPresenceStore while Redis is down', () => {
   });
 
   it('repairs the joins and leaves that failed once Redis is back', async () => {
-    const a = new RedisPresenceStore(await connectClient(own.url), 'down', { ttlMs: 15_000 });
+    const a = new RedisPresenceStore(sharing(await connectClient(own.url), 'down'), {
+      ttlMs: 15_000,
+    });
     await a.maintain();
     await a.join('rooms/1', ada, 's-ada');
     await own.kill();
