@@ -9,7 +9,7 @@ export type {
   TestingGateway,
   TestingGatewayOptions,
   TestingModuleSource,
-} from './testing-gateway.js';
+} from './testing-gateway.interface.js';
 export { MessageRecorder, recordDirectMessages, recordMessages } from './message-recorder.js';
 export type { ReceivedMessage, RecordMessagesOptions } from './message-recorder.js';
 export { errorOf, nextError } from './client-errors.js';
