@@ -12,7 +12,6 @@ import { type ClientFrame, ReservedEvent, type WelcomeData } from '../protocol/f
 import { ProtocolError } from '../protocol/protocol.error.js';
 import type { ConnectionRegistry } from './connection-registry.js';
 import { Connection, type GatewayHandler } from './connection.js';
-import { installExceptionBridge } from './exception-bridge.js';
 import { errorFrameFor } from './exception-mapper.js';
 import type { ReservedEventsHandler } from './reserved-events.handler.js';
 import type { ResumeHandler } from './resume.handler.js';
@@ -23,6 +22,7 @@ import { admitPublish } from './publish-admission.js';
 import { selectProtocol } from '../security/token-extraction.js';
 import { bindConnectionInfo } from '../security/connection-info.js';
 import { dispatchToGateway } from './gateway-dispatch.js';
+import { GatewaySocket } from './gateway-socket.js';
 import { startHeartbeat } from './heartbeat.js';
 import { newSessionId, type SessionTokens } from '../security/session-token.js';
 
@@ -63,7 +63,6 @@ export class DistributedWsAdapter extends WsAdapter {
 
   constructor(private readonly parts: AdapterParts) {
     super(undefined);
-    installExceptionBridge();
     this.gate = new HandshakeGate(parts.runtime.options);
   }
 
@@ -80,6 +79,7 @@ export class DistributedWsAdapter extends WsAdapter {
           ? done(false, 503, 'Service shutting down')
           : this.gate.verify(info, done),
       handleProtocols: options.handleProtocols ?? selectProtocol,
+      WebSocket: GatewaySocket,
     });
     // Registered before Nest's own listener, so the welcome precedes anything a gateway sends.
     server.on('connection', (ws: WebSocket, request: IncomingMessage) => this.accept(ws, request));

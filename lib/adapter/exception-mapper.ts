@@ -19,10 +19,10 @@ export interface ErrorDetails {
 
 /**
  * Turns anything thrown by a handler, a hook, a guard or a pipe into what the client is told.
- * Unknown errors are logged with their stack here and answered with a generic message:
- * internals never reach the client.
+ * Unknown errors are logged with their stack here (unless `log` is false: someone else did) and
+ * answered with a generic message: internals never reach the client.
  */
-export function errorDetailsFor(error: unknown): ErrorDetails {
+export function errorDetailsFor(error: unknown, { log = true } = {}): ErrorDetails {
   if (error instanceof ProtocolError) {
     return { code: error.code, message: error.message, extra: error.extra };
   }
@@ -53,7 +53,7 @@ export function errorDetailsFor(error: unknown): ErrorDetails {
           : String((response as { message?: unknown }).message ?? error.message);
     return { code: ErrorCode.HttpException, message, extra: { status: error.getStatus() } };
   }
-  logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+  if (log) logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
   return { code: ErrorCode.Internal, message: 'Internal server error.' };
 }
 
@@ -65,8 +65,9 @@ export function errorFrameFor(
   error: unknown,
   id: FrameId | undefined,
   metrics: DwsMetrics,
+  options: { log?: boolean } = {},
 ): string {
-  const { code, message, extra } = errorDetailsFor(error);
+  const { code, message, extra } = errorDetailsFor(error, options);
   metrics.error(code);
   return encodeError(id, code, message, extra);
 }

@@ -6,8 +6,8 @@ import { ErrorCode } from '../protocol/error-codes.js';
 import { type ClientFrame, ReservedEvent } from '../protocol/frames.js';
 import { ProtocolError } from '../protocol/protocol.error.js';
 import type { Connection } from './connection.js';
-import { frameContext } from './exception-bridge.js';
 import { errorFrameFor } from './exception-mapper.js';
+import { type GatewayFrame, gatewayFrame } from './gateway-frame.js';
 
 const SERVER_EVENTS = new Set<string>([
   ReservedEvent.Welcome,
@@ -21,8 +21,9 @@ const SERVER_EVENTS = new Set<string>([
  * Runs a gateway's `@SubscribeMessage()` handler for a client frame that is not a reserved
  * event: an unknown event and a payload its `@DescribeEvent` schema refuses are answered with
  * `error` frames; the handler's result (value, promise, observable or manual ack) becomes an
- * `ack` carrying the frame's `id`, and its exceptions `error` frames (through the exception
- * bridge, which finds the frame in `frameContext`).
+ * `ack` carrying the frame's `id`, and its exceptions `error` frames carrying it too (Nest's
+ * exception layer runs first; the module's interceptor and `GatewaySocket` find the frame in
+ * `gatewayFrame`).
  */
 export function dispatchToGateway(
   connection: Connection,
@@ -41,7 +42,7 @@ export function dispatchToGateway(
   }
   const payloadError = topics.event(event)?.validatePayload(frame.data);
   if (payloadError) return fail(new ProtocolError(ErrorCode.InvalidPayload, payloadError));
-  const context = { connection, id, failed: false, metrics };
+  const context: GatewayFrame = { connection, id, admitted: false, failed: false, metrics };
   const reply = (value: unknown) => {
     if (id !== undefined) {
       connection.send(encodeAck(id, value));
@@ -51,14 +52,19 @@ export function dispatchToGateway(
       metrics.framesSent('event');
     }
   };
-  frameContext.run(context, () => {
+  gatewayFrame.run(context, () => {
     const manualAck = handler.isAckHandledManually ? reply : undefined;
     Promise.resolve()
       .then(() => handler.callback(frame.data, event, manualAck))
       .then((result) => {
         if (context.failed) return;
         if (isObservable(result)) {
-          result.subscribe({ next: reply, error: fail });
+          // With the module's interceptor in the chain, this is how every handler's result
+          // arrives, and the handler runs on subscription. A manual ack answers by itself.
+          result.subscribe({ next: manualAck ? () => undefined : reply, error: fail });
+        } else if (!context.admitted) {
+          // A guard refused or threw, before the interceptor: a filter has answered.
+          return;
         } else if (!manualAck) {
           reply(result);
         }
