@@ -156,20 +156,15 @@ export function controlMessages(ex: ProtocolExamples): ControlMessage[] {
       { token: SAMPLE_TOKEN, topics: [pattern], positions: SAMPLE_POSITIONS } satisfies ResumeData,
       'Send it first on the new connection. The subscriptions are authorized again; missed messages are replayed right after the `ack` when `recovered` is true.',
     ),
-    ack(
-      'resume',
-      4,
-      'The session is restored; replayed messages follow, then a `positions` frame.',
-      {
-        recovered: true,
-        connectionId: 'c8Zq1m',
-        sessionToken: SAMPLE_TOKEN,
-        topics: [pattern],
-        rejected: [],
-        replayed: 1,
-        positions: SAMPLE_POSITIONS,
-      } satisfies ResumeAckAsDocumented,
-    ),
+    ack('resume', 4, 'The session is restored; replayed messages follow, then a positions frame.', {
+      recovered: true,
+      connectionId: 'c8Zq1m',
+      sessionToken: SAMPLE_TOKEN,
+      topics: [pattern],
+      rejected: [],
+      replayed: 1,
+      positions: SAMPLE_POSITIONS,
+    } satisfies ResumeAckAsDocumented),
     request(
       'presence',
       5,
@@ -199,7 +194,7 @@ export function controlMessages(ex: ProtocolExamples): ControlMessage[] {
     message(
       ReservedEvent.Error,
       ReservedEvent.Error,
-      "A frame could not be handled; `id` is the offending frame's when it had one.",
+      "A frame could not be handled; its id is the offending frame's when it had one.",
       frameSchema(ReservedEvent.Error, serverFrameDataSchemas.error, 'optional'),
       {
         event: ReservedEvent.Error,

@@ -66,7 +66,10 @@ export function closeCodeTable(): string {
 }
 
 function codeTable(rows: [code: string, meaning: string][]): string {
-  const lines = rows.map(([code, meaning]) => `| ${code} | ${meaning} |`);
+  // A bare `|` ends a GFM table cell even inside a code span (`string|integer` left the viewer
+  // showing the backtick and half the cell); `\|` is the escape tables honour there too.
+  const cell = (text: string) => text.replace(/\|/g, '\\|');
+  const lines = rows.map(([code, meaning]) => `| ${cell(code)} | ${cell(meaning)} |`);
   return ['| code | meaning |', '| --- | --- |', ...lines].join('\n');
 }
 

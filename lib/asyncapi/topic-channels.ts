@@ -170,7 +170,7 @@ export function eventMessages(
   const reply: Json = {
     name: keys.reply,
     title: `ack of ${event.event}`,
-    summary: `What the ${event.event} handler returns, when the frame had an \`id\`.`,
+    summary: `What the ${event.event} handler returns, when the frame had an id.`,
     payload: eventReplyFrameSchema(copy(event.reply ?? {}) as JsonSchema),
   };
   return { [keys.request]: request, [keys.reply]: reply };

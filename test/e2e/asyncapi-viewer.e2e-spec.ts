@@ -72,6 +72,34 @@ describe('AsyncAPI served by the running sample', () => {
     }
   }, 30_000);
 
+  it('shows no Markdown syntax as text: inline code is rendered, never shown as backticks', async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    try {
+      await page.goto(`${base}/asyncapi`);
+      await page.locator('[id="operation-send-sendChatRooms"]').waitFor({ timeout: 20_000 });
+      // Every schema opened, so that their descriptions are on the page too.
+      await page.evaluate(() => {
+        for (const button of document.querySelectorAll('button')) {
+          if (button.textContent?.trim() === 'Expand all') button.click();
+        }
+      });
+      await page.getByRole('button', { name: 'Expand all' }).first().waitFor({ state: 'detached' });
+      const text = await page.locator('#asyncapi').innerText();
+      // The protocol overview (Markdown) and a summary that used to carry a code span.
+      expect(text).toContain('Every frame is a JSON text frame {"event": string');
+      expect(text).toContain('What the stats handler returns, when the frame had an id.');
+      // A `|` inside a code span in a table cell used to end the cell there.
+      expect(text).toContain(
+        'DWS_ERR_BAD_FRAME\tThe frame is not {"event": string, "id"?: string|integer, "data"?: any}.',
+      );
+      expect(text.split('\n').filter((line) => line.includes('`'))).toEqual([]);
+      const code = await page.locator('#introduction code').first().innerText();
+      expect(code).toBe('{"event": string, "id"?: string|integer, "data"?: any}');
+    } finally {
+      await page.close();
+    }
+  }, 60_000);
+
   it('leaves the rest of the app alone', async () => {
     const page = await fetch(`${base}/`);
     expect(page.status).toBe(200);
