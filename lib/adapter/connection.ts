@@ -117,6 +117,11 @@ export class Connection {
     }
   }
 
+  /** Calls `listener` once, when the socket closes (presence leaves, cleanup). */
+  onClose(listener: () => void): void {
+    this.ws.once('close', listener);
+  }
+
   /** Closes with 4001 once the send buffer passed `maxBufferedBytes`. */
   private closeIfBehind(): void {
     if (this.ws.bufferedAmount > this.maxBufferedBytes) {

@@ -1,5 +1,4 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { Connection } from '../adapter/connection.js';
 import { encodeCommand } from '../instance-commands/instance-command.js';
 import { RuntimeOptions } from '../distributed-ws.config.js';
 import type { Broker } from '../broker/broker.interface.js';
@@ -15,6 +14,7 @@ import {
   type PresenceChange,
   type PresenceStore,
 } from './presence-store.interface.js';
+import type { PresenceParticipant } from './presence-participant.interface.js';
 
 // Bounds how long shutdown waits for the leaves of the connections it closed.
 const SHUTDOWN_WAIT_MS = 2000;
@@ -25,13 +25,13 @@ const SHUTDOWN_WAIT_MS = 2000;
  * runs the store's maintenance. Entries change only on those events and every third of
  * `presenceTtlMs`: a delivery never touches presence.
  *
- * Changes of one connection run in its reserved-event queue (`Connection.queue`), so that a
+ * Changes of one connection run in its reserved-event queue (`PresenceParticipant.queue`), so that a
  * close is applied after the subscribe that preceded it, never before.
  */
 @Injectable()
 export class PresenceTracker {
   private readonly logger = new Logger('DistributedWs');
-  private readonly tracked = new Map<Connection, Map<string, PresenceMember>>();
+  private readonly tracked = new Map<PresenceParticipant, Map<string, PresenceMember>>();
   private readonly closing = new Set<Promise<unknown>>();
   private timer: NodeJS.Timeout | null = null;
   private failing = false;
@@ -76,7 +76,7 @@ export class PresenceTracker {
    * Enters the connection in `topic` when it tracks presence (again: new `info` replaces the old).
    * @returns whether the topic tracks presence.
    */
-  async joined(connection: Connection, topic: string, info: unknown): Promise<boolean> {
+  async joined(connection: PresenceParticipant, topic: string, info: unknown): Promise<boolean> {
     const settings = presenceSettings(this.topics, topic);
     if (!settings) return false;
     if (!connection.open) return true;
@@ -90,7 +90,7 @@ export class PresenceTracker {
   }
 
   /** Takes the connection out of `topic`, if it was in. */
-  async left(connection: Connection, topic: string): Promise<void> {
+  async left(connection: PresenceParticipant, topic: string): Promise<void> {
     const member = this.tracked.get(connection)?.get(topic);
     if (!member) return;
     this.tracked.get(connection)!.delete(topic);
@@ -102,7 +102,7 @@ export class PresenceTracker {
    * session's, and every restored presence topic is entered with `info[topic]` (or the info it
    * had).
    */
-  async resumed(connection: Connection, info: Record<string, unknown>): Promise<void> {
+  async resumed(connection: PresenceParticipant, info: Record<string, unknown>): Promise<void> {
     const entries = this.tracked.get(connection) ?? new Map<string, PresenceMember>();
     const previous = new Map([...entries].map(([topic, member]) => [topic, member.info]));
     for (const [topic, member] of [...entries]) {
@@ -132,11 +132,11 @@ export class PresenceTracker {
   }
 
   /** The connection's entries; the first one also arranges their removal when it closes. */
-  private entriesOf(connection: Connection): Map<string, PresenceMember> {
+  private entriesOf(connection: PresenceParticipant): Map<string, PresenceMember> {
     let entries = this.tracked.get(connection);
     if (entries) return entries;
     this.tracked.set(connection, (entries = new Map()));
-    connection.ws.once('close', () => {
+    connection.onClose(() => {
       const done = (connection.queue = connection.queue.then(() => this.disconnected(connection)));
       this.closing.add(done);
       void done.then(() => this.closing.delete(done));
@@ -144,7 +144,7 @@ export class PresenceTracker {
     return entries;
   }
 
-  private async disconnected(connection: Connection): Promise<void> {
+  private async disconnected(connection: PresenceParticipant): Promise<void> {
     const entries = this.tracked.get(connection);
     this.tracked.delete(connection);
     for (const [topic, member] of entries ?? []) {
@@ -152,7 +152,7 @@ export class PresenceTracker {
     }
   }
 
-  private remove(connection: Connection, topic: string, id: string): Promise<void> {
+  private remove(connection: PresenceParticipant, topic: string, id: string): Promise<void> {
     return this.write(
       () => this.store.leave(topic, id, connection.incarnation),
       (member) => (member ? [{ topic, action: 'leave', member }] : []),
