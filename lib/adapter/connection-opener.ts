@@ -1,0 +1,89 @@
+import type { IncomingMessage } from 'node:http';
+import type { WebSocket } from 'ws';
+import type { Broker } from '../broker/broker.interface.js';
+import type { RuntimeOptions } from '../distributed-ws.config.js';
+import type { DwsMetrics } from '../metrics/metrics.interface.js';
+import { CloseCode } from '../protocol/close-codes.js';
+import { encodeEvent } from '../protocol/codec.js';
+import { ReservedEvent, type WelcomeData } from '../protocol/frames.js';
+import { formatPosition } from '../protocol/offset.js';
+import { bindConnectionInfo } from '../security/connection-info.js';
+import type { HandshakeGate } from '../security/handshake-gate.js';
+import { PublishRateLimiter } from '../security/publish-rate-limiter.js';
+import { newSessionId, type SessionTokens } from '../security/session-token.js';
+import type { ConnectionRegistry } from './connection-registry.js';
+import { Connection } from './connection.js';
+
+/** What opening a connection needs. */
+export interface OpenerParts {
+  runtime: RuntimeOptions;
+  tokens: SessionTokens;
+  connections: ConnectionRegistry;
+  broker: Broker;
+  metrics: DwsMetrics;
+  gate: HandshakeGate;
+  /** The `directWrites` option, off when the start-up self-test failed (direct-write.self-test.ts). */
+  directWrites: boolean;
+}
+
+/** Where every shard's reader stands, as the offsets a client resumes from. */
+export function readerPositions(broker: Broker): string[] {
+  return broker.positions().map(formatPosition);
+}
+
+/**
+ * Turns an accepted socket into a registered connection: admission (what `authenticate`
+ * decided at the handshake), a new session, its implicit topics, and the `welcome`.
+ */
+export class ConnectionOpener {
+  private readonly connectionOfSocket = new WeakMap<WebSocket, Connection>();
+
+  constructor(private readonly parts: OpenerParts) {}
+
+  /** The connection opened for `ws`, or undefined for a socket that was refused. */
+  connectionOf(ws: WebSocket): Connection | undefined {
+    return this.connectionOfSocket.get(ws);
+  }
+
+  /** Opens the connection, or closes the socket with 1008 when `authenticate` refused it. */
+  open(ws: WebSocket, request: IncomingMessage): void {
+    const { runtime, connections, broker, metrics, gate } = this.parts;
+    const { options } = runtime;
+    const admission = gate.admission(request);
+    if ('refused' in admission) {
+      ws.close(CloseCode.PolicyViolation, 'Unauthorized');
+      return;
+    }
+    const connection = new Connection(
+      newSessionId(),
+      ws,
+      options.maxBufferedBytes,
+      options.maxReplay,
+      this.parts.directWrites,
+    );
+    // Before `add`: the registry subscribes the user topic and the welcome's token names the user.
+    connection.principal = admission.principal;
+    connection.userId = admission.principal?.userId ?? null;
+    if (options.publishRate) {
+      connection.publishLimiter = new PublishRateLimiter(options.publishRate);
+    }
+    connection.metrics = metrics;
+    this.connectionOfSocket.set(ws, connection);
+    bindConnectionInfo(ws, connection);
+    connections.add(connection);
+    ws.on('pong', () => (connection.alive = true));
+    ws.once('close', () => connections.remove(connection));
+    const welcome: WelcomeData = {
+      connectionId: connection.id,
+      sessionToken: this.parts.tokens.issue({
+        sessionId: connection.id,
+        userId: connection.userId,
+      }),
+      positions: readerPositions(broker),
+      heartbeat: options.heartbeatIntervalMs,
+      shards: broker.shards,
+    };
+    connection.send(encodeEvent(ReservedEvent.Welcome, welcome));
+    metrics.framesSent('welcome');
+  }
+}
