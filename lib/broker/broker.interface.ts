@@ -100,6 +100,16 @@ export interface Broker {
   positions(): ShardPosition[];
 
   /**
+   * Waits until the listener has been given everything up to `position` on its shard: the
+   * delivered id (as `positions()` reports it) is at or past `position.id`, or the shard's epoch
+   * is another one (the position's log is gone). Resolves on the reader's progress, not by
+   * polling; lib/broker/delivery-progress.ts does the bookkeeping for a broker.
+   * @returns true at once when already reached, true when a later delivery reaches it, false
+   *   when `timeoutMs` passes first or the broker is closed. Never rejects.
+   */
+  untilDelivered(position: ShardPosition, timeoutMs: number): Promise<boolean>;
+
+  /**
    * Reads entries of one shard strictly after `afterId`, at most `limit`.
    * The first page checks that nothing after `afterId` was trimmed and that the epoch matches.
    */

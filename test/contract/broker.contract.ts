@@ -5,6 +5,7 @@ import { waitFor } from '../support/wait-for.js';
 import { type BrokerContractSetup, topicOn, useBrokers } from './contract-harness.js';
 import { replayCases } from './replay.contract.js';
 import { replayRangesCases } from './replay-ranges.contract.js';
+import { untilDeliveredCases } from './until-delivered.contract.js';
 
 export type { BackplaneOptions, BrokerContractSetup } from './contract-harness.js';
 
@@ -116,6 +117,7 @@ export function describeBrokerContract(name: string, setup: BrokerContractSetup)
 
     replayCases(setup, started);
     replayRangesCases(setup, started);
+    untilDeliveredCases(setup, started);
 
     if (setup.multiInstance) {
       it('delivers what one instance publishes to every instance, from the log end at start', async () => {

@@ -1,12 +1,80 @@
-import type { Broker, BrokerMessage, ShardPosition } from '../broker/broker.interface.js';
-import { compareIds } from '../protocol/offset.js';
-import type { NotRecoveredReason } from '../metrics/metrics.interface.js';
+import type { Broker, BrokerMessage, ShardPosition } from '../../broker/broker.interface.js';
+import type { RuntimeOptions } from '../../distributed-ws.config.js';
+import type { NotRecoveredReason } from '../../metrics/metrics.interface.js';
+import { compareIds } from '../../protocol/offset.js';
+import { BROADCAST_TOPIC, connectionTopic, userTopic } from '../../topics/implicit-topics.js';
+import { hasWildcard, matchesFilter } from '../../topics/topic-matcher.js';
+import type { Connection } from '../connection.js';
 
 /** Entries read per round trip, over all shards still being read: bounds a replay's memory. */
 const PAGE_SIZE = 1000;
 
+// How long a resume waits for this instance's reader to reach the client's position (the client
+// may come from an instance whose reader was a few ms ahead). Measured lag is single-digit ms.
+const CATCH_UP_TIMEOUT_MS = 3000;
+
 export type Replay =
   { recovered: true; messages: BrokerMessage[] } | { recovered: false; reason: NotRecoveredReason };
+
+/**
+ * The third step of a resume: what the session missed, (client position, snapshot] on every
+ * shard that can hold one of its topics. Nothing of it is sent here.
+ */
+export class SessionReplay {
+  constructor(
+    private readonly broker: Broker,
+    private readonly runtime: RuntimeOptions,
+  ) {}
+
+  /**
+   * Reads what the session missed on its implicit topics and the restored `filters`, then waits
+   * until this instance's reader is at the client's positions too: a live message the client
+   * already has (from an instance whose reader was ahead) then reaches `connection.held`, where
+   * the hand-over drops it, instead of arriving once the connection is live again.
+   * @param from the client's positions, one per shard; null when they could not be read.
+   * @throws BrokerUnavailableError when the backplane cannot be read.
+   */
+  async missed(
+    connection: Connection,
+    filters: readonly string[],
+    from: readonly ShardPosition[] | null,
+    snapshot: readonly ShardPosition[],
+  ): Promise<Replay> {
+    if (!from || from.length !== this.broker.shards)
+      return { recovered: false, reason: 'positions' };
+    const replay = await this.read(connection, filters, from, snapshot);
+    if (replay.recovered) await this.readerAt(from);
+    return replay;
+  }
+
+  private read(
+    connection: Connection,
+    filters: readonly string[],
+    from: readonly ShardPosition[],
+    snapshot: readonly ShardPosition[],
+  ): Promise<Replay> {
+    const implicit = new Set([BROADCAST_TOPIC, connectionTopic(connection.id)]);
+    if (connection.userId !== null) implicit.add(userTopic(connection.userId));
+    const wanted = (topic: string) =>
+      implicit.has(topic) || filters.some((f) => matchesFilter(f, topic));
+    // Without wildcards the wanted topics are known, and so are the only shards that hold them:
+    // the others carry other topics' traffic, often most of the window, and are not read.
+    let read: Set<number> | null = null;
+    if (!filters.some(hasWildcard)) {
+      read = new Set([...implicit, ...filters].map((topic) => this.broker.shardOf(topic)));
+    }
+    const { maxReplay } = this.runtime.options;
+    return replayShards(this.broker, from, snapshot, wanted, maxReplay, read);
+  }
+
+  /**
+   * Waits, at most CATCH_UP_TIMEOUT_MS in all, until the reader has delivered up to `from` on
+   * every shard (or reads another epoch there). Past the timeout the resume goes on as before.
+   */
+  private async readerAt(from: readonly ShardPosition[]): Promise<void> {
+    await Promise.all(from.map((p) => this.broker.untilDelivered(p, CATCH_UP_TIMEOUT_MS)));
+  }
+}
 
 interface ShardReplay {
   readonly shard: number;

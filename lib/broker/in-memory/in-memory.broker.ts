@@ -11,6 +11,7 @@ import {
   type ReplayRange,
   type ShardPosition,
 } from '../broker.interface.js';
+import { DeliveryProgress } from '../delivery-progress.js';
 import { readRangesWithRead } from '../read-ranges.js';
 import { BrokerUnavailableError } from '../../errors/broker-unavailable.error.js';
 import { compareIds, formatOffset, shardOfTopic } from '../../protocol/offset.js';
@@ -35,6 +36,7 @@ export class InMemoryBroker implements Broker {
   private readonly epoch = randomBytes(6).toString('base64url').replace(/[-_]/g, 'x');
   private readonly logs: ShardLog[];
   private readonly delivered: string[];
+  private readonly progress = new DeliveryProgress((shard) => this.positionOf(shard));
   private listener: BrokerListener | null = null;
   private pending: BrokerMessage[] = [];
   private flushScheduled = false;
@@ -78,7 +80,11 @@ export class InMemoryBroker implements Broker {
   }
 
   positions(): ShardPosition[] {
-    return this.delivered.map((id, shard) => ({ shard, epoch: this.epoch, id }));
+    return this.delivered.map((_, shard) => this.positionOf(shard));
+  }
+
+  untilDelivered(position: ShardPosition, timeoutMs: number): Promise<boolean> {
+    return this.progress.until(position, timeoutMs);
   }
 
   async read(shard: number, epoch: string, afterId: string, limit: number): Promise<ReplayPage> {
@@ -122,6 +128,7 @@ export class InMemoryBroker implements Broker {
     this.flush();
     this.closed = true;
     this.listener = null;
+    this.progress.close();
   }
 
   private flush(): void {
@@ -129,7 +136,20 @@ export class InMemoryBroker implements Broker {
     const batch = this.pending;
     if (batch.length === 0) return;
     this.pending = [];
-    for (const message of batch) this.delivered[message.shard] = message.id;
-    this.listener?.(batch);
+    const shards = new Set<number>();
+    for (const message of batch) {
+      this.delivered[message.shard] = message.id;
+      shards.add(message.shard);
+    }
+    try {
+      this.listener?.(batch);
+    } finally {
+      // After the listener: whoever waits for a position finds its messages already handed over.
+      for (const shard of shards) this.progress.advanced(shard);
+    }
+  }
+
+  private positionOf(shard: number): ShardPosition {
+    return { shard, epoch: this.epoch, id: this.delivered[shard] };
   }
 }

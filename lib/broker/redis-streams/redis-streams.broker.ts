@@ -11,6 +11,7 @@ import {
   type ShardPosition,
 } from '../broker.interface.js';
 import { BrokerUnavailableError } from '../../errors/broker-unavailable.error.js';
+import { DeliveryProgress } from '../delivery-progress.js';
 import { formatOffset, shardOfTopic } from '../../protocol/offset.js';
 import {
   type BrokerConnections,
@@ -57,6 +58,7 @@ export class RedisStreamsBroker implements Broker, RedisBacked {
   private readonly candidates = new EpochCandidates();
   private readonly status: StatusTracker;
   private readonly state: ReadState;
+  private readonly progress: DeliveryProgress;
   private connections: BrokerConnections | null = null;
   private publisher: StreamPublisher | null = null;
   private readers: ShardReader[] = [];
@@ -69,6 +71,7 @@ export class RedisStreamsBroker implements Broker, RedisBacked {
     this.shards = this.options.shards;
     this.keys = shardKeys(this.options.prefix, this.shards);
     this.state = { epochs: this.keys.map(() => ''), ids: this.keys.map(() => '0-0') };
+    this.progress = new DeliveryProgress((shard) => this.positionOf(shard));
     this.status = new StatusTracker((error) =>
       this.options.logger.error(`RedisStreamsBroker: a status listener threw: ${String(error)}`),
     );
@@ -141,6 +144,7 @@ export class RedisStreamsBroker implements Broker, RedisBacked {
       keys: this.keys,
       state: this.state,
       listener,
+      progress: this.progress,
       status: this.status,
       candidates: this.candidates,
       options: this.options,
@@ -162,7 +166,12 @@ export class RedisStreamsBroker implements Broker, RedisBacked {
   }
 
   positions(): ShardPosition[] {
-    return this.state.ids.map((id, shard) => ({ shard, epoch: this.state.epochs[shard], id }));
+    return this.state.ids.map((_, shard) => this.positionOf(shard));
+  }
+
+  /** Resolved by the reader loops as they deliver (or find a new epoch); false once closed. */
+  untilDelivered(position: ShardPosition, timeoutMs: number): Promise<boolean> {
+    return this.progress.until(position, timeoutMs);
   }
 
   /** @throws BrokerUnavailableError when Redis is unreachable or does not answer within `publishTimeoutMs`. */
@@ -224,6 +233,7 @@ export class RedisStreamsBroker implements Broker, RedisBacked {
     await this.publisher?.drain();
     await Promise.all(this.readers.map((reader) => reader.stop()));
     this.readers = [];
+    if (this.phase === 'closed') this.progress.close();
     this.publisher?.detach();
     const connections = this.connections;
     if (connections?.owned) {
@@ -233,6 +243,10 @@ export class RedisStreamsBroker implements Broker, RedisBacked {
       );
       client.disconnect();
     }
+  }
+
+  private positionOf(shard: number): ShardPosition {
+    return { shard, epoch: this.state.epochs[shard], id: this.state.ids[shard] };
   }
 
   private requireConnected(): BrokerConnections {

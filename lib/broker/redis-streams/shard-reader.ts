@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { BrokerListener, BrokerMessage } from '../broker.interface.js';
+import type { DeliveryProgress } from '../delivery-progress.js';
 import { formatOffset } from '../../protocol/offset.js';
 import { backoff } from './connection.js';
 import { withDeadline } from './deadline.js';
@@ -14,6 +15,8 @@ export interface ShardReaderContext {
   readonly keys: ShardKeys[];
   readonly state: ReadState;
   readonly listener: BrokerListener;
+  /** Told after each delivered batch and each epoch check (`Broker.untilDelivered`). */
+  readonly progress: DeliveryProgress;
   readonly status: StatusTracker;
   readonly candidates: EpochCandidates;
   readonly options: ResolvedRedisStreamsOptions;
@@ -84,6 +87,8 @@ export class ShardReader {
           const { keys, state, candidates, options } = this.ctx;
           await recheckShards(client, this.shards, keys, state, candidates, options.logger);
           this.epochsChecked = true;
+          // A new epoch is progress too: positions of the lost log have nothing left to wait for.
+          for (const shard of this.shards) this.ctx.progress.advanced(shard);
         }
         // Up as soon as Redis answers again, not when the next XREAD returns (up to blockMs later).
         this.ctx.status.up(this.name);
@@ -143,12 +148,14 @@ export class ShardReader {
   private deliver(reply: NonNullable<XReadReply>): void {
     const { state } = this.ctx;
     const batch: BrokerMessage[] = [];
+    const shards: number[] = [];
     for (const [key, entries] of xreadStreams(reply)) {
       const shard = this.shardOfKey.get(key);
       if (shard === undefined || entries.length === 0) continue;
       const offsetBase = formatOffset(shard, state.epochs[shard], '');
       for (const entry of entries) batch.push(toMessage(shard, offsetBase, entry));
       state.ids[shard] = entries[entries.length - 1][0];
+      shards.push(shard);
     }
     if (batch.length === 0) return;
     try {
@@ -160,6 +167,8 @@ export class ShardReader {
         err.stack,
       );
     }
+    // After the listener: whoever waits for a position finds its messages already handed over.
+    for (const shard of shards) this.ctx.progress.advanced(shard);
   }
 
   /**
