@@ -5,10 +5,11 @@ import { encodeCommand } from '../instance-commands/instance-command.js';
 import type { Broker } from '../broker/broker.interface.js';
 import { DWS_BROKER } from '../distributed-ws.constants.js';
 import { TopicRegistry } from '../explorer/topic-registry.js';
+import { TopicPolicy } from '../explorer/topic-policy.js';
 import { PresenceTracker } from '../presence/presence.tracker.js';
 import type { PresenceMember } from '../protocol/frames.js';
 import { CloseCode } from '../protocol/close-codes.js';
-import { isReservedTopic, validateTopicName } from '../topics/topic-validation.js';
+import { ProtocolError } from '../protocol/protocol.error.js';
 import { BroadcastError } from '../errors/broadcast.error.js';
 
 /**
@@ -25,29 +26,27 @@ import { BroadcastError } from '../errors/broadcast.error.js';
  */
 @Injectable()
 export class Broadcaster {
+  private readonly policy: TopicPolicy;
+
   constructor(
     @Inject(DWS_BROKER) private readonly broker: Broker,
-    private readonly topics: TopicRegistry,
+    topics: TopicRegistry,
     private readonly connections: ConnectionRegistry,
     private readonly presenceTracker: PresenceTracker,
-  ) {}
+  ) {
+    this.policy = new TopicPolicy(topics);
+  }
 
   /**
-   * Publishes to a topic: every subscription matching it, on every instance, receives it.
+   * Publishes to a topic: every subscription matching it, on every instance, receives it. The
+   * server's rules of the topic policy apply: any valid, non-reserved topic, even one clients may
+   * not publish to or no gateway declares; only a declared schema is checked, and `@OnPublish`
+   * hooks do not run.
    * @throws BroadcastError for an invalid or reserved topic, or a payload the topic's schema refuses.
    */
   async publish(topic: string, payload: unknown): Promise<string> {
-    const invalid = validateTopicName(topic);
-    if (invalid) throw new BroadcastError(invalid);
-    if (isReservedTopic(topic)) {
-      throw new BroadcastError(
-        `Topic "${topic}" is reserved: use broadcast(), sendToConnection() or sendToUser().`,
-      );
-    }
-    const resolved = this.topics.resolve(topic);
-    const error = resolved?.definition.validatePayload(payload);
-    if (error)
-      throw new BroadcastError(`Payload for "${topic}" does not match its schema: ${error}`);
+    const check = this.policy.checkPublish(topic, payload, 'server');
+    if (check instanceof ProtocolError) throw new BroadcastError(check.message);
     return this.broker.publish({ topic, payload: serialize(payload) });
   }
 
