@@ -1,8 +1,10 @@
-import { ACCESS_TOKEN_QUERY } from '../protocol/credentials.js';
-import { backoffDelay } from './backoff.js';
+import { AttemptTokens } from './attempt-tokens.js';
 import { ClientErrorCode, type DwsClientError, failure } from './client.error.js';
 import type { ResolvedClientOptions, WebSocketLike } from './client.options.js';
 import { afterClose } from './close-policy.js';
+import { ReconnectSchedule } from './reconnect-schedule.js';
+import { UrlRotation, withToken } from './server-urls.js';
+import { SilenceWatchdog } from './silence-watchdog.js';
 
 /** How a connection ended, once the reconnect decision is made. */
 export interface SocketLoss {
@@ -20,9 +22,6 @@ export interface SocketListener {
   error(error: DwsClientError): void;
 }
 
-// A connection that stayed ready this long was a success: the next drop starts the backoff over.
-// Shorter-lived ones keep growing it, so a server that accepts then drops is not hammered.
-const STABLE_AFTER_MS = 5000;
 // Silence allowed beyond two heartbeat intervals (the server writes at least once per interval)
 // before the connection is considered dead; covers GC pauses and a slow network.
 const IDLE_MARGIN_MS = 5000;
@@ -36,24 +35,23 @@ const IDLE_MARGIN_MS = 5000;
 export class ReconnectingSocket {
   private socket: WebSocketLike | null = null;
   private ready = false;
-  private readyAt = 0;
   private closed = false;
-  private attempt = 0;
-  /** Index in `urls` of the latest attempt (-1 before the first). */
-  private urlIndex = -1;
-  /** Indexes still to try, in random order, before any URL is tried a second time. */
-  private untried: number[] = [];
-  private lastToken: string | undefined;
-  private nextToken: string | undefined;
-  private lastFrameAt = 0;
-  private reconnectTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly urls: UrlRotation;
+  private readonly tokens: AttemptTokens;
+  private readonly reconnect: ReconnectSchedule;
+  private readonly silence = new SilenceWatchdog((silent) =>
+    this.abandon(`no frame from the server for ${silent} ms`),
+  );
   private connectTimer: ReturnType<typeof setTimeout> | null = null;
-  private idleTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
     private readonly options: ResolvedClientOptions,
     private readonly listener: SocketListener,
-  ) {}
+  ) {
+    this.urls = new UrlRotation(options.urls, options.random);
+    this.tokens = new AttemptTokens(options.token);
+    this.reconnect = new ReconnectSchedule(options, options.random);
+  }
 
   /** Whether frames can be sent: the current socket was marked ready. */
   get isReady(): boolean {
@@ -70,11 +68,9 @@ export class ReconnectingSocket {
     if (this.connectTimer) clearTimeout(this.connectTimer);
     this.connectTimer = null;
     this.ready = true;
-    this.readyAt = Date.now();
-    // After the next loss, every other URL is a candidate again.
-    this.untried = [];
-    const socket = this.socket;
-    if (socket && heartbeatMs > 0) this.watchIdle(socket, 2 * heartbeatMs + IDLE_MARGIN_MS);
+    this.reconnect.connected();
+    this.urls.connected();
+    if (this.socket && heartbeatMs > 0) this.silence.watch(2 * heartbeatMs + IDLE_MARGIN_MS);
   }
 
   /** Writes a frame on the ready socket; false when there is none (the caller keeps it for later). */
@@ -113,22 +109,19 @@ export class ReconnectingSocket {
   }
 
   private async open(): Promise<void> {
-    this.urlIndex = this.nextUrlIndex();
-    const url = this.options.urls[this.urlIndex];
+    const url = this.urls.next();
     let token: string | undefined;
     try {
-      token = this.nextToken ?? (await this.options.token?.());
+      token = this.tokens.takeFetched() ?? (await this.tokens.ask());
     } catch (error) {
       if (this.closed) return;
       this.listener.error(
         failure(ClientErrorCode.HandlerFailed, 'The `token` provider threw', error),
       );
       return this.scheduleReconnect();
-    } finally {
-      this.nextToken = undefined;
     }
     if (this.closed) return;
-    this.lastToken = token;
+    this.tokens.used(token);
     let socket: WebSocketLike;
     try {
       socket = new this.options.WebSocket(withToken(url, token)) as WebSocketLike;
@@ -141,7 +134,7 @@ export class ReconnectingSocket {
     this.socket = socket;
     socket.onmessage = (event) => {
       if (this.socket !== socket) return;
-      this.lastFrameAt = Date.now();
+      this.silence.heard();
       this.listener.frame(event.data);
     };
     socket.onclose = (event) => this.onClose(socket, event.code, event.reason);
@@ -154,7 +147,7 @@ export class ReconnectingSocket {
   private onClose(socket: WebSocketLike, code: number, reason: string): void {
     if (this.socket !== socket) return;
     const wasReady = this.ready;
-    if (wasReady && Date.now() - this.readyAt >= STABLE_AFTER_MS) this.attempt = 0;
+    if (wasReady) this.reconnect.lostReady();
     this.detach();
     const policy = afterClose(code);
     if (policy === 'reconnect-if-new-token') {
@@ -172,16 +165,14 @@ export class ReconnectingSocket {
   ): Promise<void> {
     let fresh: string | undefined;
     try {
-      fresh = await this.options.token?.();
+      fresh = await this.tokens.ask();
     } catch (error) {
       this.listener.error(
         failure(ClientErrorCode.HandlerFailed, 'The `token` provider threw', error),
       );
     }
     if (this.closed) return;
-    const willReconnect = fresh !== undefined && fresh !== this.lastToken;
-    if (willReconnect) this.nextToken = fresh;
-    this.settle({ code, reason, wasReady, willReconnect });
+    this.settle({ code, reason, wasReady, willReconnect: this.tokens.retryWith(fresh) });
   }
 
   private settle(loss: SocketLoss): void {
@@ -192,60 +183,15 @@ export class ReconnectingSocket {
   }
 
   private scheduleReconnect(): void {
-    const delay = backoffDelay(this.attempt++, this.options, this.options.random);
-    this.reconnectTimer = setTimeout(() => {
-      this.reconnectTimer = null;
-      void this.open();
-    }, delay);
-  }
-
-  /**
-   * The first URL first; after that, one of the others, in a random order that tries each of
-   * them before any twice. When an instance goes away, its clients thus spread over the other
-   * instances instead of all moving to the one after it in the list.
-   */
-  private nextUrlIndex(): number {
-    const count = this.options.urls.length;
-    if (this.urlIndex < 0 || count === 1) return 0;
-    if (this.untried.length === 0) {
-      for (let i = 0; i < count; i++) if (i !== this.urlIndex) this.untried.push(i);
-      shuffle(this.untried, this.options.random);
-    }
-    return this.untried.pop()!;
-  }
-
-  /** A dead peer (half-open TCP) never closes: silence past `limitMs` means dead. */
-  private watchIdle(socket: WebSocketLike, limitMs: number): void {
-    const check = () => {
-      const silent = Date.now() - this.lastFrameAt;
-      if (silent >= limitMs) return this.abandon(`no frame from the server for ${silent} ms`);
-      this.idleTimer = setTimeout(check, limitMs - silent);
-    };
-    if (this.socket === socket) this.idleTimer = setTimeout(check, limitMs);
+    this.reconnect.schedule(() => void this.open());
   }
 
   private detach(): void {
     this.socket = null;
     this.ready = false;
-    for (const timer of [this.reconnectTimer, this.connectTimer, this.idleTimer]) {
-      if (timer) clearTimeout(timer);
-    }
-    this.reconnectTimer = this.connectTimer = this.idleTimer = null;
+    if (this.connectTimer) clearTimeout(this.connectTimer);
+    this.connectTimer = null;
+    this.reconnect.cancel();
+    this.silence.stop();
   }
-}
-
-/** Fisher–Yates, in place. */
-function shuffle(items: number[], random: () => number): void {
-  for (let i = items.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [items[i], items[j]] = [items[j], items[i]];
-  }
-}
-
-/** Adds the `access_token` query parameter (browsers cannot send headers with a WebSocket). */
-function withToken(url: string, token: string | undefined): string {
-  if (token === undefined) return url;
-  const withParam = new URL(url);
-  withParam.searchParams.set(ACCESS_TOKEN_QUERY, token);
-  return withParam.toString();
 }
