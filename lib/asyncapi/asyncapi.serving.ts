@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import { DWS_OPTIONS } from '../distributed-ws.module-definition.js';
 import type { DistributedWsOptions } from '../distributed-ws.options.js';
 import { isDocsOnlyMode } from '../docs-mode.js';
+import { checkOptionalPackage, type OptionalPackage } from '../errors/optional-package.error.js';
 import { TopicRegistry } from '../explorer/topic-registry.js';
 import { buildAsyncApiDocument } from './asyncapi.builder.js';
 import { describeApp } from './asyncapi.input.js';
@@ -117,15 +118,18 @@ export class AsyncApiServing implements OnModuleInit {
   }
 }
 
+/** The viewer's package, loaded from the app's node_modules only when the page is asked for. */
+export const VIEWER: OptionalPackage = {
+  name: VIEWER_PACKAGE,
+  range: '^3',
+  majors: [3],
+  feature: 'The AsyncAPI viewer page (the document itself is served as JSON and YAML)',
+};
+
 /** A file of the viewer package, resolved from the app's node_modules. */
 function viewerFile(relative: string): string {
-  try {
-    return createRequire(import.meta.url).resolve(`${VIEWER_PACKAGE}/${relative}`);
-  } catch {
-    throw new Error(
-      `The viewer needs ${VIEWER_PACKAGE}: run \`npm install ${VIEWER_PACKAGE}\`. The document itself is served as JSON and YAML.`,
-    );
-  }
+  checkOptionalPackage(VIEWER);
+  return createRequire(import.meta.url).resolve(`${VIEWER_PACKAGE}/${relative}`);
 }
 
 /** `asyncapi/` → `/asyncapi`. */

@@ -1,5 +1,6 @@
 import type * as PromClient from 'prom-client';
 import type { Broker, BrokerEntry } from '../broker/broker.interface.js';
+import { checkOptionalPackage, type OptionalPackage } from '../errors/optional-package.error.js';
 import { NOOP_METRICS, type DwsMetrics } from './metrics.interface.js';
 import {
   DEFAULT_LATENCY_BUCKETS,
@@ -22,7 +23,8 @@ const NOOP_HANDLE: MetricsHandle = { metrics: NOOP_METRICS, registry: null, rele
 /**
  * Builds the metrics the option asks for. `prom-client` is imported here, on demand: apps that
  * leave metrics off never load it and need not install it.
- * @throws Error naming the package to install when `prom-client` is missing.
+ * @throws OptionalPackageError naming the package, its range and the install command when
+ *   `prom-client` is missing or not a 15.x.
  */
 export async function createMetrics(
   option: boolean | MetricsOptions | undefined,
@@ -52,18 +54,20 @@ export async function createMetrics(
   };
 }
 
+/** The prom-client majors the metrics are written against. */
+export const PROM_CLIENT: OptionalPackage = {
+  name: 'prom-client',
+  range: '^15',
+  majors: [15],
+  feature: 'DistributedWsModule: the "metrics" option',
+};
+
 async function loadPromClient(): Promise<typeof PromClient> {
-  try {
-    const loaded = (await import('prom-client')) as typeof PromClient & {
-      default?: typeof PromClient;
-    };
-    return loaded.Counter ? loaded : loaded.default!;
-  } catch (error) {
-    throw new Error(
-      'DistributedWsModule: the "metrics" option needs prom-client: run `npm install prom-client`.',
-      { cause: error },
-    );
-  }
+  checkOptionalPackage(PROM_CLIENT);
+  const loaded = (await import('prom-client')) as typeof PromClient & {
+    default?: typeof PromClient;
+  };
+  return loaded.Counter ? loaded : loaded.default!;
 }
 
 /**
