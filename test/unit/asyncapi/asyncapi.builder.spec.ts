@@ -4,19 +4,21 @@ import { Test, type TestingModule } from '@nestjs/testing';
 import { MessageBody, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
 import { securityOf } from '../../../lib/asyncapi/asyncapi.input.js';
 import {
-  buildAsyncApiDocument,
   DescribeEvent,
-  describeDeclarations,
   DistributedWsModule,
   type DistributedWsOptions,
   OnPublish,
   OnSubscribe,
-  serializeAsyncApi,
   Topic,
-  TopicRegistry,
+} from '../../../lib/index.js';
+import {
+  buildAsyncApiDocument,
+  describeDeclarations,
+  serializeAsyncApi,
   type AsyncApiDocument,
   type AsyncApiInput,
-} from '../../../lib/index.js';
+} from '../../../lib/asyncapi/index.js';
+import { TopicRegistry } from '../../../lib/explorer/topic-registry.js';
 
 const orderSchema = {
   type: 'object',

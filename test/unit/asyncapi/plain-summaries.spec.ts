@@ -1,13 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
 import { Test } from '@nestjs/testing';
 import { securityOf } from '../../../lib/asyncapi/asyncapi.input.js';
-import {
-  buildAsyncApiDocument,
-  describeDeclarations,
-  DistributedWsModule,
-  type DistributedWsOptions,
-  TopicRegistry,
-} from '../../../lib/index.js';
+import { DistributedWsModule, type DistributedWsOptions } from '../../../lib/index.js';
+import { buildAsyncApiDocument, describeDeclarations } from '../../../lib/asyncapi/index.js';
+import { TopicRegistry } from '../../../lib/explorer/topic-registry.js';
 import { ChatGateway } from '../../../sample/chat.gateway.js';
 
 /** Every `summary` in the document, by its path. */
