@@ -1,9 +1,4 @@
-import type {
-  AsyncApiDocument,
-  AsyncApiInput,
-  AsyncApiSecurityInput,
-  TopicInput,
-} from './asyncapi.interface.js';
+import type { AsyncApiDocument, AsyncApiInput } from './asyncapi.interface.js';
 import {
   IdAllocator,
   camelCase,
@@ -11,7 +6,12 @@ import {
   componentKey,
   pascalCase,
 } from './asyncapi.names.js';
-import { controlMessages, type ProtocolExamples } from './control-protocol.js';
+import {
+  CONTROL_OPERATION_IDS,
+  connectionChannel,
+  controlOperations,
+} from './control-operations.js';
+import { controlMessages, protocolExamples } from './control-protocol.js';
 import {
   DIRECT_MESSAGE,
   directMessage,
@@ -19,40 +19,21 @@ import {
   reservedChannel,
   reservedOperation,
 } from './reserved-topics.js';
-import { CONNECTION_DESCRIPTION, protocolOverview } from './protocol-text.js';
-import { buildSecuritySchemes, buildServers, upgradeBinding } from './servers.builder.js';
-import { TopicTemplate } from '../topics/topic-template.js';
+import { protocolOverview } from './protocol-text.js';
+import { buildSecuritySchemes, buildServers } from './servers.builder.js';
 import {
   CONNECTION,
-  connectionMessage,
-  connectionReply,
   copy,
   deliverOperation,
   eventMessages,
   eventOperation,
-  exampleTopic,
   publishOperation,
-  ref,
   topicBaseName,
   topicChannel,
   topicMessage,
 } from './topic-channels.js';
 
 type Json = Record<string, unknown>;
-
-/** Control operations: id, action, request message, reply messages (empty: no reply). */
-const CONTROL_OPERATIONS: [string, 'send' | 'receive', string, string[]][] = [
-  ['sendWelcome', 'send', 'welcome', []],
-  ['receiveSubscribe', 'receive', 'subscribe', ['subscribeAck', 'error']],
-  ['receiveUnsubscribe', 'receive', 'unsubscribe', ['unsubscribeAck', 'error']],
-  ['receivePublish', 'receive', 'publish', ['publishAck', 'error']],
-  ['receiveResume', 'receive', 'resume', ['resumeAck', 'error']],
-  ['receivePresence', 'receive', 'presence', ['presenceAck', 'error']],
-  ['sendMessage', 'send', 'message', []],
-  ['sendPresence', 'send', 'presenceEvent', []],
-  ['sendPositions', 'send', 'positions', []],
-  ['sendError', 'send', 'error', []],
-];
 
 /**
  * Builds the AsyncAPI 3.0 document of an app from its declarations. Pure and deterministic:
@@ -77,7 +58,7 @@ export function buildAsyncApiDocument(input: AsyncApiInput): AsyncApiDocument {
   const channelIds = new IdAllocator([CONNECTION, ...RESERVED_TOPICS.map((t) => t.key)]);
   const messageIds = new IdAllocator([...control.map((m) => m.key), DIRECT_MESSAGE]);
   const operationIds = new IdAllocator([
-    ...CONTROL_OPERATIONS.map(([id]) => id),
+    ...CONTROL_OPERATION_IDS,
     ...RESERVED_TOPICS.map((t) => t.operation),
   ]);
 
@@ -85,10 +66,7 @@ export function buildAsyncApiDocument(input: AsyncApiInput): AsyncApiDocument {
   messages[DIRECT_MESSAGE] = directMessage();
 
   const connectionMessages = control.map((m) => m.key);
-  const operations: Json = {};
-  for (const [id, action, request, replies] of CONTROL_OPERATIONS) {
-    operations[id] = controlOperation(action, request, replies, control);
-  }
+  const operations = controlOperations(control);
 
   for (const event of events) {
     const base = pascalCase(event.event) || 'Event';
@@ -154,62 +132,10 @@ export function buildAsyncApiDocument(input: AsyncApiInput): AsyncApiDocument {
   return document;
 }
 
-function protocolExamples(topics: TopicInput[]): ProtocolExamples {
-  // A template with parameters shows a wildcard pattern, the more telling example.
-  const subscribable =
-    topics.find((t) => t.clientsMaySubscribe && t.template.includes('{')) ??
-    topics.find((t) => t.clientsMaySubscribe);
-  const publishable = topics.find((t) => t.clientsMayPublish) ?? subscribable;
-  const present = topics.find((t) => t.presence);
-  return {
-    pattern: subscribable ? TopicTemplate.parse(subscribable.template).filter : 'news/#',
-    topic: publishable ? exampleTopic(publishable) : 'news/today',
-    payload: copy(publishable?.examples?.[0] ?? {}),
-    presenceTopic: present ? exampleTopic(present) : 'chat/rooms/42',
-  };
-}
-
 function info(source: AsyncApiInput['info'], protocol: string): Json {
   const result: Json = { title: source.title, version: source.version };
   result.description = source.description ? `${source.description}\n\n${protocol}` : protocol;
   if (source.contact) result.contact = copy(source.contact);
   if (source.license) result.license = copy(source.license);
   return result;
-}
-
-function controlOperation(
-  action: 'send' | 'receive',
-  request: string,
-  replies: string[],
-  control: { key: string; message: Json }[],
-): Json {
-  const message = control.find((m) => m.key === request)!.message;
-  const operation: Json = {
-    action,
-    channel: ref('channels', CONNECTION),
-    title: request,
-    summary: message.summary,
-    messages: [connectionMessage(request)],
-  };
-  if (replies.length) operation.reply = connectionReply(...replies);
-  return operation;
-}
-
-/** The connection channel: the control protocol, gateway events and the upgrade request. */
-function connectionChannel(
-  address: string | null,
-  messageKeys: string[],
-  security: AsyncApiSecurityInput | undefined,
-): Json {
-  return {
-    // The gateway path when there is one: a viewer labels the connection's operations with it.
-    address,
-    title: 'Connection',
-    summary: 'Frames of the control protocol and gateway events.',
-    description: CONNECTION_DESCRIPTION,
-    messages: Object.fromEntries(
-      messageKeys.map((key) => [key, ref('components', 'messages', key)]),
-    ),
-    bindings: { ws: upgradeBinding(security) },
-  };
 }

@@ -1,5 +1,4 @@
-import { ackDataSchemas, type ResumeAckAsDocumented } from '../protocol/ack.schemas.js';
-import { clientFrameDataSchemas } from '../protocol/client-frame.schemas.js';
+import type { ResumeAckAsDocumented } from '../protocol/ack.schemas.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import { frameSchema } from '../protocol/frame.schemas.js';
 import {
@@ -20,9 +19,12 @@ import {
   type UnsubscribeData,
   type WelcomeData,
 } from '../protocol/frames.js';
-import type { JsonSchema } from '../protocol/json-schema.js';
 import { serverFrameDataSchemas } from '../protocol/server-frame.schemas.js';
+import { TopicTemplate } from '../topics/topic-template.js';
+import type { TopicInput } from './asyncapi.interface.js';
+import { ack, type ControlMessage, message, push, request } from './control-message.js';
 import { errorCodeTable } from './protocol-text.js';
+import { copy, exampleTopic } from './topic-channels.js';
 
 // The schemas come from protocol/, next to the frame types they are checked against; this file
 // adds what only the document needs: titles, summaries, examples (typed with the same frame
@@ -39,67 +41,20 @@ export interface ProtocolExamples {
   presenceTopic: string;
 }
 
-/** A message of the connection channel: its key, the frame it describes, who sends it. */
-export interface ControlMessage {
-  key: string;
-  message: Record<string, unknown>;
-}
-
-type Request = keyof typeof clientFrameDataSchemas & keyof typeof ackDataSchemas;
-type Push = 'welcome' | 'message' | 'positions';
-
-function message(
-  key: string,
-  title: string,
-  summary: string,
-  payload: JsonSchema,
-  example: unknown,
-  description?: string,
-): ControlMessage {
+/** Examples from the app's own topics, with stand-ins for what it does not declare. */
+export function protocolExamples(topics: TopicInput[]): ProtocolExamples {
+  // A template with parameters shows a wildcard pattern, the more telling example.
+  const subscribable =
+    topics.find((t) => t.clientsMaySubscribe && t.template.includes('{')) ??
+    topics.find((t) => t.clientsMaySubscribe);
+  const publishable = topics.find((t) => t.clientsMayPublish) ?? subscribable;
+  const present = topics.find((t) => t.presence);
   return {
-    key,
-    message: {
-      name: key,
-      title,
-      summary,
-      ...(description ? { description } : {}),
-      payload,
-      examples: [{ payload: example }],
-    },
+    pattern: subscribable ? TopicTemplate.parse(subscribable.template).filter : 'news/#',
+    topic: publishable ? exampleTopic(publishable) : 'news/today',
+    payload: copy(publishable?.examples?.[0] ?? {}),
+    presenceTopic: present ? exampleTopic(present) : 'chat/rooms/42',
   };
-}
-
-/** A frame the client sends; its `id`, optional, is the one of the example's `ack`. */
-function request(
-  event: Request,
-  id: number,
-  summary: string,
-  example: unknown,
-  description?: string,
-): ControlMessage {
-  const payload = frameSchema(event, clientFrameDataSchemas[event], 'optional');
-  return message(event, event, summary, payload, { event, id, data: example }, description);
-}
-
-/** The `ack` of a request, keyed `<request>Ack` so that operations can name it as their reply. */
-function ack(of: Request, id: number, summary: string, example: unknown): ControlMessage {
-  const payload = frameSchema(ReservedEvent.Ack, ackDataSchemas[of], 'required');
-  return message(`${of}Ack`, `ack of ${of}`, summary, payload, {
-    event: ReservedEvent.Ack,
-    id,
-    data: example,
-  });
-}
-
-/** A frame the server sends on its own, without an `id`. */
-function push(
-  event: Push,
-  summary: string,
-  example: unknown,
-  description?: string,
-): ControlMessage {
-  const payload = frameSchema(event, serverFrameDataSchemas[event], 'none');
-  return message(event, event, summary, payload, { event, data: example }, description);
 }
 
 const SAMPLE_OFFSET = '3:k2Jx9q:1718000000000-0';
