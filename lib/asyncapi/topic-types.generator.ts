@@ -1,12 +1,12 @@
-import { compile, type JSONSchema } from 'json-schema-to-typescript';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import type { JsonSchema } from '../decorators/topic-options.interface.js';
-import { TopicTemplate } from '../topics/topic-template.js';
 import type { EventInput, TopicInput } from './asyncapi.interface.js';
 import { compareStrings, IdAllocator, pascalCase } from './asyncapi.names.js';
+import { convertSchemas, ROOT } from './schema-types.js';
 import { topicBaseName } from './topic-channels.js';
+import { keyIncludes, topicKey } from './topic-keys.js';
 
 /** What the generator reads: the same declarations the AsyncAPI builder documents. */
 export interface TopicTypesInput {
@@ -19,15 +19,6 @@ export interface RenderTopicTypesOptions {
   command: string;
   /** Prettier options for the output. @default Prettier's defaults */
   style?: Record<string, unknown>;
-}
-
-/** The root of the one schema handed to json-schema-to-typescript; removed from the output. */
-const ROOT = 'DwsGeneratedDeclarations';
-
-/** A TypeScript type for each named schema, and the source of their declarations. */
-interface ConvertedSchemas {
-  typeNames: Map<string, string>;
-  declarations: string;
 }
 
 /**
@@ -132,121 +123,6 @@ export async function writeTopicTypes(
   const changed = !existsSync(path) || readFileSync(path, 'utf8') !== text;
   if (changed) writeFileSync(path, text);
   return { file: path, changed };
-}
-
-/**
- * Converts every schema with one call, under a root that references each one, and reads the
- * name json-schema-to-typescript gave each from that root (it renames on a clash with a nested
- * `title`).
- */
-async function convertSchemas(
-  schemas: Map<string, JsonSchema | undefined>,
-): Promise<ConvertedSchemas> {
-  const names = [...schemas.keys()];
-  if (names.length === 0) return { typeNames: new Map(), declarations: '' };
-  const root = {
-    title: ROOT,
-    type: 'object',
-    additionalProperties: false,
-    required: names,
-    properties: Object.fromEntries(names.map((name) => [name, { $ref: `#/$defs/${name}` }])),
-    $defs: Object.fromEntries(
-      names.map((name) => [name, prepare(schemas.get(name), `#/$defs/${name}`, name)]),
-    ),
-  } as JSONSchema;
-  const output = await compile(root, ROOT, {
-    bannerComment: '',
-    format: false,
-    // Declarations are code of the app: a `$ref` to a file or URL is not followed.
-    $refOptions: { resolve: { external: false } },
-  });
-  const rootBlock = new RegExp(`^export interface ${ROOT} \\{\\n([^}]*)\\}\\n`, 'm');
-  const match = rootBlock.exec(output);
-  if (!match) throw new Error(`json-schema-to-typescript did not declare ${ROOT}.`);
-  const typeNames = new Map(
-    match[1]
-      .trim()
-      .split('\n')
-      .map((line) => line.split(': ') as [string, string]),
-  );
-  return { typeNames, declarations: output.replace(rootBlock, '') };
-}
-
-/**
- * A copy of `schema` ready for the shared root: named `title`, its own `#` references moved
- * under `base`. No schema (or one that constrains nothing) is any JSON value, `unknown`; a closed
- * object without properties is `Record<string, never>`, which TypeScript's `{}` is not.
- */
-function prepare(schema: JsonSchema | undefined, base: string, title: string): JsonSchema {
-  const copy = rebase(schema ?? {}, base) as JsonSchema;
-  const constraints = Object.keys(copy).filter((key) => !ANNOTATIONS.has(key));
-  if (constraints.length === 0) return { ...copy, title, tsType: 'unknown' };
-  const closedEmpty =
-    copy.type === 'object' &&
-    copy.additionalProperties === false &&
-    !copy.properties &&
-    !copy.patternProperties;
-  return closedEmpty ? { ...copy, title, tsType: 'Record<string, never>' } : { ...copy, title };
-}
-
-const ANNOTATIONS = new Set([
-  'title',
-  'description',
-  'examples',
-  'default',
-  '$comment',
-  'deprecated',
-  'readOnly',
-  'writeOnly',
-  '$schema',
-  '$id',
-]);
-
-function rebase(value: unknown, base: string): unknown {
-  if (Array.isArray(value)) return value.map((item) => rebase(item, base));
-  if (value === null || typeof value !== 'object') return value;
-  return Object.fromEntries(
-    Object.entries(value).map(([key, item]) => [
-      key,
-      key === '$ref' && typeof item === 'string' && item.startsWith('#')
-        ? `${base}${item.slice(1)}`
-        : rebase(item, base),
-    ]),
-  );
-}
-
-/** The key of a template in `TopicMap`: a string, or a template literal type per parameter. */
-interface TopicKey {
-  declaration: string;
-  /** Matches the topics the key's type stands for (`${string}` spans any text, `/` included). */
-  pattern: RegExp;
-  /** The key with each `${string}` as a character no topic contains. */
-  sample: string;
-}
-
-const HOLE = '\u0000';
-
-function topicKey(template: string): TopicKey {
-  const levels = TopicTemplate.parse(template).levels;
-  const text = levels.map((l) => (l.kind === 'param' ? HOLE : l.value)).join('/');
-  const pattern = new RegExp(
-    `^${text
-      .split(HOLE)
-      .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
-      .join('[\\s\\S]*')}$`,
-  );
-  const declaration = text.includes(HOLE)
-    ? `[topic: \`${text
-        .split(HOLE)
-        .map((part) => part.replace(/[\\`]|\$\{/g, (c) => `\\${c}`))
-        .join('${string}')}\`]`
-    : JSON.stringify(text);
-  return { declaration, pattern, sample: text };
-}
-
-/** Whether every topic of `inner`'s type is also one of `outer`'s. */
-function keyIncludes(outer: TopicKey, inner: TopicKey): boolean {
-  return outer.pattern.test(inner.sample);
 }
 
 function mapDeclaration(name: string, members: string[]): string {
