@@ -24,6 +24,11 @@ export type {
   SubscribeOptions,
   Subscription,
   TopicMap,
+  EventMap,
+  UntypedEvents,
+  RequestOf,
+  ReplyOf,
+  CallData,
 } from './client.types.js';
 export type { PresenceEventData, PresenceMember } from '../protocol/frames.js';
 export { ErrorCode } from '../protocol/error-codes.js';

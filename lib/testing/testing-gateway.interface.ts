@@ -5,11 +5,15 @@ import type {
   Type,
 } from '@nestjs/common';
 import type { TestingModuleBuilder } from '@nestjs/testing';
-import type { DistributedWsClient, DistributedWsClientOptions, TopicMap } from '../client/index.js';
+import type {
+  DistributedWsClient,
+  DistributedWsClientOptions,
+  TopicMap,
+  UntypedEvents,
+} from '../client/index.js';
 import type { WaitOptions } from './deadline.js';
 
-/** The SDK's default `Events`: any event, untyped data and reply. */
-export type UntypedEvents = Record<string, { request: unknown; reply: unknown }>;
+export type { UntypedEvents };
 
 /** What to compile: your application module, or a testing module's metadata. */
 export type TestingModuleSource = Type<unknown> | ModuleMetadata;
