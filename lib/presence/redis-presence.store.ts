@@ -7,17 +7,9 @@ import type {
   PresenceStore,
   PresenceStoreOptions,
 } from './presence-store.interface.js';
-import {
-  decodeEntry,
-  encodeEntry,
-  LEAVE_SCRIPT,
-  PresenceKeys,
-  type StoredEntry,
-  SWEEP_SCRIPT,
-} from './redis-presence.keys.js';
-
-const LEAVE_COMMAND = 'dwsPresenceLeave';
-const SWEEP_COMMAND = 'dwsPresenceSweep';
+import { leaveIfOwned, withPresenceCommands } from './redis-presence.commands.js';
+import { decodeEntry, encodeEntry, PresenceKeys, type StoredEntry } from './redis-presence.keys.js';
+import { removeInstance, sweepDeadInstances } from './redis-presence.sweep.js';
 
 interface Owned {
   readonly member: PresenceMember;
@@ -61,16 +53,7 @@ export class RedisPresenceStore implements PresenceStore {
 
   private get client(): RedisClient {
     if (this.connection !== null) return this.connection;
-    const client = this.broker.redisClient();
-    // EVALSHA, falling back to EVAL after a Redis restart. A given client may have them already.
-    const commands = client as unknown as Record<string, unknown>;
-    if (typeof commands[LEAVE_COMMAND] !== 'function') {
-      client.defineCommand(LEAVE_COMMAND, { numberOfKeys: 1, lua: LEAVE_SCRIPT });
-    }
-    if (typeof commands[SWEEP_COMMAND] !== 'function') {
-      client.defineCommand(SWEEP_COMMAND, { numberOfKeys: 1, lua: SWEEP_SCRIPT });
-    }
-    return (this.connection = client);
+    return (this.connection = withPresenceCommands(this.broker.redisClient()));
   }
 
   /** This instance's id in Redis (it changes when the instance was taken for dead). */
@@ -138,14 +121,14 @@ export class RedisPresenceStore implements PresenceStore {
       this.failedLeaves.delete(key);
       if (member) changes.push({ topic, action: 'leave', member });
     }
-    changes.push(...(await this.sweep()));
+    changes.push(...(await sweepDeadInstances(this.client, this.keys, this.instance)));
     return changes;
   }
 
   async close(): Promise<PresenceChange[]> {
     const topics = [...this.own.keys()];
     this.own.clear();
-    const changes = await this.removeInstance(this.instance, topics);
+    const changes = await removeInstance(this.client, this.keys, this.instance, topics);
     await this.client.del(this.keys.alive(this.instance));
     return changes;
   }
@@ -188,42 +171,9 @@ export class RedisPresenceStore implements PresenceStore {
     connectionId: string,
     socket: string,
   ): Promise<PresenceMember | null> {
-    const command = (this.client as any)[LEAVE_COMMAND] as (...args: string[]) => Promise<unknown>;
-    const removed = await command.call(this.client, this.keys.topic(topic), connectionId, socket);
+    const removed = await leaveIfOwned(this.client, this.keys.topic(topic), connectionId, socket);
     // Checked after the answer: a join of the same topic meanwhile listed it again.
     if (!this.own.has(topic)) await this.client.srem(this.keys.topicsOf(this.instance), topic);
     return typeof removed === 'string' ? (decodeEntry(removed)?.member ?? null) : null;
-  }
-
-  /** Removes the entries of every instance whose liveness key lapsed. */
-  private async sweep(): Promise<PresenceChange[]> {
-    const ids = await this.client.smembers(this.keys.instances);
-    const others = ids.filter((id) => id !== this.instance);
-    const alive = await Promise.all(others.map((id) => this.client.exists(this.keys.alive(id))));
-    const changes: PresenceChange[] = [];
-    for (const [i, id] of others.entries()) {
-      if (alive[i]) continue;
-      const topics = await this.client.smembers(this.keys.topicsOf(id));
-      changes.push(...(await this.removeInstance(id, topics)));
-    }
-    return changes;
-  }
-
-  /** Deletes an instance's entries in `topics`, then its bookkeeping keys. */
-  private async removeInstance(instance: string, topics: string[]): Promise<PresenceChange[]> {
-    const command = (this.client as any)[SWEEP_COMMAND] as (...a: string[]) => Promise<string[]>;
-    const removed = await Promise.all(
-      topics.map((topic) => command.call(this.client, this.keys.topic(topic), instance)),
-    );
-    const changes: PresenceChange[] = [];
-    topics.forEach((topic, i) => {
-      for (const value of removed[i]) {
-        const entry = decodeEntry(value);
-        if (entry) changes.push({ topic, action: 'leave', member: entry.member });
-      }
-    });
-    await this.client.del(this.keys.topicsOf(instance));
-    await this.client.srem(this.keys.instances, instance);
-    return changes;
   }
 }
