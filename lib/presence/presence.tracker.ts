@@ -1,20 +1,15 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
-import { encodeCommand } from '../instance-commands/instance-command.js';
+import { Inject, Injectable } from '@nestjs/common';
 import { RuntimeOptions } from '../distributed-ws.config.js';
 import type { Broker } from '../broker/broker.interface.js';
 import { BrokerUnavailableError } from '../errors/broker-unavailable.error.js';
 import { DWS_BROKER } from '../distributed-ws.constants.js';
 import { TopicRegistry } from '../explorer/topic-registry.js';
-import { encodeEvent } from '../protocol/codec.js';
-import { type PresenceMember, ReservedEvent } from '../protocol/frames.js';
+import type { PresenceMember } from '../protocol/frames.js';
 import type { ProtocolError } from '../protocol/protocol.error.js';
 import { checkPresenceInfo, presenceRefusal, presenceSettings } from './presence-rules.js';
-import {
-  DWS_PRESENCE_STORE,
-  type PresenceChange,
-  type PresenceStore,
-} from './presence-store.interface.js';
+import { DWS_PRESENCE_STORE, type PresenceStore } from './presence-store.interface.js';
 import type { PresenceParticipant } from './presence-participant.interface.js';
+import { PresenceSync } from './presence-sync.js';
 
 // Bounds how long shutdown waits for the leaves of the connections it closed.
 const SHUTDOWN_WAIT_MS = 2000;
@@ -22,44 +17,39 @@ const SHUTDOWN_WAIT_MS = 2000;
 /**
  * Presence of this instance's connections (`@Topic({ presence })`): adds and removes their
  * entries as they subscribe, unsubscribe, resume and close, announces joins and leaves, and
- * runs the store's maintenance. Entries change only on those events and every third of
- * `presenceTtlMs`: a delivery never touches presence.
+ * runs the store's maintenance ({@link PresenceSync}). Entries change only on those events and
+ * every third of `presenceTtlMs`: a delivery never touches presence.
  *
- * Changes of one connection run in its reserved-event queue (`PresenceParticipant.queue`), so that a
- * close is applied after the subscribe that preceded it, never before.
+ * Changes of one connection run in its reserved-event queue (`PresenceParticipant.queue`), so
+ * that a close is applied after the subscribe that preceded it, never before.
  */
 @Injectable()
 export class PresenceTracker {
-  private readonly logger = new Logger('DistributedWs');
   private readonly tracked = new Map<PresenceParticipant, Map<string, PresenceMember>>();
   private readonly closing = new Set<Promise<unknown>>();
-  private timer: NodeJS.Timeout | null = null;
-  private failing = false;
-  /** A renewal slower than its interval (Redis slow) is not overlapped by the next one. */
-  private maintaining = false;
+  private readonly sync: PresenceSync;
 
   constructor(
-    @Inject(DWS_BROKER) private readonly broker: Broker,
+    @Inject(DWS_BROKER) broker: Broker,
     @Inject(DWS_PRESENCE_STORE) private readonly store: PresenceStore,
     private readonly topics: TopicRegistry,
     private readonly runtime: RuntimeOptions,
-  ) {}
+  ) {
+    this.sync = new PresenceSync(broker, store, topics);
+  }
 
   /** Starts the maintenance, only when some topic tracks presence. */
   async start(): Promise<void> {
-    if (this.timer || !this.topics.topics.some((t) => t.presence)) return;
-    await this.maintain();
-    this.timer = setInterval(() => void this.maintain(), this.runtime.options.presenceTtlMs / 3);
-    this.timer.unref();
+    if (!this.topics.topics.some((t) => t.presence)) return;
+    await this.sync.start(this.runtime.options.presenceTtlMs / 3);
   }
 
   /** Waits (bounded) for the leaves of closed connections, then removes what is left. */
   async close(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
+    this.sync.stop();
     const wait = new Promise((resolve) => setTimeout(resolve, SHUTDOWN_WAIT_MS).unref());
     await Promise.race([Promise.all(this.closing), wait]);
-    await this.announce(await this.store.close().catch(() => [])).catch(() => undefined);
+    await this.sync.removeAll();
   }
 
   /** See {@link presenceRefusal}. */
@@ -82,7 +72,7 @@ export class PresenceTracker {
     if (!connection.open) return true;
     const member = { connectionId: connection.id, userId: connection.userId, info };
     this.entriesOf(connection).set(topic, member);
-    await this.write(
+    await this.sync.write(
       () => this.store.join(topic, member, connection.incarnation),
       (isNew) => (isNew ? [{ topic, action: 'join', member }] : []),
     );
@@ -153,56 +143,9 @@ export class PresenceTracker {
   }
 
   private remove(connection: PresenceParticipant, topic: string, id: string): Promise<void> {
-    return this.write(
+    return this.sync.write(
       () => this.store.leave(topic, id, connection.incarnation),
       (member) => (member ? [{ topic, action: 'leave', member }] : []),
-    );
-  }
-
-  /** A store write; a failure is logged and left to the store's repair, never to the client. */
-  private async write<T>(run: () => Promise<T>, changes: (result: T) => PresenceChange[]) {
-    try {
-      await this.announce(changes(await run()));
-    } catch (error) {
-      this.report(error);
-    }
-  }
-
-  private async maintain(): Promise<void> {
-    if (this.maintaining) return;
-    this.maintaining = true;
-    try {
-      await this.announce(await this.store.maintain());
-      if (this.failing) this.logger.log('Presence storage reachable again; entries repaired.');
-      this.failing = false;
-    } catch (error) {
-      this.report(error);
-    } finally {
-      this.maintaining = false;
-    }
-  }
-
-  /** Sends a `presence` frame per change on topics that announce joins and leaves. */
-  private async announce(changes: PresenceChange[]): Promise<void> {
-    const control = encodeCommand({ op: 'presence' });
-    const publishes = changes
-      .filter(({ topic }) => presenceSettings(this.topics, topic)?.joinLeave)
-      .map(({ topic, action, member }) =>
-        this.broker.publish({
-          topic,
-          payload: encodeEvent(ReservedEvent.Presence, { topic, action, member }),
-          control,
-        }),
-      );
-    await Promise.all(publishes);
-  }
-
-  private report(error: unknown): void {
-    if (this.failing) return;
-    this.failing = true;
-    const reason = error instanceof Error ? error.message : String(error);
-    this.logger.warn(
-      `Presence update failed (${reason}); entries are repaired once the backplane is back.`,
     );
   }
 }
