@@ -2,40 +2,9 @@ import { type BrokerEntry } from '../broker.interface.js';
 import { BrokerUnavailableError } from '../../errors/broker-unavailable.error.js';
 import type { RedisClient } from './connection.js';
 import type { EpochCandidates, ShardKeys } from './keys.js';
-import { PUBLISH_COMMAND, PUBLISH_SCRIPT } from './lua/publish.script.js';
+import { type Batch, cutBatches, type Pending } from './publish-batch.js';
+import { ShardAppender } from './shard-appender.js';
 import type { StatusTracker } from './status-tracker.js';
-
-type PublishCommand = (
-  this: RedisClient,
-  log: string,
-  epochKey: string,
-  trimmedKey: string,
-  candidateEpoch: string,
-  retentionMsOrNoTrim: number | '',
-  ...entryTriples: string[]
-) => Promise<string[]>;
-
-/** One publish waiting for its id. */
-interface Pending {
-  readonly entry: BrokerEntry;
-  readonly resolve: (reply: [epoch: string, id: string]) => void;
-  readonly reject: (error: BrokerUnavailableError) => void;
-}
-
-/** Publishes of one shard sent as one script call, with one deadline. */
-interface Batch {
-  readonly shard: number;
-  readonly pending: Pending[];
-  timer: NodeJS.Timeout | undefined;
-  settled: boolean;
-}
-
-/**
- * Most entries in one script call: bounds how long Redis runs it (a few µs per XADD) and the
- * size of the command, whatever the payloads.
- */
-const MAX_BATCH_ENTRIES = 128;
-const MAX_BATCH_BYTES = 1 << 20;
 
 /**
  * Appends entries through the publishing client. Publishes of one shard made in the same tick
@@ -61,29 +30,19 @@ export class StreamPublisher {
   private readonly onReady = () => this.ready();
   private readonly onClose = () => this.status.down('publisher', this.lastError);
   private readonly onError = (error: Error) => (this.lastError = error);
-  /** When each shard may be trimmed next: at most once per second (lua/publish.script.ts). */
-  private readonly nextTrimAt: number[];
-  private readonly trimEveryMs: number;
-  /** The script's command, looked up once rather than on every publish. */
-  private readonly command: PublishCommand;
+  private readonly appender: ShardAppender;
   private readonly flush = () => this.sendQueued();
 
   constructor(
     private readonly client: RedisClient,
-    private readonly keys: ShardKeys[],
-    private readonly retentionMs: number,
+    keys: ShardKeys[],
+    retentionMs: number,
     private readonly timeoutMs: number,
-    private readonly candidates: EpochCandidates,
+    candidates: EpochCandidates,
     private readonly status: StatusTracker,
   ) {
     this.queued = keys.map(() => []);
-    this.nextTrimAt = keys.map(() => 0);
-    this.trimEveryMs = Math.min(1000, retentionMs);
-    // EVALSHA, falling back to EVAL after a Redis restart. A given client may have it already.
-    if (typeof (client as any)[PUBLISH_COMMAND] !== 'function') {
-      client.defineCommand(PUBLISH_COMMAND, { numberOfKeys: 3, lua: PUBLISH_SCRIPT });
-    }
-    this.command = (client as any)[PUBLISH_COMMAND] as PublishCommand;
+    this.appender = new ShardAppender(client, keys, retentionMs, candidates);
   }
 
   /** Watches the client: 'ready' sends the batches waiting for it. */
@@ -132,19 +91,7 @@ export class StreamPublisher {
       const queue = this.queued[shard];
       if (queue.length === 0) continue;
       this.queued[shard] = [];
-      let start = 0;
-      let bytes = 0;
-      for (let i = 0; i < queue.length; i++) {
-        bytes += queue[i].entry.payload.length;
-        const full = i + 1 - start === MAX_BATCH_ENTRIES || bytes >= MAX_BATCH_BYTES;
-        if (full || i === queue.length - 1) {
-          // Usually the whole queue is one batch: it is handed over as it is, not copied.
-          const pending = start === 0 && i === queue.length - 1 ? queue : queue.slice(start, i + 1);
-          this.dispatch({ shard, pending, timer: undefined, settled: false });
-          start = i + 1;
-          bytes = 0;
-        }
-      }
+      for (const batch of cutBatches(shard, queue)) this.dispatch(batch);
     }
   }
 
@@ -159,26 +106,11 @@ export class StreamPublisher {
 
   private send(batch: Batch): void {
     if (batch.settled) return;
-    const keys = this.keys[batch.shard];
-    const triples: string[] = [];
-    for (const { entry } of batch.pending) {
-      triples.push(entry.topic, entry.payload, entry.control ?? '');
-    }
     try {
-      this.command
-        .call(
-          this.client,
-          keys.log,
-          keys.epoch,
-          keys.trimmed,
-          this.candidates.next(),
-          this.trimDue(batch.shard) ? this.retentionMs : '',
-          ...triples,
-        )
-        .then(
-          (reply) => this.settle(batch, undefined, reply),
-          (error: unknown) => this.settle(batch, error),
-        );
+      this.appender.append(batch.shard, batch.pending).then(
+        (reply) => this.settle(batch, undefined, reply),
+        (error: unknown) => this.settle(batch, error),
+      );
     } catch (error) {
       this.settle(batch, error);
     }
@@ -199,13 +131,6 @@ export class StreamPublisher {
     }
     this.inFlight -= pending.length;
     if (this.inFlight === 0) this.drained?.();
-  }
-
-  private trimDue(shard: number): boolean {
-    const now = Date.now();
-    if (now < this.nextTrimAt[shard]) return false;
-    this.nextTrimAt[shard] = now + this.trimEveryMs;
-    return true;
   }
 
   private ready(): void {

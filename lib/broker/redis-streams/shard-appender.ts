@@ -1,0 +1,70 @@
+import type { BrokerEntry } from '../broker.interface.js';
+import type { RedisClient } from './connection.js';
+import type { EpochCandidates, ShardKeys } from './keys.js';
+import { PUBLISH_COMMAND, PUBLISH_SCRIPT } from './lua/publish.script.js';
+
+type PublishCommand = (
+  this: RedisClient,
+  log: string,
+  epochKey: string,
+  trimmedKey: string,
+  candidateEpoch: string,
+  retentionMsOrNoTrim: number | '',
+  ...entryTriples: string[]
+) => Promise<string[]>;
+
+/**
+ * Appends entries to a shard's log with one call of the publish script
+ * (lua/publish.script.ts): the epoch a shard without one takes, and a trim of the shard's old
+ * entries at most once per second.
+ */
+export class ShardAppender {
+  /** When each shard may be trimmed next. */
+  private readonly nextTrimAt: number[];
+  private readonly trimEveryMs: number;
+  /** The script's command, looked up once rather than on every publish. */
+  private readonly command: PublishCommand;
+
+  constructor(
+    private readonly client: RedisClient,
+    private readonly keys: ShardKeys[],
+    private readonly retentionMs: number,
+    private readonly candidates: EpochCandidates,
+  ) {
+    this.nextTrimAt = keys.map(() => 0);
+    this.trimEveryMs = Math.min(1000, retentionMs);
+    // EVALSHA, falling back to EVAL after a Redis restart. A given client may have it already.
+    if (typeof (client as any)[PUBLISH_COMMAND] !== 'function') {
+      client.defineCommand(PUBLISH_COMMAND, { numberOfKeys: 3, lua: PUBLISH_SCRIPT });
+    }
+    this.command = (client as any)[PUBLISH_COMMAND] as PublishCommand;
+  }
+
+  /**
+   * @returns the script's reply: the shard's epoch, then the id of each entry, in order.
+   * @throws (or rejects with) what the client throws.
+   */
+  append(shard: number, entries: readonly { readonly entry: BrokerEntry }[]): Promise<string[]> {
+    const keys = this.keys[shard];
+    const triples: string[] = [];
+    for (const { entry } of entries) {
+      triples.push(entry.topic, entry.payload, entry.control ?? '');
+    }
+    return this.command.call(
+      this.client,
+      keys.log,
+      keys.epoch,
+      keys.trimmed,
+      this.candidates.next(),
+      this.trimDue(shard) ? this.retentionMs : '',
+      ...triples,
+    );
+  }
+
+  private trimDue(shard: number): boolean {
+    const now = Date.now();
+    if (now < this.nextTrimAt[shard]) return false;
+    this.nextTrimAt[shard] = now + this.trimEveryMs;
+    return true;
+  }
+}
