@@ -138,3 +138,11 @@ export interface Broker {
   /** Flushes pending publishes, stops readers, closes connections. */
   close(): Promise<void>;
 }
+
+/**
+ * `broker.health()`. A broker written in plain JavaScript before `health` was required may
+ * lack it: it is reported as `{ backplane: 'custom', up: true }`, as before.
+ */
+export function brokerHealth(broker: Broker): BrokerHealth {
+  return typeof broker.health === 'function' ? broker.health() : { backplane: 'custom', up: true };
+}

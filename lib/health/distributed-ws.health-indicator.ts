@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Broker } from '../broker/broker.interface.js';
+import { type Broker, brokerHealth } from '../broker/broker.interface.js';
 import { DWS_BROKER } from '../distributed-ws.constants.js';
 import { type ConnectionStats, DWS_CONNECTION_STATS } from '../metrics/metrics.interface.js';
 import { ReaderLag } from '../metrics/reader-lag.js';
@@ -55,7 +55,7 @@ export class DistributedWsHealthIndicator {
   isHealthy<const Key extends string = 'dws'>(
     key: Key = 'dws' as Key,
   ): DistributedWsHealthResult<Key> {
-    const health = this.broker.health();
+    const health = brokerHealth(this.broker);
     const details: DistributedWsHealth = {
       status: health.up ? 'up' : 'down',
       broker: health.backplane,

@@ -1,4 +1,4 @@
-import type { Broker } from '../broker/broker.interface.js';
+import { type Broker, brokerHealth } from '../broker/broker.interface.js';
 import type { ConnectionStats, ReceivedFrameKind, SentFrameKind } from './metrics.interface.js';
 import type { PromInstruments } from './prom-instruments.js';
 import type { ReaderLag } from './reader-lag.js';
@@ -44,7 +44,7 @@ export function registerScrapeCollectors(
     '1 while the backplane is reachable, 0 otherwise.',
     ['backplane'],
     function () {
-      const health = broker.health();
+      const health = brokerHealth(broker);
       this.reset();
       this.set({ backplane: health.backplane }, health.up ? 1 : 0);
     },
