@@ -4,6 +4,7 @@ import {
   connect,
   type DistributedWsClient,
   type DistributedWsClientOptions,
+  type EventMap,
   type TopicMap,
 } from '../client/index.js';
 import { within } from './deadline.js';
@@ -15,7 +16,7 @@ import { type ClientSockets, socketsClosed, trackClientSockets } from './tracked
 /** The {@link TestingGateway} `createTestingGateway` returns, once the app listens. */
 export class RunningGateway<
   Topics extends TopicMap,
-  Events extends object,
+  Events extends EventMap,
 > implements TestingGateway<Topics, Events> {
   private readonly clients: {
     client: DistributedWsClient<any, any>;
@@ -54,7 +55,7 @@ export class RunningGateway<
     return `ws://127.0.0.1:${endpoint.port || this.port}${endpoint.path}`;
   }
 
-  async connect<T extends TopicMap = Topics, E extends object = Events>(
+  async connect<T extends TopicMap = Topics, E extends EventMap = Events>(
     options: TestingClientOptions = {},
   ): Promise<DistributedWsClient<T, E>> {
     if (this.closing) throw new TestingGatewayError('connect() after close().');

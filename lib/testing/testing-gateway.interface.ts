@@ -8,12 +8,11 @@ import type { TestingModuleBuilder } from '@nestjs/testing';
 import type {
   DistributedWsClient,
   DistributedWsClientOptions,
+  EventMap,
   TopicMap,
   UntypedEvents,
 } from '../client/index.js';
 import type { WaitOptions } from './deadline.js';
-
-export type { UntypedEvents };
 
 /** What to compile: your application module, or a testing module's metadata. */
 export type TestingModuleSource = Type<unknown> | ModuleMetadata;
@@ -55,7 +54,7 @@ export interface TestingClientOptions extends Partial<DistributedWsClientOptions
 /** A running app and the clients connected to it. See {@link createTestingGateway}. */
 export interface TestingGateway<
   Topics extends TopicMap = Record<string, unknown>,
-  Events extends object = UntypedEvents,
+  Events extends EventMap = UntypedEvents,
 > {
   /** The application, listening: `app.get(Broadcaster)`, `app.getHttpServer()`… */
   readonly app: INestApplication;
@@ -82,7 +81,7 @@ export interface TestingGateway<
    * @throws TestingGatewayError (rejects) when the server closes it for good before that (e.g.
    *   1008 with `authFailure: 'close'`).
    */
-  connect<T extends TopicMap = Topics, E extends object = Events>(
+  connect<T extends TopicMap = Topics, E extends EventMap = Events>(
     options?: TestingClientOptions,
   ): Promise<DistributedWsClient<T, E>>;
   /**

@@ -1,6 +1,6 @@
 import { Test } from '@nestjs/testing';
 import type { AddressInfo } from 'node:net';
-import type { TopicMap } from '../client/index.js';
+import type { EventMap, TopicMap, UntypedEvents } from '../client/index.js';
 import { checkedTimeout } from './deadline.js';
 import { type GatewayEndpoint, gatewayEndpoints } from './gateway-endpoints.js';
 import { RunningGateway } from './running-gateway.js';
@@ -8,7 +8,6 @@ import type {
   TestingGateway,
   TestingGatewayOptions,
   TestingModuleSource,
-  UntypedEvents,
 } from './testing-gateway.interface.js';
 
 /**
@@ -33,7 +32,7 @@ import type {
  */
 export async function createTestingGateway<
   Topics extends TopicMap = Record<string, unknown>,
-  Events extends object = UntypedEvents,
+  Events extends EventMap = UntypedEvents,
 >(
   source: TestingModuleSource,
   options: TestingGatewayOptions = {},
