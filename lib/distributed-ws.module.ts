@@ -26,6 +26,7 @@ import type { DistributedWsOptions } from './distributed-ws.options.js';
 import { isDocsOnlyMode } from './docs-mode.js';
 import { DistributedWsExplorer } from './explorer/distributed-ws.explorer.js';
 import { GatewayMetadataAccessor } from './explorer/gateway-metadata.accessor.js';
+import { TopicPolicy } from './explorer/topic-policy.js';
 import { TopicRegistry } from './explorer/topic-registry.js';
 import { PresenceTracker } from './presence/presence.tracker.js';
 import { DWS_PRESENCE_STORE } from './presence/presence-store.interface.js';
@@ -82,6 +83,12 @@ import { SessionTokens } from './security/session-token.js';
     // Handler exceptions answered with the frame's id (gateway-socket.ts explains why).
     { provide: APP_INTERCEPTOR, useClass: GatewayExceptionInterceptor },
     TopicRegistry,
+    {
+      provide: TopicPolicy,
+      useFactory: (topics: TopicRegistry, { options }: RuntimeOptions) =>
+        new TopicPolicy(topics, options),
+      inject: [TopicRegistry, RuntimeOptions],
+    },
     GatewayMetadataAccessor,
     DistributedWsExplorer,
     ConnectionRegistry,

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Broker } from '../broker/broker.interface.js';
 import { RuntimeOptions } from '../distributed-ws.config.js';
+import { TopicPolicy } from '../explorer/topic-policy.js';
 import { DWS_BROKER } from '../distributed-ws.constants.js';
 import { BrokerUnavailableError } from '../errors/broker-unavailable.error.js';
 import { DWS_METRICS, type DwsMetrics } from '../metrics/metrics.interface.js';
@@ -10,7 +11,6 @@ import type { ClientFrame } from '../protocol/frames.js';
 import { SessionTokens } from '../security/session-token.js';
 import { ConnectionRegistry } from './connection-registry.js';
 import type { Connection } from './connection.js';
-import { ReservedEventsHandler } from './reserved-events.handler.js';
 import { LiveHandover } from './resume/live-handover.js';
 import { parseResumeRequest } from './resume/resume-request.js';
 import { SessionReplay } from './resume/session-replay.js';
@@ -38,14 +38,14 @@ export class ResumeHandler {
 
   constructor(
     connections: ConnectionRegistry,
-    reserved: ReservedEventsHandler,
+    policy: TopicPolicy,
     runtime: RuntimeOptions,
     @Inject(DWS_BROKER) broker: Broker,
     @Inject(DWS_METRICS) metrics: DwsMetrics,
     presence: PresenceTracker,
     tokens: SessionTokens,
   ) {
-    this.verification = new SessionVerification(tokens, reserved, presence, runtime);
+    this.verification = new SessionVerification(tokens, policy, presence, runtime);
     this.takeover = new SessionTakeover(broker, connections, presence);
     this.replay = new SessionReplay(broker, runtime);
     this.handover = new LiveHandover(tokens, metrics, runtime);

@@ -4,7 +4,6 @@ import { userTopic, connectionTopic, BROADCAST_TOPIC } from '../topics/implicit-
 import { encodeCommand } from '../instance-commands/instance-command.js';
 import type { Broker } from '../broker/broker.interface.js';
 import { DWS_BROKER } from '../distributed-ws.constants.js';
-import { TopicRegistry } from '../explorer/topic-registry.js';
 import { TopicPolicy } from '../explorer/topic-policy.js';
 import { PresenceTracker } from '../presence/presence.tracker.js';
 import type { PresenceMember } from '../protocol/frames.js';
@@ -26,16 +25,12 @@ import { BroadcastError } from '../errors/broadcast.error.js';
  */
 @Injectable()
 export class Broadcaster {
-  private readonly policy: TopicPolicy;
-
   constructor(
     @Inject(DWS_BROKER) private readonly broker: Broker,
-    topics: TopicRegistry,
+    private readonly policy: TopicPolicy,
     private readonly connections: ConnectionRegistry,
     private readonly presenceTracker: PresenceTracker,
-  ) {
-    this.policy = new TopicPolicy(topics);
-  }
+  ) {}
 
   /**
    * Publishes to a topic: every subscription matching it, on every instance, receives it. The

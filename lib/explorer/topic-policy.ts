@@ -42,7 +42,7 @@ export interface PublishCheck {
  *
  * @example
  * ```ts
- * const policy = new TopicPolicy(registry, runtime.options);
+ * // The module provides one, built with `runtime.options`; inject it.
  * const check = policy.checkPublish('chat/rooms/7', { text: 'hi' }, 'client');
  * if (check instanceof ProtocolError) throw check;
  * const accepted = await policy.runPublishHooks(check, connection);

@@ -6,7 +6,7 @@ import type { PresenceTracker } from '../../presence/presence.tracker.js';
 import type { SessionClaims, SessionTokens } from '../../security/session-token.js';
 import type { Connection } from '../connection.js';
 import { errorDetailsFor } from '../exception-mapper.js';
-import { checkFilter, type ReservedEventsHandler } from '../reserved-events.handler.js';
+import { checkPattern, type TopicPolicy } from '../../explorer/topic-policy.js';
 
 /** The subscriptions a resume restores, and those it refused with why. */
 export interface AuthorizedTopics {
@@ -21,7 +21,7 @@ export interface AuthorizedTopics {
 export class SessionVerification {
   constructor(
     private readonly tokens: SessionTokens,
-    private readonly reserved: ReservedEventsHandler,
+    private readonly policy: TopicPolicy,
     private readonly presence: PresenceTracker,
     private readonly runtime: RuntimeOptions,
   ) {}
@@ -59,9 +59,11 @@ export class SessionVerification {
     const room = maxSubscriptions - connection.filters.size;
     for (const topic of topics.slice(0, Math.max(0, room))) {
       try {
-        const filter = checkFilter(topic, maxTopicLength);
+        const filter = checkPattern(topic, maxTopicLength);
+        if (filter instanceof ProtocolError) throw filter;
         if (Object.hasOwn(info, filter)) this.presence.checkInfo(info[filter]);
-        await this.reserved.authorizeSubscription(connection, filter, true);
+        const refusal = await this.policy.checkSubscribe(filter, connection, true);
+        if (refusal) throw refusal;
         accepted.push(filter);
       } catch (error) {
         const { code, message } = errorDetailsFor(error);
