@@ -76,8 +76,9 @@ import { SessionTokens } from './security/session-token.js';
     { provide: DWS_DIRECT_WRITE_SELF_TEST, useValue: selfTestDirectWrites },
     {
       provide: DWS_DIRECT_WRITES,
+      // Docs-only mode (the AsyncAPI CLI) opens no socket, not even the loopback probe.
       useFactory: ({ options }: RuntimeOptions, selfTest: DirectWriteSelfTest) =>
-        resolveDirectWrites(options.directWrites, selfTest),
+        resolveDirectWrites(options.directWrites && !isDocsOnlyMode(), selfTest),
       inject: [RuntimeOptions, DWS_DIRECT_WRITE_SELF_TEST],
     },
     // Handler exceptions answered with the frame's id (gateway-socket.ts explains why).
