@@ -2,7 +2,7 @@ import type { Broker, BrokerMessage, ShardPosition } from '../../broker/broker.i
 import type { RuntimeOptions } from '../../distributed-ws.config.js';
 import type { NotRecoveredReason } from '../../metrics/metrics.interface.js';
 import { compareIds } from '../../protocol/offset.js';
-import { BROADCAST_TOPIC, connectionTopic, userTopic } from '../../topics/implicit-topics.js';
+import { implicitTopics } from '../../topics/implicit-topics.js';
 import { hasWildcard, matchesFilter } from '../../topics/topic-matcher.js';
 import type { Connection } from '../connection.js';
 
@@ -53,8 +53,7 @@ export class SessionReplay {
     from: readonly ShardPosition[],
     snapshot: readonly ShardPosition[],
   ): Promise<Replay> {
-    const implicit = new Set([BROADCAST_TOPIC, connectionTopic(connection.id)]);
-    if (connection.userId !== null) implicit.add(userTopic(connection.userId));
+    const implicit = new Set(implicitTopics(connection.id, connection.userId));
     const wanted = (topic: string) =>
       implicit.has(topic) || filters.some((f) => matchesFilter(f, topic));
     // Without wildcards the wanted topics are known, and so are the only shards that hold them:
