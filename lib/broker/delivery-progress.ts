@@ -20,7 +20,7 @@ export function hasReached(delivered: ShardPosition, target: ShardPosition): boo
  * shard's epoch changed; waiters are checked there, so nobody polls.
  */
 export class DeliveryProgress {
-  private readonly waiting = new Map<number, Set<Waiter>>();
+  private readonly byShard = new Map<number, Set<Waiter>>();
   private closed = false;
 
   /** @param delivered the position the listener has been given, per shard (`positions()[shard]`). */
@@ -35,15 +35,15 @@ export class DeliveryProgress {
     if (hasReached(this.delivered(target.shard), target)) return Promise.resolve(true);
     if (this.closed || timeoutMs <= 0) return Promise.resolve(false);
     return new Promise((resolve) => {
-      let waiters = this.waiting.get(target.shard);
-      if (!waiters) this.waiting.set(target.shard, (waiters = new Set()));
+      let waiters = this.byShard.get(target.shard);
+      if (!waiters) this.byShard.set(target.shard, (waiters = new Set()));
       const timer = setTimeout(() => waiter.settle(false), timeoutMs);
       const waiter: Waiter = {
         target,
         settle: (reached) => {
           clearTimeout(timer);
           waiters.delete(waiter);
-          if (waiters.size === 0) this.waiting.delete(target.shard);
+          if (waiters.size === 0) this.byShard.delete(target.shard);
           resolve(reached);
         },
       };
@@ -51,9 +51,14 @@ export class DeliveryProgress {
     });
   }
 
+  /** Whether anyone waits: the readers skip their per-batch bookkeeping when nobody does. */
+  get anyWaiting(): boolean {
+    return this.byShard.size > 0;
+  }
+
   /** Called after a batch of `shard` was delivered, or its epoch changed. */
   advanced(shard: number): void {
-    const waiters = this.waiting.get(shard);
+    const waiters = this.byShard.get(shard);
     if (!waiters) return;
     const delivered = this.delivered(shard);
     for (const waiter of waiters) if (hasReached(delivered, waiter.target)) waiter.settle(true);
@@ -62,7 +67,7 @@ export class DeliveryProgress {
   /** The reader stopped for good: every waiter gets false now rather than at its timeout. */
   close(): void {
     this.closed = true;
-    for (const waiters of [...this.waiting.values()]) {
+    for (const waiters of [...this.byShard.values()]) {
       for (const waiter of waiters) waiter.settle(false);
     }
   }
