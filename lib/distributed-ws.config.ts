@@ -9,7 +9,7 @@ import { publishRateProblem } from './auth.options.js';
 import { randomBytes } from 'node:crypto';
 import { DistributedWsConfigError } from './errors/config.error.js';
 
-/** The module options with defaults applied and checked once, plus what derives from them. */
+/** The module options with defaults applied, checked once at boot. */
 export class RuntimeOptions {
   readonly options: ResolvedDistributedWsOptions;
 
