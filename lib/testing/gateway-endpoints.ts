@@ -1,8 +1,9 @@
 import type { INestApplicationContext, Type } from '@nestjs/common';
 import { normalizePath } from '@nestjs/common/utils/shared.utils.js';
 import { DiscoveryService } from '@nestjs/core';
-import { GATEWAY_METADATA, GATEWAY_OPTIONS, PORT_METADATA } from '@nestjs/websockets/constants.js';
+import { PORT_METADATA } from '@nestjs/websockets/constants.js';
 import { DistributedWsModule } from '../distributed-ws.module.js';
+import { GatewayMetadataAccessor } from '../explorer/gateway-metadata.accessor.js';
 import { TestingGatewayError } from './testing-gateway.error.js';
 
 /** Where a gateway accepts connections. */
@@ -24,12 +25,11 @@ export function gatewayEndpoints(app: INestApplicationContext): GatewayEndpoint[
       'The testing module does not import DistributedWsModule: import DistributedWsModule.forRoot({ … }) in it (or in the module you pass), which installs the WebSocket adapter.',
     );
   }
+  const metadata = app.get(GatewayMetadataAccessor, { strict: false });
   const byPath = new Map<string, GatewayEndpoint>();
   for (const { metatype } of app.get(DiscoveryService, { strict: false }).getProviders()) {
-    if (typeof metatype !== 'function' || !Reflect.getMetadata(GATEWAY_METADATA, metatype)) {
-      continue;
-    }
-    const path = normalizePath(Reflect.getMetadata(GATEWAY_OPTIONS, metatype)?.path);
+    if (typeof metatype !== 'function' || !metadata.isGateway(metatype as Type)) continue;
+    const path = normalizePath(metadata.gatewayPath(metatype as Type));
     const port = Number(Reflect.getMetadata(PORT_METADATA, metatype) ?? 0);
     if (!byPath.has(path)) byPath.set(path, { path, port });
   }
