@@ -29,7 +29,7 @@ export class ClientRuntime {
       this.report(ClientErrorCode.HandlerFailed, `A "${String(event)}" listener threw`, error);
     }
   });
-  readonly requests: PendingRequests;
+  private readonly requests: PendingRequests;
   readonly subscriptions: SubscriptionSync;
   readonly session: SessionState;
   private readonly transport: ReconnectingSocket;
