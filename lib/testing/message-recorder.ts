@@ -114,8 +114,7 @@ export async function recordMessages<Topics extends TopicMap, P extends string>(
 ): Promise<MessageRecorder<PayloadOf<Topics, P>>> {
   let subscription!: Subscription;
   const recorder = new MessageRecorder<PayloadOf<Topics, P>>(`"${pattern}"`, (record) => {
-    const subscribeOptions = options.info === undefined ? {} : { info: options.info };
-    subscription = client.subscribe(pattern, record, subscribeOptions);
+    subscription = client.subscribe(pattern, record, { info: options.info });
     return subscription;
   });
   try {
