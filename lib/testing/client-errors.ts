@@ -52,7 +52,6 @@ export function errorOf(
           ),
         (error: unknown) => (error instanceof DwsClientError ? resolve(error) : reject(error)),
       );
-      return () => undefined;
     },
   );
 }

@@ -25,18 +25,18 @@ export interface Settle<T> {
 
 /**
  * A promise settled by `start`, or rejected with a {@link TestingTimeoutError} saying
- * `timedOut()` after `timeoutMs`. `start` returns its cleanup (remove listeners), run exactly
+ * `timedOut()` after `timeoutMs`. `start` may return its cleanup (remove listeners), run exactly
  * once however the promise settles.
  */
 export function within<T>(
   timeoutMs: number | undefined,
   timedOut: (timeoutMs: number) => string,
-  start: (settle: Settle<T>) => () => void,
+  start: (settle: Settle<T>) => (() => void) | void,
 ): Promise<T> {
   const limit = checkedTimeout(timeoutMs);
   return new Promise<T>((resolve, reject) => {
     let settled = false;
-    let cleanup: (() => void) | null = null;
+    let cleanup: (() => void) | void;
     const finish = (action: () => void) => {
       if (settled) return;
       settled = true;
@@ -53,7 +53,7 @@ export function within<T>(
       reject: (error) => finish(() => reject(error)),
     });
     // `start` may have settled synchronously, before its cleanup was known.
-    if (settled) stop();
+    if (settled) stop?.();
     else cleanup = stop;
   });
 }

@@ -121,10 +121,7 @@ export async function recordMessages<Topics extends TopicMap, P extends string>(
     await within(
       options.timeoutMs,
       (ms) => `Timed out after ${ms} ms waiting for the server to accept "${pattern}".`,
-      ({ resolve, reject }) => {
-        subscription.ready.then(resolve, reject);
-        return () => undefined;
-      },
+      ({ resolve, reject }) => void subscription.ready.then(resolve, reject),
     );
   } catch (error) {
     recorder.stop();
