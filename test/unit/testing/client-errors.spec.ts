@@ -1,20 +1,14 @@
 import { describe, expect, it } from '@jest/globals';
 import { type ClientEvents, type ClientState, DwsClientError } from '../../../lib/client/index.js';
+import { TypedEmitter } from '../../../lib/client/emitter.js';
 import { errorOf, nextError, TestingTimeoutError } from '../../../lib/testing/index.js';
 
-/** The part of a client `nextError` uses; `emit` plays the SDK reporting an error. */
+/** The part of a client `nextError` uses, on the SDK's own emitter; `events.emit` plays the SDK. */
 function fakeClient(state: ClientState = 'connected') {
-  const listeners = new Set<(error: DwsClientError) => void>();
-  return {
-    state,
-    on<E extends keyof ClientEvents>(_event: E, listener: (value: ClientEvents[E]) => void) {
-      const typed = listener as unknown as (error: DwsClientError) => void;
-      listeners.add(typed);
-      return () => listeners.delete(typed);
-    },
-    emit: (error: DwsClientError) => [...listeners].forEach((listener) => listener(error)),
-    listeners,
-  };
+  const events = new TypedEmitter<ClientEvents>((error) => {
+    throw error;
+  });
+  return { state, on: events.on.bind(events), events };
 }
 
 const forbidden = new DwsClientError('DWS_ERR_FORBIDDEN', 'Subscription to "x" was denied.');
@@ -23,9 +17,9 @@ describe('nextError', () => {
   it('resolves with the next error event and stops listening', async () => {
     const client = fakeClient();
     const next = nextError(client);
-    client.emit(forbidden);
+    client.events.emit('error', forbidden);
     await expect(next).resolves.toBe(forbidden);
-    expect(client.listeners.size).toBe(0);
+    expect(client.events.listenerCount('error')).toBe(0);
   });
 
   it('rejects with the client state when no error comes', async () => {
@@ -35,7 +29,7 @@ describe('nextError', () => {
     expect((error as Error).message).toBe(
       'Timed out after 30 ms waiting for an "error" event of the client (state: reconnecting).',
     );
-    expect(client.listeners.size).toBe(0);
+    expect(client.events.listenerCount('error')).toBe(0);
   });
 });
 
