@@ -1,4 +1,5 @@
-import type { JsonSchema, TopicParameterOptions } from '../decorators/topic-options.interface.js';
+import type { TopicParameterOptions } from '../decorators/topic-options.interface.js';
+import type { JsonSchema } from '../protocol/json-schema.js';
 import type { AsyncApiInfoOptions, AsyncApiServerOptions } from '../asyncapi.options.js';
 
 export type {

@@ -1,5 +1,5 @@
 import { compile, type JSONSchema } from 'json-schema-to-typescript';
-import type { JsonSchema } from '../decorators/topic-options.interface.js';
+import type { JsonSchema } from '../protocol/json-schema.js';
 
 // JSON Schema to TypeScript declarations, for the types generator: every schema in one
 // json-schema-to-typescript pass, so that nested named types get unique names.

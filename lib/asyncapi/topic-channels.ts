@@ -1,4 +1,4 @@
-import type { JsonSchema } from '../decorators/topic-options.interface.js';
+import type { JsonSchema } from '../protocol/json-schema.js';
 import { TopicTemplate } from '../topics/topic-template.js';
 import type { EventInput, TopicInput } from './asyncapi.interface.js';
 import { eventFrameSchema, eventReplyFrameSchema } from '../protocol/frame.schemas.js';

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
-import type { JsonSchema } from '../decorators/topic-options.interface.js';
+import type { JsonSchema } from '../protocol/json-schema.js';
 import type { EventInput, TopicInput } from './asyncapi.interface.js';
 import { compareStrings, IdAllocator, pascalCase } from './asyncapi.names.js';
 import { convertSchemas, ROOT } from './schema-types.js';

@@ -1,5 +1,6 @@
-/** A JSON Schema (draft-07 / 2020-12 subset that AsyncAPI 3.0 accepts). */
-export type JsonSchema = Record<string, unknown>;
+import type { JsonSchema } from '../protocol/json-schema.js';
+
+export type { JsonSchema } from '../protocol/json-schema.js';
 
 /** Documentation and validation of one template parameter (`{roomId}`). */
 export interface TopicParameterOptions {
