@@ -48,12 +48,9 @@ const CLOSE_TEXT: Record<keyof typeof CloseCode, string> = {
   UpstreamUnavailable: 'A WebSocket proxy lost its upstream; reconnect.',
 };
 
-/** Every library error code, in protocol order. */
-export const ERROR_CODES = Object.values(ErrorCode);
-
-/** A Markdown table of the error codes. */
+/** A Markdown table of the error codes, in protocol order. */
 export function errorCodeTable(): string {
-  return codeTable(ERROR_CODES.map((code) => [`\`${code}\``, ERROR_TEXT[code]]));
+  return codeTable(Object.values(ErrorCode).map((code) => [`\`${code}\``, ERROR_TEXT[code]]));
 }
 
 /** A Markdown table of the close codes, by number. */
