@@ -79,10 +79,11 @@ function packLibrary(stage: string): { tarball: string; files: string[] } {
   const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
   const build = spawnSync(
     process.execPath,
-    [tsc, '-p', 'tsconfig.build.json', '--outDir', join(stage, 'dist')],
+    // Emit only: `npm run typecheck` is where type errors fail, and --noCheck emits the same
+    // files (~2 s less of a 6 s build).
+    [tsc, '-p', 'tsconfig.build.json', '--noCheck', '--outDir', join(stage, 'dist')],
     { cwd: root, encoding: 'utf8' },
   );
-  // `npm run typecheck` reports type errors; here only a missing output stops the test.
   if (!existsSync(join(stage, 'dist', 'lib', 'index.js'))) {
     throw new Error(`tsc did not emit dist/lib/index.js:\n${build.stdout}${build.stderr}`);
   }
