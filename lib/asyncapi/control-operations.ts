@@ -36,7 +36,7 @@ function controlOperation(
   action: 'send' | 'receive',
   request: string,
   replies: string[],
-  control: { key: string; message: Json }[],
+  control: ControlMessage[],
 ): Json {
   const message = control.find((m) => m.key === request)!.message;
   const operation: Json = {

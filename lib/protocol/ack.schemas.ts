@@ -20,14 +20,11 @@ const subscribe = objectSchema<SubscribeAck>()(
   ['topic', 'subscribed', 'alreadySubscribed'],
 );
 
-const unsubscribe = objectSchema<UnsubscribeAck>()(
-  {
-    topic: { type: 'string' },
-    subscribed: { type: 'boolean', const: false },
-    wasSubscribed: { type: 'boolean' },
-  },
-  ['topic', 'subscribed', 'wasSubscribed'],
-);
+const unsubscribe = objectSchema<UnsubscribeAck>()({
+  topic: { type: 'string' },
+  subscribed: { type: 'boolean', const: false },
+  wasSubscribed: { type: 'boolean' },
+});
 
 const publish = objectSchema<PublishAck>()({ topic: { type: 'string' }, offset: offsetSchema });
 
