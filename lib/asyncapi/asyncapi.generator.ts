@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import type { INestApplicationContext, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DWS_OPTIONS } from '../distributed-ws.module-definition.js';
@@ -13,6 +13,7 @@ import { describeApp } from './asyncapi.input.js';
 import type { AsyncApiDocument } from './asyncapi.interface.js';
 import { formatOfPath, serializeAsyncApi } from './asyncapi.serializer.js';
 import { writeTopicTypes } from './topic-types.generator.js';
+import { writeIfChanged } from './write-if-changed.js';
 import { AsyncApiGenerationError } from '../errors/asyncapi-generation.error.js';
 
 export interface GenerateAsyncApiOptions {
@@ -93,10 +94,7 @@ export async function generateAsyncApi(options: GenerateAsyncApiOptions): Promis
     if (options.types && options.out === undefined)
       return { document, file: null, changed: false, types };
     const file = resolve(options.out ?? 'asyncapi.yaml');
-    const text = serializeAsyncApi(document, formatOfPath(file));
-    mkdirSync(dirname(file), { recursive: true });
-    const changed = !existsSync(file) || readFileSync(file, 'utf8') !== text;
-    if (changed) writeFileSync(file, text);
+    const changed = writeIfChanged(file, serializeAsyncApi(document, formatOfPath(file)));
     return { document, file, changed, ...(types ? { types } : {}) };
   } finally {
     await app.close();

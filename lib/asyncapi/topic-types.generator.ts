@@ -1,12 +1,12 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { JsonSchema } from '../protocol/json-schema.js';
 import type { EventInput, TopicInput } from './asyncapi.interface.js';
 import { compareStrings, IdAllocator, pascalCase } from './asyncapi.names.js';
 import { convertSchemas, ROOT } from './schema-types.js';
 import { topicBaseName } from './topic-channels.js';
 import { keyIncludes, topicKey } from './topic-keys.js';
+import { writeIfChanged } from './write-if-changed.js';
 
 /** What the generator reads: the same declarations the AsyncAPI builder documents. */
 export interface TopicTypesInput {
@@ -119,10 +119,7 @@ export async function writeTopicTypes(
   const prettier = await loadPrettier();
   const style = (await prettier.resolveConfig(path)) ?? {};
   const text = await renderTopicTypes(input, { command, style });
-  mkdirSync(dirname(path), { recursive: true });
-  const changed = !existsSync(path) || readFileSync(path, 'utf8') !== text;
-  if (changed) writeFileSync(path, text);
-  return { file: path, changed };
+  return { file: path, changed: writeIfChanged(path, text) };
 }
 
 function mapDeclaration(name: string, members: string[]): string {
