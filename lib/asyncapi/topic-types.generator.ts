@@ -30,7 +30,9 @@ export interface RenderTopicTypesOptions {
  * @throws Error from json-schema-to-typescript for a schema it cannot convert.
  * @example
  * ```ts
- * const source = await renderTopicTypes(registry, { command: 'dws-asyncapi dist/app.module.js --types src/topics.ts' });
+ * const source = await renderTopicTypes(describeDeclarations(registry), {
+ *   command: 'dws-asyncapi dist/app.module.js --types src/topics.ts',
+ * });
  * ```
  */
 export async function renderTopicTypes(
