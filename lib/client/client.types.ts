@@ -1,15 +1,10 @@
-import type { PresenceEventData } from '../protocol/frames.js';
+import type { PresenceEventData, PublishAck } from '../protocol/frames.js';
 import type { DwsClientError } from './client.error.js';
+
+export type { PublishAck };
 
 /** Where the client stands. */
 export type ClientState = 'connecting' | 'connected' | 'reconnecting' | 'closed';
-
-/** The `ack` data of a `publish`. */
-export interface PublishAck {
-  topic: string;
-  /** Where the message was stored: `"<shard>:<epoch>:<id>"`. */
-  offset: string;
-}
 
 /** Payload of the `connected` event. */
 export interface ConnectedEvent {
