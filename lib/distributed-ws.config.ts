@@ -30,6 +30,9 @@ export class RuntimeOptions {
       'maxConnections',
       'presenceTtlMs',
       'maxPresenceInfoBytes',
+      'maxPresenceInfoBytesPerConnection',
+      'maxPresenceAnswerMembers',
+      'presenceWindowMs',
     ] as const) {
       const value = merged[key];
       if (!Number.isSafeInteger(value) || value <= 0) {
@@ -41,6 +44,11 @@ export class RuntimeOptions {
     if (merged.presenceTtlMs < 1000) {
       throw new DistributedWsConfigError(
         `option "presenceTtlMs" must be at least 1000 (ms), got ${merged.presenceTtlMs}: a shorter TTL would declare live instances dead after an ordinary pause.`,
+      );
+    }
+    if (merged.maxPresenceInfoBytesPerConnection < merged.maxPresenceInfoBytes) {
+      throw new DistributedWsConfigError(
+        `option "maxPresenceInfoBytesPerConnection" (${merged.maxPresenceInfoBytesPerConnection}) must be at least "maxPresenceInfoBytes" (${merged.maxPresenceInfoBytes}): a single info of the largest size allowed would be refused.`,
       );
     }
     checkSecurityOptions(merged, input);

@@ -164,6 +164,31 @@ export interface DistributedWsOptions {
    */
   maxPresenceInfoBytes?: number;
   /**
+   * Bytes of presence `info` one connection may hold in all, over its subscriptions (JSON, as
+   * `maxPresenceInfoBytes` counts them). A subscription whose info would pass it is refused
+   * with `DWS_ERR_BAD_REQUEST` and nothing is stored; the total goes down as subscriptions
+   * leave. At least `maxPresenceInfoBytes`. Without it, 1,000 subscriptions × 1 KiB each would
+   * be held in memory and in Redis for one connection.
+   * @default 16384 (16 KiB)
+   */
+  maxPresenceInfoBytesPerConnection?: number;
+  /**
+   * Most members a client's `presence` answer lists; a topic with more is answered with that many
+   * (read without reading the rest), `truncated: true` and `total`. `Broadcaster.presence` on the
+   * server is not limited.
+   * @default 1000
+   */
+  maxPresenceAnswerMembers?: number;
+  /**
+   * How long, in ms, an instance gathers the joins and leaves of one topic before it announces
+   * them (`presence: { joinLeave: true }`): each member's changes in a window are announced as
+   * what stands, so a subscribe followed by its unsubscribe within it announces nothing, and a
+   * subscribe/unsubscribe loop costs the topic's members at most one frame per window (and the
+   * backplane one entry). Joins and leaves reach members up to this much later.
+   * @default 200
+   */
+  presenceWindowMs?: number;
+  /**
    * What the AsyncAPI document says about the app (`info`, `servers`, `id`) and whether the
    * running app serves it (`serve: { path: '/asyncapi' }`). The `dws-asyncapi` CLI reads it too.
    * @default {} (info from package.json, a `localhost:3000` server, not served)
@@ -221,4 +246,7 @@ export const DEFAULT_OPTIONS = {
   publishRate: { perSecond: 50, burst: 100, closeAfter: 50 },
   presenceTtlMs: 15_000,
   maxPresenceInfoBytes: 1024,
+  maxPresenceInfoBytesPerConnection: 16_384,
+  maxPresenceAnswerMembers: 1000,
+  presenceWindowMs: 200,
 } as const;

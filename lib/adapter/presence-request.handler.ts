@@ -9,7 +9,8 @@ import type { Connection } from './connection.js';
 
 /**
  * `presence` from clients: who is subscribed to an exact topic, asked by a client the topic
- * policy would let subscribe to it. Resolves with the `ack` frame listing the members.
+ * policy would let subscribe to it. Resolves with the `ack` frame listing the members, at most
+ * `maxPresenceAnswerMembers` of them (`truncated` and `total` past it).
  */
 export class PresenceRequestHandler {
   constructor(
@@ -27,9 +28,9 @@ export class PresenceRequestHandler {
     const topic = data.topic as string;
     const denied = await this.policy.checkSubscribe(topic, connection, false);
     if (denied) throw denied;
-    const members = await orBrokerUnavailable('Presence could not be read', () =>
-      this.presenceTracker.members(topic),
+    const answer = await orBrokerUnavailable('Presence could not be read', () =>
+      this.presenceTracker.answer(topic),
     );
-    return encodeAck(frame.id, { topic, members });
+    return encodeAck(frame.id, { topic, ...answer });
   }
 }

@@ -23,7 +23,11 @@ export class SubscriptionHandler {
 
   async subscribe(connection: Connection, frame: ClientFrame): Promise<string> {
     const filter = this.filterOf(frame);
-    const info = this.presenceTracker.checkInfo((frame.data as { info?: unknown }).info);
+    const info = this.presenceTracker.admitInfo(
+      connection,
+      filter,
+      (frame.data as { info?: unknown }).info,
+    );
     if (
       !connection.filters.has(filter) &&
       connection.filters.size >= this.runtime.options.maxSubscriptions

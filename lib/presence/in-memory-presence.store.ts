@@ -31,12 +31,17 @@ export class InMemoryPresenceStore implements PresenceStore {
     return entry.member;
   }
 
-  async members(topic: string): Promise<PresenceMember[]> {
+  async members(topic: string, limit = Infinity): Promise<PresenceMember[]> {
     const entries = this.topics.get(topic);
     if (!entries) return [];
     return [...entries.values()]
-      .map(({ member }) => ({ ...member }))
-      .sort((a, b) => compare(a.connectionId, b.connectionId));
+      .sort((a, b) => compare(a.member.connectionId, b.member.connectionId))
+      .slice(0, limit)
+      .map(({ member }) => ({ ...member }));
+  }
+
+  async count(topic: string): Promise<number> {
+    return this.topics.get(topic)?.size ?? 0;
   }
 
   async maintain(): Promise<PresenceChange[]> {

@@ -46,17 +46,33 @@ export function presenceSettings(
   return topics.resolve(filter)?.definition.presence ?? null;
 }
 
+/** Bytes of an `info` as JSON (0 for none): what `maxPresenceInfoBytes` and the total count. */
+export function presenceInfoBytes(info: unknown): number {
+  return info === undefined || info === null ? 0 : Buffer.byteLength(JSON.stringify(info));
+}
+
 /**
  * The `info` a client attached to a subscription (null when none).
  * @throws ProtocolError `DWS_ERR_BAD_REQUEST` when its JSON is longer than `maxBytes`.
  */
 export function checkPresenceInfo(info: unknown, maxBytes: number): unknown {
   if (info === undefined || info === null) return null;
-  if (Buffer.byteLength(JSON.stringify(info)) > maxBytes) {
+  if (presenceInfoBytes(info) > maxBytes) {
     throw new ProtocolError(
       ErrorCode.BadRequest,
       `Presence info must be at most ${maxBytes} bytes of JSON.`,
     );
   }
   return info;
+}
+
+/**
+ * The refusal of a subscription whose info would bring its connection's total to `total` bytes,
+ * past `maxTotal` (`maxPresenceInfoBytesPerConnection`).
+ */
+export function infoTotalRefusal(total: number, maxTotal: number): ProtocolError {
+  return new ProtocolError(
+    ErrorCode.BadRequest,
+    `Presence info of one connection must total at most ${maxTotal} bytes of JSON; this subscription would bring it to ${total}. Send less info, or unsubscribe from another presence topic first.`,
+  );
 }

@@ -40,8 +40,19 @@ export interface PresenceStore {
    */
   leave(topic: string, connectionId: string, socket: string): Promise<PresenceMember | null>;
 
-  /** The members of `topic` on every live instance, ordered by `connectionId`. */
-  members(topic: string): Promise<PresenceMember[]>;
+  /**
+   * The members of `topic` on every live instance, ordered by `connectionId`: all of them, or
+   * at most `limit` (which ones is unspecified) read without reading the rest. This instance's
+   * own members are its own record of them, so that what it acked is in the answer even while
+   * the storage is being repaired.
+   */
+  members(topic: string, limit?: number): Promise<PresenceMember[]>;
+
+  /**
+   * How many entries `topic` holds, read in O(1): the size of a truncated answer. It may count,
+   * for up to `ttlMs`, the members of an instance that died.
+   */
+  count(topic: string): Promise<number>;
 
   /**
    * Called periodically (every third of `ttlMs`): renews this instance's liveness, repairs what
@@ -49,6 +60,12 @@ export interface PresenceStore {
    * @returns the joins and leaves this caused, for `presence` frames.
    */
   maintain(): Promise<PresenceChange[]>;
+
+  /**
+   * Registers what to call when the store needs `maintain` now rather than at the next renewal
+   * (its liveness lapsed: the storage lost its data, or took this instance for dead).
+   */
+  onRepairNeeded?(listener: () => void): void;
 
   /**
    * Removes every entry this instance still holds (graceful shutdown).

@@ -8,7 +8,8 @@ import type {
   PresenceStoreOptions,
 } from './presence-store.interface.js';
 import { leaveIfOwned, withPresenceCommands } from './redis-presence.commands.js';
-import { decodeEntry, encodeEntry, PresenceKeys, type StoredEntry } from './redis-presence.keys.js';
+import { decodeEntry, encodeEntry, PresenceKeys } from './redis-presence.keys.js';
+import { LiveEntries } from './redis-presence.reader.js';
 import { removeInstance, sweepDeadInstances } from './redis-presence.sweep.js';
 
 interface Owned {
@@ -25,7 +26,10 @@ interface Owned {
  * This instance's own entries are mirrored in memory: the mirror is the truth the store repairs
  * Redis from after a failed write, after Redis lost its data, or after this instance was taken
  * for dead (a stall longer than the TTL), in which case it continues under a new instance id so
- * that a sweep of the old one cannot delete what it rewrites.
+ * that a sweep of the old one cannot delete what it rewrites. Each join renews the liveness key
+ * too: one that lapsed is registered again before the join returns (so an acked member is in
+ * every answer), and the rest of the mirror is rewritten at once (`onRepairNeeded`), not at the
+ * next renewal. Answers on this instance take its own members from the mirror.
  */
 export class RedisPresenceStore implements PresenceStore {
   private readonly keys: PresenceKeys;
@@ -37,6 +41,8 @@ export class RedisPresenceStore implements PresenceStore {
   private readonly failedLeaves = new Map<string, { topic: string; id: string; socket: string }>();
   private dirty = false;
   private registered = false;
+  private renewing: Promise<void> | null = null;
+  private repairNeeded: (() => void) | null = null;
 
   private connection: RedisClient | null = null;
 
@@ -61,17 +67,40 @@ export class RedisPresenceStore implements PresenceStore {
     return this.instance;
   }
 
+  /**
+   * Writes the entry and renews the liveness key in the same round trip; a lapsed key (Redis
+   * restarted empty, or this instance was taken for dead) is registered again before this
+   * returns, so that the entry is in every instance's next answer once the join is acked.
+   */
   async join(topic: string, member: PresenceMember, socket: string): Promise<boolean> {
     let entries = this.own.get(topic);
     const firstHere = !entries;
     if (!entries) this.own.set(topic, (entries = new Map()));
-    entries.set(member.connectionId, { member, socket });
+    const owned = { member, socket };
+    entries.set(member.connectionId, owned);
     this.failedLeaves.delete(`${topic}\n${member.connectionId}`);
     try {
+      const instance = this.instance;
       // The topic is listed before the entry exists: a sweep after a crash always finds it.
-      if (firstHere) await this.client.sadd(this.keys.topicsOf(this.instance), topic);
-      const value = encodeEntry({ instance: this.instance, socket, member });
-      return (await this.client.hset(this.keys.topic(topic), member.connectionId, value)) === 1;
+      if (firstHere) await this.client.sadd(this.keys.topicsOf(instance), topic);
+      const [renewed, added] = await Promise.all([
+        this.client.pexpire(this.keys.alive(instance), this.options.ttlMs),
+        this.client.hset(
+          this.keys.topic(topic),
+          member.connectionId,
+          encodeEntry({ instance, ...owned }),
+        ),
+      ]);
+      if (renewed !== 1) await this.recover(instance);
+      if (this.instance !== instance && entries.get(member.connectionId) === owned) {
+        await this.client.sadd(this.keys.topicsOf(this.instance), topic);
+        await this.client.hset(
+          this.keys.topic(topic),
+          member.connectionId,
+          encodeEntry({ instance: this.instance, ...owned }),
+        );
+      }
+      return added === 1;
     } catch (error) {
       this.dirty = true;
       throw error;
@@ -91,21 +120,33 @@ export class RedisPresenceStore implements PresenceStore {
     }
   }
 
-  async members(topic: string): Promise<PresenceMember[]> {
-    const values = Object.values(await this.client.hgetall(this.keys.topic(topic)));
-    const entries = values.map(decodeEntry).filter((e): e is StoredEntry => e !== null);
-    const live = new Set([this.instance]);
-    const others = [...new Set(entries.map((e) => e.instance))].filter((i) => !live.has(i));
-    const exists = await Promise.all(others.map((i) => this.client.exists(this.keys.alive(i))));
-    others.forEach((instance, i) => exists[i] && live.add(instance));
-    return entries
-      .filter((e) => live.has(e.instance))
-      .map((e) => e.member)
-      .sort((a, b) => compare(a.connectionId, b.connectionId));
+  async members(topic: string, limit = Infinity): Promise<PresenceMember[]> {
+    const key = this.keys.topic(topic);
+    const mine = this.own.get(topic);
+    const reader = new LiveEntries(this.client, this.keys, (id) => this.owns(id));
+    if (limit === Infinity) {
+      await reader.add(Object.values(await this.client.hgetall(key)));
+    } else {
+      await reader.scan(key, limit, mine);
+    }
+    const found = reader.found;
+    // This instance's own entries are its mirror: what it acked, even while Redis lacks it.
+    for (const [id, { member }] of mine ?? []) if (!found.has(id)) found.set(id, member);
+    return [...found.values()]
+      .sort((a, b) => compare(a.connectionId, b.connectionId))
+      .slice(0, limit);
+  }
+
+  async count(topic: string): Promise<number> {
+    return this.client.hlen(this.keys.topic(topic));
+  }
+
+  onRepairNeeded(listener: () => void): void {
+    this.repairNeeded = listener;
   }
 
   async maintain(): Promise<PresenceChange[]> {
-    await this.renew();
+    await this.renewOnce();
     const changes: PresenceChange[] = [];
     if (this.dirty) {
       this.dirty = false;
@@ -133,6 +174,27 @@ export class RedisPresenceStore implements PresenceStore {
     return changes;
   }
 
+  /** Whether an instance id is one of this instance's, current or former. */
+  private owns(instance: string): boolean {
+    return instance.startsWith(`${this.seed}.`);
+  }
+
+  /** A join found `lapsed` without liveness: register again (once), then have the rest repaired. */
+  private async recover(lapsed: string): Promise<void> {
+    if (lapsed !== this.instance) {
+      await this.renewing;
+      return;
+    }
+    await this.renewOnce();
+    if (this.dirty) this.repairNeeded?.();
+  }
+
+  /** One renewal at a time: a join and the maintenance that find it lapsed register once. */
+  private renewOnce(): Promise<void> {
+    this.renewing ??= this.renew().finally(() => (this.renewing = null));
+    return this.renewing;
+  }
+
   /** Renews the liveness key; a lapsed one means others may have swept us: continue anew. */
   private async renew(): Promise<void> {
     const { ttlMs } = this.options;
@@ -140,8 +202,11 @@ export class RedisPresenceStore implements PresenceStore {
       return;
     }
     if (this.registered) {
+      const lapsed = this.instance;
       this.instance = `${this.seed}.${++this.generation}`;
       this.dirty = true;
+      // A join may have listed a topic under the lapsed id after Redis restarted empty.
+      await this.client.del(this.keys.topicsOf(lapsed));
     }
     await this.client.set(this.keys.alive(this.instance), '1', 'PX', ttlMs);
     await this.client.sadd(this.keys.instances, this.instance);

@@ -74,14 +74,28 @@ const resume = objectSchema<ResumeAckAsDocumented>()(
   ['recovered', 'connectionId', 'sessionToken', 'topics', 'rejected', 'replayed', 'positions'],
 );
 
-const presence = objectSchema<PresenceAck>()({
-  topic: { type: 'string' },
-  members: {
-    type: 'array',
-    items: presenceMemberSchema,
-    description: 'Ordered by `connectionId`.',
+const presence = objectSchema<PresenceAck>()(
+  {
+    topic: { type: 'string' },
+    members: {
+      type: 'array',
+      items: presenceMemberSchema,
+      description:
+        'Ordered by `connectionId`: every member, or `maxPresenceAnswerMembers` of them when `truncated`.',
+    },
+    truncated: {
+      type: 'boolean',
+      const: true,
+      description: 'Present when the topic has more members than the answer lists.',
+    },
+    total: {
+      type: 'integer',
+      minimum: 0,
+      description: 'With `truncated`: how many entries the topic holds.',
+    },
   },
-});
+  ['topic', 'members'],
+);
 
 /** JSON Schemas of the `data` of the `ack` of each reserved request, by request event. */
 export const ackDataSchemas = { subscribe, unsubscribe, publish, resume, presence };

@@ -97,8 +97,15 @@ export interface PresenceMember {
 /** The `ack` of a `presence` request. */
 export interface PresenceAck {
   topic: string;
-  /** Every connection subscribed to the topic, on every instance, ordered by `connectionId`. */
+  /**
+   * The connections subscribed to the topic, on every instance, ordered by `connectionId`: all
+   * of them, or `maxPresenceAnswerMembers` of them (which ones is unspecified) when `truncated`.
+   */
   members: PresenceMember[];
+  /** Present when the topic has more members than the answer lists. */
+  truncated?: true;
+  /** With `truncated`: how many entries the topic holds (may count, for up to `presenceTtlMs`, members of an instance that died). */
+  total?: number;
 }
 
 /** `data` of a `presence` frame from the server: someone joined or left a topic. */

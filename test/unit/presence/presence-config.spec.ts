@@ -9,6 +9,8 @@ describe('presence configuration', () => {
     expect(new RuntimeOptions({}).options).toMatchObject({
       presenceTtlMs: 15_000,
       maxPresenceInfoBytes: 1024,
+      maxPresenceInfoBytesPerConnection: 16_384,
+      maxPresenceAnswerMembers: 1000,
     });
   });
 
@@ -18,6 +20,14 @@ describe('presence configuration', () => {
     [
       { maxPresenceInfoBytes: 0 },
       'option "maxPresenceInfoBytes" must be a positive integer, got 0.',
+    ],
+    [
+      { maxPresenceInfoBytes: 2048, maxPresenceInfoBytesPerConnection: 2047 },
+      'option "maxPresenceInfoBytesPerConnection" (2047) must be at least "maxPresenceInfoBytes" (2048): a single info of the largest size allowed would be refused.',
+    ],
+    [
+      { maxPresenceAnswerMembers: 0 },
+      'option "maxPresenceAnswerMembers" must be a positive integer, got 0.',
     ],
   ])('refuses %j at boot', (options, message) => {
     expect(() => new RuntimeOptions(options)).toThrow(message);

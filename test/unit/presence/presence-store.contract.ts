@@ -33,6 +33,19 @@ export function describePresenceStoreContract(
       expect(await presence.members('rooms/3')).toEqual([]);
     });
 
+    it('answers at most `limit` members, ordered, and counts them all', async () => {
+      const presence = await store();
+      await presence.join('rooms/1', ada, 's1');
+      await presence.join('rooms/1', bob, 's2');
+      await presence.join('rooms/1', cy, 's3');
+      const two = await presence.members('rooms/1', 2);
+      expect(two).toHaveLength(2);
+      expect(two.map((m) => m.connectionId)).toEqual(two.map((m) => m.connectionId).sort());
+      expect(await presence.members('rooms/1', 3)).toEqual([cy, ada, bob]);
+      expect(await presence.count('rooms/1')).toBe(3);
+      expect(await presence.count('rooms/9')).toBe(0);
+    });
+
     it('replaces the entry of a connection that joins again: not a new join', async () => {
       const presence = await store();
       await presence.join('rooms/1', ada, 's1');

@@ -118,16 +118,67 @@ describe('RedisPresenceStore across instances', () => {
     expect(await keys()).toEqual([]);
   });
 
-  it('rewrites its entries after Redis lost them', async () => {
+  it('rewrites its entries after Redis lost them; its own answers list them meanwhile', async () => {
     prefix = `x${++prefixes}`;
-    const a = await instance();
+    const [a, b] = [await instance(), await instance()];
     await a.join('rooms/1', ada, 's-ada');
     await redisCli(server.port, ['DEL', ...(await keys())]);
-    expect(await a.members('rooms/1')).toEqual([]);
-    expect(await a.maintain()).toEqual([{ topic: 'rooms/1', action: 'join', member: ada }]);
+    expect(await b.members('rooms/1')).toEqual([]);
     expect(await a.members('rooms/1')).toEqual([ada]);
+    expect(await a.maintain()).toEqual([{ topic: 'rooms/1', action: 'join', member: ada }]);
+    expect(await b.members('rooms/1')).toEqual([ada]);
     expect(await instances()).toEqual([a.instanceId]);
-    await a.close();
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  it('registers again before a join returns when Redis lost its data, and asks for the rest to be repaired', async () => {
+    prefix = `x${++prefixes}`;
+    const [a, b] = [await instance(), await instance()];
+    let repairs = 0;
+    a.onRepairNeeded(() => repairs++);
+    await a.join('rooms/1', ada, 's-ada');
+    const lostId = a.instanceId;
+    await redisCli(server.port, ['FLUSHALL']);
+    // Bob's join is in b's very next answer: a's liveness is back before the join returns.
+    expect(await a.join('rooms/2', bob, 's-bob')).toBe(true);
+    expect(a.instanceId).not.toBe(lostId);
+    expect(await b.members('rooms/2')).toEqual([bob]);
+    expect(repairs).toBe(1);
+    // Ada's entry is the repair's (what the listener triggers), not the join's.
+    expect(await b.members('rooms/1')).toEqual([]);
+    expect(await a.maintain()).toEqual([{ topic: 'rooms/1', action: 'join', member: ada }]);
+    expect(await b.members('rooms/1')).toEqual([ada]);
+    expect(await keys()).toEqual(
+      [
+        key(`instance:${a.instanceId}`),
+        key(`instance:${a.instanceId}:topics`),
+        key('instances'),
+        key('topic:rooms/1'),
+        key('topic:rooms/2'),
+      ].sort(),
+    );
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  it('answers at most `limit` members of a large topic, reading about that many', async () => {
+    prefix = `x${++prefixes}`;
+    const [a, b] = [await instance(), await instance()];
+    const many = Array.from({ length: 3000 }, (_, i) => ({
+      connectionId: `c-${String(i).padStart(4, '0')}`,
+      userId: null,
+      info: null,
+    }));
+    await Promise.all(many.map((m) => a.join('rooms/big', m, `s-${m.connectionId}`)));
+    const answer = await b.members('rooms/big', 101);
+    expect(answer).toHaveLength(101);
+    const ids = answer.map((m) => m.connectionId);
+    expect(ids).toEqual([...ids].sort());
+    expect(new Set(ids).size).toBe(101);
+    expect(await b.count('rooms/big')).toBe(3000);
+    expect(await b.members('rooms/big')).toEqual(many);
+    // On a, its own members come from its mirror: the first 101 by connection id.
+    expect(await a.members('rooms/big', 101)).toEqual(many.slice(0, 101));
+    await Promise.all([a.close(), b.close()]);
   });
 
   it('continues under a new id after being taken for dead, and keeps its entries', async () => {

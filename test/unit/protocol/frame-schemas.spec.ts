@@ -109,7 +109,7 @@ const resumeAck: Samples<ResumeAckAsDocumented> = {
   },
 };
 const presenceAck: Samples<PresenceAck> = {
-  full: { topic: 'rooms/1', members: [member] },
+  full: { topic: 'rooms/1', members: [member], truncated: true, total: 1200 },
   minimal: { topic: 'rooms/1', members: [] },
 };
 
