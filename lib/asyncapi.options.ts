@@ -1,3 +1,5 @@
+import type { ServeOptions } from './serve.options.js';
+
 /** `info` of the document. Every field defaults from the app's package.json. */
 export interface AsyncApiInfoOptions {
   /** @default package.json `name` */
@@ -41,9 +43,11 @@ export interface AsyncApiOptions {
   servers?: Record<string, AsyncApiServerOptions>;
   /**
    * Serves the document from the running app: `<path>` (a viewer page), `<path>.json` and
-   * `<path>.yaml`. Routes are registered on the HTTP adapter directly, so a global prefix does
-   * not apply to them. The viewer needs `@asyncapi/react-component` installed.
+   * `<path>.yaml` (`path` defaults to `'/asyncapi'`), on the app's HTTP server or on `port`,
+   * behind `guard` if given: without either, anyone who reaches the app reads it. Routes are
+   * registered on the HTTP adapter directly, so a global prefix does not apply to them. The
+   * viewer needs `@asyncapi/react-component` installed.
    * @default false
    */
-  serve?: { path?: string } | false;
+  serve?: ServeOptions | false;
 }

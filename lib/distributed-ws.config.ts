@@ -6,6 +6,7 @@ import {
 } from './distributed-ws.options.js';
 import { metricsOptionsProblem } from './metrics.options.js';
 import { publishRateProblem } from './auth.options.js';
+import { serveOptionsProblem } from './serve.options.js';
 import { randomBytes } from 'node:crypto';
 import { DistributedWsConfigError } from './errors/config.error.js';
 
@@ -28,6 +29,7 @@ export class RuntimeOptions {
       'maxBufferedBytes',
       'maxReplay',
       'maxConnections',
+      'authTimeoutMs',
       'presenceTtlMs',
       'maxPresenceInfoBytes',
       'maxPresenceInfoBytesPerConnection',
@@ -55,6 +57,9 @@ export class RuntimeOptions {
     const metricsProblem = metricsOptionsProblem(input.metrics);
     if (metricsProblem) throw new DistributedWsConfigError(`option "metrics": ${metricsProblem}.`);
     merged.metrics = input.metrics === true ? {} : input.metrics || false;
+    const asyncapiServe = input.asyncapi?.serve;
+    const serveProblem = asyncapiServe ? serveOptionsProblem(asyncapiServe) : null;
+    if (serveProblem) throw new DistributedWsConfigError(`option "asyncapi": ${serveProblem}.`);
     if (typeof input.broker === 'string' && input.broker.trim() === '') {
       // Before the sessionSecret check, which would otherwise blame the secret for an unset URL.
       throw new DistributedWsConfigError(

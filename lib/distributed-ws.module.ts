@@ -36,6 +36,7 @@ import { createMetrics, type MetricsHandle } from './metrics/metrics.factory.js'
 import { DWS_CONNECTION_STATS, DWS_METRICS, type DwsMetrics } from './metrics/metrics.interface.js';
 import { DWS_METRICS_HANDLE, MetricsServing } from './metrics/metrics.serving.js';
 import { ReaderLag } from './metrics/reader-lag.js';
+import { OperatorRoutes } from './security/operator-routes.js';
 import { SessionTokens } from './security/session-token.js';
 
 /**
@@ -105,6 +106,7 @@ import { SessionTokens } from './security/session-token.js';
     PresenceTracker,
     Broadcaster,
     DistributedWsLifecycle,
+    OperatorRoutes,
     AsyncApiServing,
     ReaderLag,
     {

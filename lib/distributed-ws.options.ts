@@ -125,6 +125,13 @@ export interface DistributedWsOptions {
    */
   authFailure?: AuthFailureMode;
   /**
+   * How long `authenticate` may take, in ms. Past it the handshake is refused as a server fault
+   * (`'reject'`: HTTP 503; `'close'`: close 1013), its connection slot is given back, and the
+   * result `authenticate` gives later is ignored: a slow identity provider can't hold slots.
+   * @default 10000
+   */
+  authTimeoutMs?: number;
+  /**
    * Where the token handed to `authenticate` is looked for, first match wins.
    * @default ['header', 'protocol', 'query']
    */
@@ -241,6 +248,7 @@ export const DEFAULT_OPTIONS = {
   directWrites: true,
   closeOnShutdown: true,
   authFailure: 'reject',
+  authTimeoutMs: 10_000,
   tokenSources: ['header', 'protocol', 'query'],
   maxConnections: 10_000,
   publishRate: { perSecond: 50, burst: 100, closeAfter: 50 },

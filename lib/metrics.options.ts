@@ -1,3 +1,5 @@
+import { serveOptionsProblem, type ServeOptions } from './serve.options.js';
+
 /**
  * The part of a `prom-client` `Registry` the library uses. Declared here rather than imported so
  * that apps without metrics compile without `prom-client`; any `Registry` fits.
@@ -10,14 +12,11 @@ export interface MetricsRegistry {
   removeSingleMetric(name: string): void;
 }
 
-/** Where the running app answers Prometheus scrapes. */
-export interface MetricsServeOptions {
-  /**
-   * HTTP path of the scrape endpoint, on the app's own HTTP server.
-   * @default '/metrics'
-   */
-  path?: string;
-}
+/**
+ * Where, and to whom, the running app answers Prometheus scrapes (`path` defaults to
+ * `'/metrics'`). Public unless given a `guard` or a `port` of its own.
+ */
+export type MetricsServeOptions = ServeOptions;
 
 /**
  * The `metrics` option of `DistributedWsModule.forRoot()`. Needs `prom-client` (an optional peer
@@ -40,8 +39,9 @@ export interface MetricsOptions {
    */
   registry?: MetricsRegistry;
   /**
-   * Serves the registry (everything in it, not only this library's metrics) at `path` on the
-   * app's HTTP server. Leave it out when the app already exposes the registry.
+   * Serves the registry (everything in it, not only this library's metrics) at `path`, on the
+   * app's HTTP server or on `port`, behind `guard` if given: without either, anyone who reaches
+   * the app reads it. Leave it out when the app already exposes the registry.
    * @default undefined (not served)
    */
   serve?: MetricsServeOptions;
@@ -75,12 +75,8 @@ export function metricsOptionsProblem(value: unknown): string | null {
   ) {
     return '"registry" must be a prom-client Registry';
   }
-  if (serve !== undefined) {
-    const path = (serve as { path?: unknown } | null)?.path;
-    if (typeof serve !== 'object' || serve === null || (path !== undefined && !isPath(path))) {
-      return '"serve" must be { path?: string } with a path starting with "/"';
-    }
-  }
+  const serveProblem = serve === undefined ? null : serveOptionsProblem(serve);
+  if (serveProblem) return serveProblem;
   if (
     buckets !== undefined &&
     (!Array.isArray(buckets) ||
@@ -90,8 +86,4 @@ export function metricsOptionsProblem(value: unknown): string | null {
     return '"buckets" must be increasing positive numbers of seconds';
   }
   return null;
-}
-
-function isPath(path: unknown): boolean {
-  return typeof path === 'string' && /^\/[^\s?#]*$/.test(path);
 }

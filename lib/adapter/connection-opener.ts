@@ -3,7 +3,6 @@ import type { WebSocket } from 'ws';
 import type { Broker } from '../broker/broker.interface.js';
 import type { RuntimeOptions } from '../distributed-ws.config.js';
 import type { DwsMetrics } from '../metrics/metrics.interface.js';
-import { CloseCode } from '../protocol/close-codes.js';
 import { encodeEvent } from '../protocol/codec.js';
 import { ReservedEvent, type WelcomeData } from '../protocol/frames.js';
 import { formatPosition } from '../protocol/offset.js';
@@ -45,15 +44,15 @@ export class ConnectionOpener {
     return this.connectionOfSocket.get(ws);
   }
 
-  /** Opens the connection, or closes the socket with 1008 when `authenticate` refused it. */
+  /**
+   * Opens the connection, or closes the socket (1008, or 1013 after `authTimeoutMs`) when the
+   * gate refused it: such a socket never reaches the registry, the gauges or the gateways.
+   */
   open(ws: WebSocket, request: IncomingMessage): void {
     const { runtime, connections, broker, metrics, gate } = this.parts;
     const { options } = runtime;
     const admission = gate.admission(request);
-    if ('refused' in admission) {
-      ws.close(CloseCode.PolicyViolation, 'Unauthorized');
-      return;
-    }
+    if ('refused' in admission) return gate.refused.close(ws, admission);
     const connection = new Connection(
       newSessionId(),
       ws,

@@ -1,5 +1,4 @@
-import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
-import { HttpAdapterHost } from '@nestjs/core';
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { DWS_OPTIONS } from '../distributed-ws.module-definition.js';
@@ -7,6 +6,7 @@ import type { DistributedWsOptions } from '../distributed-ws.options.js';
 import { isDocsOnlyMode } from '../docs-mode.js';
 import { checkOptionalPackage, type OptionalPackage } from '../errors/optional-package.error.js';
 import { TopicRegistry } from '../explorer/topic-registry.js';
+import { OperatorRoutes } from '../security/operator-routes.js';
 import { buildAsyncApiDocument } from './asyncapi.builder.js';
 import { describeApp } from './asyncapi.input.js';
 import type { AsyncApiDocument } from './asyncapi.interface.js';
@@ -38,28 +38,27 @@ interface Asset {
  * page rendering it with the standalone bundle of `@asyncapi/react-component`, served from
  * node_modules, no CDN), `<path>.json` and `<path>.yaml`.
  *
- * Routes go straight onto the HTTP adapter (Express or Fastify alike, no controller, so no
- * platform package is required) in `onModuleInit`: that is after Nest's router and before its
- * not-found handler, which would shadow anything registered later. The document is built at
- * the first request, when every gateway has been explored.
+ * Routes go onto the app's HTTP adapter or `serve.port`, behind `serve.guard`
+ * (operator-routes.ts), in `onModuleInit`: that is after Nest's router and before its not-found
+ * handler, which would shadow anything registered later. The document is built at the first
+ * request, when every gateway has been explored. A build that fails is logged and answered with
+ * a bare 500: its message would tell a stranger about the app's files and packages.
  */
 @Injectable()
 export class AsyncApiServing implements OnModuleInit {
-  private readonly logger = new Logger('DistributedWs');
   /** Response bodies by route: each is made at its first request, then served as is. */
   private readonly bodies = new Map<string, string>();
   private document?: AsyncApiDocument;
 
   constructor(
     @Inject(DWS_OPTIONS) private readonly options: DistributedWsOptions,
-    private readonly httpHost: HttpAdapterHost,
+    private readonly routes: OperatorRoutes,
     private readonly registry: TopicRegistry,
   ) {}
 
   onModuleInit(): void {
     const serve = this.options.asyncapi?.serve;
-    const adapter = this.httpHost?.httpAdapter;
-    if (!serve || !adapter || isDocsOnlyMode()) return;
+    if (!serve || isDocsOnlyMode()) return;
     const path = normalizePath(serve.path ?? DEFAULT_ASYNCAPI_PATH);
     const assets: Record<string, Asset> = {
       [path]: { type: 'text/html; charset=utf-8', body: () => this.page(path) },
@@ -85,19 +84,10 @@ export class AsyncApiServing implements OnModuleInit {
       },
     };
     for (const [route, asset] of Object.entries(assets)) {
-      adapter.get(route, (_request: unknown, response: unknown) => {
-        let body = this.bodies.get(route);
-        try {
-          body ??= asset.body();
-        } catch (error) {
-          this.logger.error(`AsyncAPI: ${(error as Error).message}`);
-          adapter.setHeader(response, 'Content-Type', 'text/plain; charset=utf-8');
-          return adapter.reply(response, (error as Error).message, 500);
-        }
+      this.routes.get(serve, route, 'AsyncAPI', () => {
+        const body = this.bodies.get(route) ?? asset.body();
         this.bodies.set(route, body);
-        adapter.setHeader(response, 'Content-Type', asset.type);
-        adapter.setHeader(response, 'Cache-Control', 'no-cache');
-        return adapter.reply(response, body, 200);
+        return { status: 200, type: asset.type, body, cacheControl: 'no-cache' };
       });
     }
   }

@@ -41,7 +41,7 @@ const CLOSE_TEXT: Record<keyof typeof CloseCode, string> = {
   InternalError: 'An unexpected server error.',
   ServiceRestart: 'The instance is shutting down: reconnect (to any instance) and `resume`.',
   TryAgainLater:
-    'A `resume` could not read the backplane; the session is intact: reconnect (after a backoff) and `resume` again.',
+    'A `resume` could not read the backplane, or authentication did not answer in time; the session is intact: reconnect (after a backoff) and `resume` again.',
   SlowConsumer: 'The client could not keep up with its messages: reconnect and `resume`.',
   RateLimited: 'The connection kept publishing past its rate limit.',
   SessionTakenOver: 'The session was resumed on another connection; this one is obsolete.',

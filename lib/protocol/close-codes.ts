@@ -17,7 +17,10 @@ export const CloseCode = {
   InternalError: 1011,
   /** The instance is shutting down; reconnect (to any instance) and resume. */
   ServiceRestart: 1012,
-  /** A `resume` could not read the backplane; the session is intact: reconnect and resume again. */
+  /**
+   * A `resume` could not read the backplane; the session is intact: reconnect and resume again.
+   * Also sent, with `authFailure: 'close'`, when `authenticate` did not answer within `authTimeoutMs`.
+   */
   TryAgainLater: 1013,
   /** The connection could not keep up: its send buffer passed `maxBufferedBytes`. Resume to catch up. */
   SlowConsumer: 4001,

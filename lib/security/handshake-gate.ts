@@ -7,6 +7,7 @@ import type {
   OriginAllowList,
   TokenSource,
 } from '../auth.options.js';
+import { AUTH_TIMED_OUT, RefusedSockets, UNAUTHORIZED, type Refusal } from './refused-sockets.js';
 import { extractToken } from './token-extraction.js';
 
 /** What the gate needs from the module options. */
@@ -16,6 +17,7 @@ export interface HandshakeGateOptions {
   tokenSources: readonly TokenSource[];
   allowedOrigins?: OriginAllowList;
   maxConnections: number;
+  authTimeoutMs: number;
 }
 
 /** `ws`'s `verifyClient` info and callback. */
@@ -31,11 +33,9 @@ export type VerifyDone = (
 ) => void;
 
 /** What the gate decided for a request: its principal (null: anonymous), or a refusal. */
-export type Admission = { principal: AuthenticatedPrincipal | null } | { refused: true };
+export type Admission = { principal: AuthenticatedPrincipal | null } | Refusal;
 
 const ANONYMOUS: Admission = { principal: null };
-const REFUSED: Admission = { refused: true };
-
 const USER_ID = /^[^/+#\s]{1,128}$/;
 // At most one "cap reached" warning per this many ms: a connection storm must not flood the log.
 const WARN_EVERY_MS = 10_000;
@@ -43,10 +43,12 @@ const WARN_EVERY_MS = 10_000;
 /**
  * The checks every WebSocket upgrade passes before it becomes a connection, cheapest first:
  * origin allow-list (403), connection cap (503), then `authenticate` (401, or accepted and
- * closed with 1008 by the adapter when `authFailure` is `'close'`).
+ * closed with 1008 by the adapter when `authFailure` is `'close'`), bounded by `authTimeoutMs`
+ * (503, or 1013 with `'close'`).
  *
  * A slot is taken before the (async) authentication and given back when the TCP socket closes,
- * so that handshakes in flight count against the cap: a storm can't overshoot it.
+ * so that handshakes in flight count against the cap: a storm can't overshoot it. A refusal gives
+ * it back at once: a refused socket still closing holds no slot (see {@link RefusedSockets}).
  */
 export class HandshakeGate {
   private readonly logger = new Logger('DistributedWs');
@@ -54,7 +56,12 @@ export class HandshakeGate {
   private slots = 0;
   private lastWarning = 0;
 
-  constructor(private readonly options: HandshakeGateOptions) {}
+  /** Sockets refused with `authFailure: 'close'`, closing; as many as `maxConnections` at most. */
+  readonly refused: RefusedSockets;
+
+  constructor(private readonly options: HandshakeGateOptions) {
+    this.refused = new RefusedSockets(options.maxConnections);
+  }
 
   /** Connections (and handshakes in progress) holding a slot on this instance. */
   get occupied(): number {
@@ -67,7 +74,7 @@ export class HandshakeGate {
    * configured that is a refusal, without it an anonymous client.
    */
   admission(request: IncomingMessage): Admission {
-    return this.admissions.get(request) ?? (this.options.authenticate ? REFUSED : ANONYMOUS);
+    return this.admissions.get(request) ?? (this.options.authenticate ? UNAUTHORIZED : ANONYMOUS);
   }
 
   /** `verifyClient` in its callback form. */
@@ -88,21 +95,34 @@ export class HandshakeGate {
     void this.admit(authenticate, req, release, done);
   }
 
-  /** Runs `authenticate` and answers the upgrade with its verdict. */
+  /**
+   * Runs `authenticate` and answers the upgrade with its verdict, or with a refusal once
+   * `authTimeoutMs` has passed; a verdict arriving after that is ignored.
+   */
   private async admit(
     authenticate: Authenticate,
     req: IncomingMessage,
     release: () => void,
     done: VerifyDone,
   ): Promise<void> {
+    let timedOut = false;
+    // Not the client's fault: 503 (or 1013) tells it to try again, unlike 401.
+    const timer = setTimeout(() => {
+      timedOut = true;
+      this.refuse(req, release, done, 503, AUTH_TIMED_OUT);
+    }, this.options.authTimeoutMs);
     let principal: AuthenticatedPrincipal | null;
     try {
       principal = await authenticate(req, extractToken(req, this.options.tokenSources));
     } catch (error) {
+      if (timedOut) return;
       // Token libraries throw for expired or forged tokens: that is a refusal, not a server fault,
       // and it is not logged (a public endpoint would turn that into a log flood).
       return this.refuse(req, release, done, statusOf(error));
+    } finally {
+      clearTimeout(timer);
     }
+    if (timedOut) return;
     if (principal === null || principal === undefined) return this.refuse(req, release, done, 401);
     if (!hasUsableUserId(principal)) {
       // A programming error in the app, not the client's: say so in the log, not on the wire.
@@ -116,19 +136,21 @@ export class HandshakeGate {
     done(true);
   }
 
+  /** Gives the slot back, then answers `status` or, with `authFailure: 'close'`, `refusal`. */
   private refuse(
     req: IncomingMessage,
     release: () => void,
     done: VerifyDone,
     status: number,
+    refusal: Refusal = UNAUTHORIZED,
   ): void {
+    release();
     if (this.options.authFailure === 'close') {
-      this.admissions.set(req, REFUSED);
+      this.admissions.set(req, refusal);
       return done(true);
     }
-    release();
     const headers: Record<string, string> = status === 401 ? { 'WWW-Authenticate': 'Bearer' } : {};
-    done(false, status, undefined, headers);
+    done(false, status, refusal === AUTH_TIMED_OUT ? refusal.reason : undefined, headers);
   }
 
   private takeSlot(req: IncomingMessage): () => void {

@@ -86,6 +86,25 @@ export class RawWsSocket {
     if (!this.ended) this.socket.write(bytes);
   }
 
+  /** The code of the server's close frame, null until one arrived. */
+  get closeFrame(): number | null {
+    return this.closeCode;
+  }
+
+  /**
+   * Waits up to `timeout` ms for the server to end the TCP connection, never answering its close
+   * frame (as a client that ignores the closing handshake would).
+   * @returns whether the server ended it in time
+   */
+  async dropped(timeout: number): Promise<boolean> {
+    const deadline = Date.now() + timeout;
+    while (!this.ended && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    if (!this.ended) this.socket.destroy();
+    return this.ended;
+  }
+
   /** Waits up to `timeout` ms for the server's close frame or the end of the connection. */
   async end(timeout: number): Promise<RawEnd> {
     const deadline = Date.now() + timeout;

@@ -69,7 +69,15 @@ describe('the metrics option', () => {
     [{ registry: {} }, 'option "metrics": "registry" must be a prom-client Registry.'],
     [
       { serve: { path: 'metrics' } },
-      'option "metrics": "serve" must be { path?: string } with a path starting with "/".',
+      'option "metrics": "serve.path" must be a path starting with "/", got metrics.',
+    ],
+    [
+      { serve: { port: 9464, host: '' } },
+      'option "metrics": "serve.host" must be a host name or address.',
+    ],
+    [
+      { serve: { host: '127.0.0.1' } },
+      'option "metrics": "serve.host" needs "serve.port": the app\'s own server listens where the app says.',
     ],
     [
       { buckets: [1, 0.5] },

@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ForbiddenException, Logger } from '@nestjs/common';
 import { EventEmitter } from 'node:events';
 import type { IncomingMessage } from 'node:http';
+import { RuntimeOptions } from '../../../lib/distributed-ws.config.js';
+import { DistributedWsConfigError } from '../../../lib/errors/config.error.js';
 import { HandshakeGate, type HandshakeGateOptions } from '../../../lib/security/handshake-gate.js';
 
 type Answer = [ok: boolean, status?: number, message?: string, headers?: Record<string, string>];
@@ -15,6 +17,7 @@ function gate(options: Partial<HandshakeGateOptions> = {}) {
     authFailure: 'reject',
     tokenSources: ['header'],
     maxConnections: 10,
+    authTimeoutMs: 10_000,
     ...options,
   });
   const verify = (req: IncomingMessage, origin?: string) =>
@@ -103,12 +106,63 @@ describe('HandshakeGate', () => {
     expect(await verify(bearer('x'))).toEqual([false, 403, undefined, {}]);
   });
 
-  it("with authFailure 'close', admits the refused request marked as such (the adapter closes it with 1008)", async () => {
+  it("with authFailure 'close', admits the refused request marked as such (closed with 1008) and frees its slot at once", async () => {
     const { gate: g, verify } = gate({ authFailure: 'close', authenticate: () => null });
     const req = request();
     expect(await verify(req)).toEqual([true]);
-    expect(g.admission(req)).toEqual({ refused: true });
-    expect(g.occupied).toBe(1);
+    expect(g.admission(req)).toEqual({ refused: true, code: 1008, reason: 'Unauthorized' });
+    expect(g.occupied).toBe(0);
+  });
+
+  it('refuses with 503 once authTimeoutMs has passed, frees the slot, and ignores the late answer', async () => {
+    let answer!: (principal: { userId: string }) => void;
+    const { gate: g } = gate({
+      authTimeoutMs: 50,
+      authenticate: () => new Promise((resolve) => (answer = resolve)),
+    });
+    const req = bearer('t');
+    const answers: Answer[] = [];
+    const started = Date.now();
+    await new Promise<void>((resolve) =>
+      g.verify({ req }, (...a) => {
+        answers.push(a);
+        resolve();
+      }),
+    );
+    expect(Date.now() - started).toBeGreaterThanOrEqual(45);
+    expect(answers).toEqual([[false, 503, 'Authentication timed out', {}]]);
+    expect(g.occupied).toBe(0);
+    answer({ userId: 'late' });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(answers).toHaveLength(1);
+    expect(g.admission(req)).toEqual({ refused: true, code: 1008, reason: 'Unauthorized' });
+  });
+
+  it('takes authTimeoutMs from the options: 10 s by default, a positive integer or a boot error', () => {
+    expect(new RuntimeOptions({}).options.authTimeoutMs).toBe(10_000);
+    for (const authTimeoutMs of [0, -1, 1.5]) {
+      expect(() => new RuntimeOptions({ authTimeoutMs })).toThrow(
+        new DistributedWsConfigError(
+          `option "authTimeoutMs" must be a positive integer, got ${authTimeoutMs}.`,
+        ),
+      );
+    }
+  });
+
+  it("with authFailure 'close', a timed-out handshake is admitted to be closed with 1013", async () => {
+    const { gate: g, verify } = gate({
+      authFailure: 'close',
+      authTimeoutMs: 20,
+      authenticate: () => new Promise(() => undefined),
+    });
+    const req = bearer('t');
+    expect(await verify(req)).toEqual([true]);
+    expect(g.admission(req)).toEqual({
+      refused: true,
+      code: 1013,
+      reason: 'Authentication timed out',
+    });
+    expect(g.occupied).toBe(0);
   });
 
   it.each([
