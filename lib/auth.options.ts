@@ -9,6 +9,19 @@ import type { IncomingMessage } from 'node:http';
 export interface AuthenticatedPrincipal {
   /** Stable id of the user: 1–128 characters, no `/`, `+`, `#`. */
   userId: string;
+  /**
+   * When these credentials stop being valid, in ms since the epoch (like `Date.now()`; a JWT's
+   * `exp` is in seconds: `payload.exp * 1000`). Shortly before then (10% of the lifetime, at most
+   * 30 s) the server sends the client a `refresh` frame; a client that answers with a new token
+   * of the same user keeps its connection, any other is closed with 4004 at this time. Absent:
+   * the connection never expires. A value in the past refuses the handshake like `null`.
+   * @default undefined (never expires)
+   * @example
+   * ```ts
+   * return { userId: payload.sub, expiresAt: payload.exp * 1000 };
+   * ```
+   */
+  expiresAt?: number;
   [key: string]: unknown;
 }
 

@@ -13,6 +13,7 @@ import { newSessionId, type SessionTokens } from '../security/session-token.js';
 import type { ConnectionRegistry } from './connection-registry.js';
 import { Connection } from './connection.js';
 
+import type { CredentialClock } from './credential-clock.js';
 /** What opening a connection needs. */
 export interface OpenerParts {
   runtime: RuntimeOptions;
@@ -23,6 +24,8 @@ export interface OpenerParts {
   gate: HandshakeGate;
   /** The `directWrites` option, off when the start-up self-test failed (direct-write.self-test.ts). */
   directWrites: boolean;
+  /** Counts down the connections whose principal has an `expiresAt` (refresh, then 4004). */
+  reserved: { readonly credentials: CredentialClock };
 }
 
 /** Where every shard's reader stands, as the offsets a client resumes from. */
@@ -72,6 +75,11 @@ export class ConnectionOpener {
     connections.add(connection);
     ws.on('pong', () => (connection.alive = true));
     ws.once('close', () => connections.remove(connection));
+    const expiresAt = admission.principal?.expiresAt;
+    // The gate checked it: a number of ms in the future, or absent.
+    if (typeof expiresAt === 'number') {
+      this.parts.reserved.credentials.watch(connection, request, expiresAt);
+    }
     const welcome: WelcomeData = {
       connectionId: connection.id,
       sessionToken: this.parts.tokens.issue({

@@ -7,20 +7,26 @@ import { PresenceTracker } from '../presence/presence.tracker.js';
 import type { ClientFrame } from '../protocol/frames.js';
 import { ConnectionRegistry } from './connection-registry.js';
 import type { Connection } from './connection.js';
+import { CredentialClock } from './credential-clock.js';
 import { PresenceRequestHandler } from './presence-request.handler.js';
 import { PublishHandler } from './publish.handler.js';
+import { RefreshHandler } from './refresh.handler.js';
 import { SubscriptionHandler } from './subscription.handler.js';
 
 /**
- * The reserved events clients send (`subscribe`, `unsubscribe`, `publish`, `presence`), each
- * handed to the handler of its kind; all of them decide with one `TopicPolicy`. Each method
- * resolves with the `ack` frame or rejects with what `errorFrameFor` answers.
+ * The reserved events clients send (`subscribe`, `unsubscribe`, `publish`, `presence`,
+ * `refresh`), each handed to the handler of its kind; the topic ones decide with one
+ * `TopicPolicy`. Each method resolves with the `ack` frame or rejects with what
+ * `errorFrameFor` answers.
  */
 @Injectable()
 export class ReservedEventsHandler {
   private readonly subscriptions: SubscriptionHandler;
   private readonly publishes: PublishHandler;
   private readonly presenceRequests: PresenceRequestHandler;
+  private readonly refreshes: RefreshHandler;
+  /** The countdowns of expiring credentials: the adapter starts one when it opens a connection. */
+  readonly credentials = new CredentialClock();
 
   constructor(
     connections: ConnectionRegistry,
@@ -32,6 +38,7 @@ export class ReservedEventsHandler {
     this.subscriptions = new SubscriptionHandler(connections, runtime, policy, presenceTracker);
     this.publishes = new PublishHandler(policy, broker);
     this.presenceRequests = new PresenceRequestHandler(policy, presenceTracker);
+    this.refreshes = new RefreshHandler(runtime.options.authenticate, this.credentials);
   }
 
   subscribe(connection: Connection, frame: ClientFrame): Promise<string> {
@@ -49,5 +56,10 @@ export class ReservedEventsHandler {
   /** `presence`: who is subscribed to an exact topic, asked by a client allowed to subscribe to it. */
   presence(connection: Connection, frame: ClientFrame): Promise<string> {
     return this.presenceRequests.presence(connection, frame);
+  }
+
+  /** `refresh`: a new token for the connection's expiring credentials, same user. */
+  refresh(connection: Connection, frame: ClientFrame): Promise<string> {
+    return this.refreshes.refresh(connection, frame);
   }
 }

@@ -24,6 +24,10 @@ const ERROR_TEXT: Record<ErrorCode, string> = {
   [ErrorCode.BrokerUnavailable]: 'The backplane cannot take the message right now; retry later.',
   [ErrorCode.InvalidSession]:
     'The session token of `resume` is forged, truncated, expired or owned by someone else.',
+  [ErrorCode.NotRefreshable]:
+    'A `refresh` on a connection whose credentials do not expire (anonymous, or no `expiresAt`).',
+  [ErrorCode.Unauthorized]:
+    'The token of a `refresh` was refused (invalid or expired); the connection keeps its old credentials until they expire.',
   [ErrorCode.Rejected]: 'A handler or hook threw a `WsException`; its message is passed on.',
   [ErrorCode.HttpException]:
     'A handler or hook threw an `HttpException`; `data.status` holds its HTTP status.',
@@ -45,6 +49,8 @@ const CLOSE_TEXT: Record<keyof typeof CloseCode, string> = {
   SlowConsumer: 'The client could not keep up with its messages: reconnect and `resume`.',
   RateLimited: 'The connection kept publishing past its rate limit.',
   SessionTakenOver: 'The session was resumed on another connection; this one is obsolete.',
+  CredentialsExpired:
+    'The credentials expired and no `refresh` replaced them in time: reconnect with a new token and `resume`.',
   UpstreamUnavailable: 'A WebSocket proxy lost its upstream; reconnect.',
 };
 

@@ -1,7 +1,7 @@
 /**
- * The access token of each connection attempt, from the application's `token` provider. After a
- * 1008 close the same credentials would fail the same way: only a different token is worth a
- * retry, and that token is the one the retry uses.
+ * The access token of each connection attempt and refresh, from the application's `getToken`.
+ * After a 1008 or 4004 close the same credentials would fail the same way: only a different
+ * token is worth a retry, and that token is the one the retry uses.
  */
 export class AttemptTokens {
   /** The token of the latest attempt. */
@@ -26,6 +26,16 @@ export class AttemptTokens {
   /** An attempt went ahead with `token`. */
   used(token: string | undefined): void {
     this.last = token;
+  }
+
+  /**
+   * Whether `fresh` differs from the token in use; if so, it is the one in use from now on (a
+   * `refresh` of the connection sends it, and a later 1008 or 4004 compares with it).
+   */
+  renewedWith(fresh: string): boolean {
+    if (fresh === this.last) return false;
+    this.last = fresh;
+    return true;
   }
 
   /** Whether `fresh` differs from the token that was refused; if so, the next attempt uses it. */

@@ -1,6 +1,12 @@
 import { CloseCode } from '../protocol/close-codes.js';
-import type { MessageData } from '../protocol/frames.js';
-import { ClientErrorCode, DwsClientError, failure, toClientError } from './client.error.js';
+import { ReservedEvent, type MessageData, type RefreshData } from '../protocol/frames.js';
+import {
+  ClientErrorCode,
+  DwsClientError,
+  failure,
+  isConnectionLoss,
+  toClientError,
+} from './client.error.js';
 import type { ResolvedClientOptions } from './client.options.js';
 import type { ClientEvents, ClientState } from './client.types.js';
 import { TypedEmitter } from './emitter.js';
@@ -104,10 +110,27 @@ export class ClientRuntime {
     message: (message) => this.onMessage(message),
     positions: (positions) => this.session.replacePositions(positions),
     presence: (event) => this.events.emit('presence', event),
+    refresh: () => void this.refreshCredentials(),
     answer: (id, event, data) => this.requests.settle(id, event, data),
     unansweredError: (data) => this.events.emit('error', toClientError(data)),
     malformed: (what) => this.report(ClientErrorCode.BadServerFrame, what),
   };
+
+  /**
+   * Answers the server's `refresh` frame with a new token from the provider, on the connection
+   * that asked. A refusal is reported as `error`; the connection then ends with 4004 at the
+   * expiry, and the client reconnects with a new token and resumes.
+   */
+  private async refreshCredentials(): Promise<void> {
+    const connection = this.transport.connection;
+    if (connection === null) return;
+    const token = await this.transport.renewToken();
+    if (token === undefined || this.transport.connection !== connection) return;
+    const data: RefreshData = { token };
+    this.requests.add(ReservedEvent.Refresh, data, this.send, (error) => {
+      if (error && !isConnectionLoss(error)) this.events.emit('error', error);
+    });
+  }
 
   private onMessage(message: MessageData): void {
     // Held back until the resume answer: see `SessionState.resuming`.

@@ -1,4 +1,5 @@
 import { ClientErrorCode, DwsClientError } from './client.error.js';
+import { concreteTransport, takesHeaders, type TokenTransport } from './token-transport.js';
 
 /**
  * The part of the WHATWG `WebSocket` the SDK uses. The browser's `WebSocket` and the `ws`
@@ -14,8 +15,18 @@ export interface WebSocketLike {
   onerror: ((event: any) => void) | null;
 }
 
-/** A `WebSocket` class: `globalThis.WebSocket` in browsers, `import WebSocket from 'ws'` in Node. */
-export type WebSocketConstructor = new (url: string) => unknown;
+/**
+ * A `WebSocket` class: `globalThis.WebSocket` in browsers, `import WebSocket from 'ws'` in Node.
+ * It gets the subprotocols that carry the token, and with `ws` the headers as a third argument.
+ */
+export type WebSocketConstructor = new (
+  url: string,
+  protocols?: string[],
+  options?: { headers: Record<string, string> },
+) => unknown;
+
+/** Returns the bearer token for the next connection, or for a refresh the server asked for. */
+export type TokenProvider = () => string | Promise<string>;
 
 /**
  * What a client needs to continue its session on a new connection (even after a page reload:
@@ -39,12 +50,29 @@ export interface DistributedWsClientOptions {
    */
   url: string | readonly string[];
   /**
-   * Called before every connection attempt; its value is sent as the `access_token` query
-   * parameter (browsers cannot set headers on a WebSocket). After a close with 1008 (auth
-   * failure) the client reconnects only if this returns a different token.
+   * Returns the bearer token: called before every connection attempt, and each time the server
+   * says the credentials are about to expire (a `refresh` frame), whose answer it sends on the
+   * same connection. After a close with 1008 (refused) or 4004 (expired) the client reconnects,
+   * and resumes, only if this returns a different token. `tokenTransport` says where it goes.
+   * @default no token
+   * @example
+   * getToken: async () => (await auth.currentSession()).accessToken,
+   */
+  getToken?: TokenProvider;
+  /**
+   * A fixed token, or a provider (the same as `getToken`; give one of the two). A fixed token
+   * can't be renewed: when it expires the server closes with 4004 and the client stops.
    * @default no token
    */
-  token?: () => string | Promise<string>;
+  token?: string | TokenProvider;
+  /**
+   * Where the token goes in the upgrade request. The default keeps it out of URLs, which access
+   * logs keep: an `Authorization` header with `ws`'s WebSocket, the `dws.bearer` subprotocol
+   * otherwise (browsers). `'query'` puts it in the URL (`?access_token=`): only for a server
+   * that reads nothing else.
+   * @default 'auto'
+   */
+  tokenTransport?: TokenTransport;
   /**
    * The `WebSocket` class to use.
    * @default globalThis.WebSocket (browsers, Node 22+); in Node 20 pass `ws`'s.
@@ -89,7 +117,8 @@ export interface DistributedWsClientOptions {
 /** Options with every default applied. */
 export interface ResolvedClientOptions {
   urls: string[];
-  token?: () => string | Promise<string>;
+  token?: TokenProvider;
+  tokenTransport: Exclude<TokenTransport, 'auto'>;
   WebSocket: WebSocketConstructor;
   minDelayMs: number;
   maxDelayMs: number;
@@ -137,7 +166,8 @@ export function resolveClientOptions(options: DistributedWsClientOptions): Resol
   }
   const resolved: ResolvedClientOptions = {
     urls,
-    token: options.token,
+    token: tokenProvider(options),
+    tokenTransport: transportFor(options.tokenTransport ?? 'auto', WebSocket),
     WebSocket,
     minDelayMs: options.minDelayMs ?? CLIENT_DEFAULTS.minDelayMs,
     maxDelayMs: options.maxDelayMs ?? CLIENT_DEFAULTS.maxDelayMs,
@@ -166,6 +196,39 @@ export function resolveClientOptions(options: DistributedWsClientOptions): Resol
     );
   }
   return resolved;
+}
+
+/** `getToken`, or `token` as a provider; both at once is a mistake. */
+function tokenProvider(options: DistributedWsClientOptions): TokenProvider | undefined {
+  const { getToken, token } = options;
+  if (getToken !== undefined && token !== undefined) {
+    invalid('Give `getToken` or `token`, not both.');
+  }
+  if (getToken !== undefined && typeof getToken !== 'function') {
+    invalid('`getToken` must be a function returning the token (or a promise of it).');
+  }
+  if (typeof token === 'string') return () => token;
+  if (token !== undefined && typeof token !== 'function') {
+    invalid('`token` must be a string or a function returning the token.');
+  }
+  return getToken ?? token;
+}
+
+function transportFor(
+  transport: TokenTransport,
+  WebSocket: WebSocketConstructor,
+): Exclude<TokenTransport, 'auto'> {
+  if (!['auto', 'header', 'protocol', 'query'].includes(transport)) {
+    invalid(
+      `\`tokenTransport\` must be 'auto', 'header', 'protocol' or 'query', got ${String(transport)}.`,
+    );
+  }
+  if (transport === 'header' && !takesHeaders(WebSocket)) {
+    invalid(
+      "`tokenTransport: 'header'` needs a WebSocket class that takes headers (`ws`'s); a browser's can't: use 'protocol'.",
+    );
+  }
+  return concreteTransport(transport, WebSocket);
 }
 
 function invalid(message: string): never {

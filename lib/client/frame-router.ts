@@ -11,6 +11,8 @@ export interface FrameRoutes {
   message(message: MessageData): void;
   positions(positions: unknown): void;
   presence(event: PresenceEventData): void;
+  /** The server asks for a new token: the connection's credentials are about to expire. */
+  refresh(): void;
   /**
    * An `ack` or `error` frame, for the request whose id it carries.
    * @returns false when no request has this id.
@@ -42,6 +44,8 @@ export function routeFrame(raw: unknown, routes: FrameRoutes): void {
       return routes.positions(frame.data?.positions);
     case ReservedEvent.Presence:
       return routes.presence(frame.data as PresenceEventData);
+    case ReservedEvent.Refresh:
+      return routes.refresh();
     case ReservedEvent.Ack:
     case ReservedEvent.Error:
       if (routes.answer(frame.id, frame.event, frame.data)) return;

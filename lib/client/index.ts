@@ -8,9 +8,11 @@ export { CLIENT_DEFAULTS } from './client.options.js';
 export type {
   ClientSession,
   DistributedWsClientOptions,
+  TokenProvider,
   WebSocketConstructor,
   WebSocketLike,
 } from './client.options.js';
+export type { TokenTransport } from './token-transport.js';
 export type {
   ClientEvents,
   ClientState,

@@ -1,10 +1,11 @@
 import { AttemptTokens } from './attempt-tokens.js';
-import { ClientErrorCode, type DwsClientError, failure } from './client.error.js';
+import { ClientErrorCode, DwsClientError, failure } from './client.error.js';
 import type { ResolvedClientOptions, WebSocketLike } from './client.options.js';
 import { afterClose } from './close-policy.js';
 import { ReconnectSchedule } from './reconnect-schedule.js';
-import { UrlRotation, withToken } from './server-urls.js';
+import { UrlRotation } from './server-urls.js';
 import { SilenceWatchdog } from './silence-watchdog.js';
+import { handshakeFor } from './token-transport.js';
 
 /** How a connection ended, once the reconnect decision is made. */
 export interface SocketLoss {
@@ -53,9 +54,33 @@ export class ReconnectingSocket {
     this.reconnect = new ReconnectSchedule(options, options.random);
   }
 
+  /** The ready socket, to tell whether it is still the same one after an await; else null. */
+  get connection(): object | null {
+    return this.ready ? this.socket : null;
+  }
+
   /** Whether frames can be sent: the current socket was marked ready. */
   get isReady(): boolean {
     return this.ready;
+  }
+
+  /**
+   * A token to refresh the current connection's credentials with: the provider's answer, or
+   * undefined without a provider or when it gives the token already in use (a refresh with it
+   * would change nothing). Reports a provider that throws, and resolves undefined then.
+   */
+  async renewToken(): Promise<string | undefined> {
+    let fresh: string | undefined;
+    try {
+      fresh = await this.tokens.ask();
+    } catch (error) {
+      this.listener.error(
+        failure(ClientErrorCode.HandlerFailed, 'The `token` provider threw', error),
+      );
+      return undefined;
+    }
+    if (fresh === undefined || !this.tokens.renewedWith(fresh)) return undefined;
+    return fresh;
   }
 
   /** Opens the first connection. */
@@ -122,9 +147,19 @@ export class ReconnectingSocket {
     }
     if (this.closed) return;
     this.tokens.used(token);
+    const handshake = handshakeFor(url, token, this.options.tokenTransport);
+    if ('problem' in handshake) {
+      this.listener.error(new DwsClientError(ClientErrorCode.InvalidArgument, handshake.problem));
+      return this.scheduleReconnect();
+    }
     let socket: WebSocketLike;
     try {
-      socket = new this.options.WebSocket(withToken(url, token)) as WebSocketLike;
+      const { WebSocket } = this.options;
+      socket = (
+        handshake.protocols === undefined
+          ? new WebSocket(handshake.url)
+          : new WebSocket(handshake.url, handshake.protocols, handshake.options)
+      ) as WebSocketLike;
     } catch (error) {
       this.listener.error(
         failure(ClientErrorCode.InvalidArgument, `Cannot open a WebSocket to "${url}"`, error),

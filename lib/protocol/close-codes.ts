@@ -28,6 +28,8 @@ export const CloseCode = {
   RateLimited: 4002,
   /** The session was resumed on another connection; this one is obsolete. */
   SessionTakenOver: 4003,
+  /** The credentials `authenticate` accepted expired and no `refresh` replaced them in time. */
+  CredentialsExpired: 4004,
   /** The WebSocket proxy could not reach or lost its upstream. */
   UpstreamUnavailable: 4502,
 } as const;

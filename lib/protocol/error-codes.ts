@@ -35,6 +35,10 @@ export const ErrorCode = {
   BrokerUnavailable: 'DWS_ERR_BROKER_UNAVAILABLE',
   /** The session token is malformed, forged, expired, signed with another secret or owned by someone else. */
   InvalidSession: 'DWS_ERR_INVALID_SESSION',
+  /** A `refresh` on a connection whose credentials do not expire (anonymous, or no `expiresAt`). */
+  NotRefreshable: 'DWS_ERR_NOT_REFRESHABLE',
+  /** `authenticate` refused the token of a `refresh` (invalid, expired, or it threw). */
+  Unauthorized: 'DWS_ERR_UNAUTHORIZED',
   /** A gateway handler or hook threw a `WsException`; its message is passed on. */
   Rejected: 'DWS_ERR_REJECTED',
   /** A gateway handler or hook threw an `HttpException`; `data.status` holds its HTTP status. */

@@ -8,6 +8,8 @@ export const ReservedEvent = {
   Resume: 'resume',
   /** Client → server: who is present on a topic. Server → client: someone joined or left. */
   Presence: 'presence',
+  /** Server → client: the credentials expire soon, send a new token. Client → server: here it is. */
+  Refresh: 'refresh',
   Welcome: 'welcome',
   Positions: 'positions',
   Message: 'message',
@@ -125,6 +127,23 @@ export interface UnsubscribeData {
 export interface PresenceRequestData {
   /** An exact topic whose declaration tracks presence. */
   topic: string;
+}
+
+/** `data` of the server's `refresh` frame: the connection's credentials are about to expire. */
+export interface RefreshNeededData {
+  /** Time left, in ms, before the connection is closed with 4004 unless it refreshes. */
+  expiresInMs: number;
+}
+
+/** `data` of a client's `refresh` frame: a new bearer token for the same user. */
+export interface RefreshData {
+  token: string;
+}
+
+/** The `ack` of a `refresh`. */
+export interface RefreshAck {
+  /** Time left, in ms, before the new credentials expire; null when they do not expire. */
+  expiresInMs: number | null;
 }
 
 /** `data` of a `positions` frame. */

@@ -7,6 +7,7 @@ import type {
   OriginAllowList,
   TokenSource,
 } from '../auth.options.js';
+import { credentialExpiry } from './credential-expiry.js';
 import { AUTH_TIMED_OUT, RefusedSockets, UNAUTHORIZED, type Refusal } from './refused-sockets.js';
 import { extractToken } from './token-extraction.js';
 
@@ -132,6 +133,15 @@ export class HandshakeGate {
       release();
       return done(false, 500);
     }
+    const expiry = credentialExpiry(principal);
+    if ('problem' in expiry) {
+      this.logger.error(expiry.problem);
+      release();
+      return done(false, 500);
+    }
+    if (expiry.expiresAt !== null && expiry.expiresAt <= Date.now()) {
+      return this.refuse(req, release, done, 401);
+    }
     this.admissions.set(req, { principal });
     done(true);
   }
@@ -188,7 +198,8 @@ export class HandshakeGate {
   }
 }
 
-function hasUsableUserId(principal: unknown): boolean {
+/** Whether `authenticate` returned an object with a `userId` the library can use. */
+export function hasUsableUserId(principal: unknown): boolean {
   const userId = (principal as { userId?: unknown } | null)?.userId;
   return typeof principal === 'object' && typeof userId === 'string' && USER_ID.test(userId);
 }

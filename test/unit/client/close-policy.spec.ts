@@ -6,6 +6,7 @@ describe('afterClose', () => {
     [1000, 'stop'],
     [4003, 'stop'],
     [1008, 'reconnect-if-new-token'],
+    [4004, 'reconnect-if-new-token'],
     [1006, 'reconnect'],
     [1009, 'reconnect'],
     [1011, 'reconnect'],

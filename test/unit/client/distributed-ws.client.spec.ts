@@ -286,12 +286,12 @@ describe('DistributedWsClient (scripted server)', () => {
     let token = 'one';
     const { client, events } = start({ token: () => token });
     const first = await nextSocket(1);
-    expect(first.url).toBe('ws://a.test/ws?access_token=one');
+    expect([first.url, first.protocols]).toEqual(['ws://a.test/ws', ['dws.bearer', 'one']]);
     first.welcome();
     token = 'two';
     first.drop(1008, 'token expired');
     const second = await nextSocket(2);
-    expect(second.url).toBe('ws://b.test/ws?access_token=two');
+    expect([second.url, second.protocols]).toEqual(['ws://b.test/ws', ['dws.bearer', 'two']]);
     expect(events.disconnected).toEqual([
       { code: 1008, reason: 'token expired', willReconnect: true },
     ]);
@@ -406,5 +406,100 @@ describe('DistributedWsClient (scripted server)', () => {
       '`maxDelayMs` (100) must not be below `minDelayMs` (500).',
     );
     expect(make({ WebSocket: undefined })).toThrow('No WebSocket implementation');
+    expect(make({ token: 't', getToken: () => 't' })).toThrow(
+      'Give `getToken` or `token`, not both.',
+    );
+    expect(make({ tokenTransport: 'header' })).toThrow(
+      "`tokenTransport: 'header'` needs a WebSocket class that takes headers",
+    );
+    expect((await rejection(client.call('refresh', {}))).code).toBe('DWS_CLIENT_INVALID_ARGUMENT');
+  });
+});
+
+describe('DistributedWsClient credentials (scripted server)', () => {
+  it('keeps the token out of the URL by default, in the dws.bearer subprotocol; query only when asked', async () => {
+    start({ getToken: () => 'eyJ.a-b_c.d' });
+    const byDefault = await nextSocket(1);
+    expect([byDefault.url, byDefault.protocols]).toEqual([
+      'ws://a.test/ws',
+      ['dws.bearer', 'eyJ.a-b_c.d'],
+    ]);
+    start({ token: 'fixed', tokenTransport: 'query' });
+    const byQuery = await nextSocket(2);
+    expect([byQuery.url, byQuery.protocols]).toEqual([
+      'ws://a.test/ws?access_token=fixed',
+      undefined,
+    ]);
+    start();
+    const anonymous = await nextSocket(3);
+    expect([anonymous.url, anonymous.protocols]).toEqual(['ws://a.test/ws', undefined]);
+  });
+
+  it('does not connect with a token a subprotocol cannot carry, and says what to do', async () => {
+    const { events } = start({ getToken: () => 'base64/with+padding==' });
+    await waitFor(() => events.error.length > 0);
+    expect(events.error[0]).toMatchObject({ code: 'DWS_CLIENT_INVALID_ARGUMENT' });
+    expect(events.error[0].message).toContain("set `tokenTransport: 'query'`");
+    expect(FakeWebSocket.instances).toHaveLength(0);
+  });
+
+  it("answers the server's refresh frame with a new token on the same connection", async () => {
+    const tokens = ['t1', 't2', 't2'];
+    let calls = 0;
+    const { events } = start({ getToken: () => tokens[calls++] });
+    const ws = await nextSocket(1);
+    ws.welcome();
+    ws.frame({ event: 'refresh', data: { expiresInMs: 150 } });
+    await waitFor(() => ws.lastSent('refresh'));
+    expect(ws.lastSent('refresh').data).toEqual({ token: 't2' });
+    ws.ack('refresh', { expiresInMs: 1500 });
+    // The provider gives the token in use again: nothing to send.
+    ws.frame({ event: 'refresh', data: { expiresInMs: 150 } });
+    await waitFor(() => calls === 3);
+    expect(ws.sent.filter((f) => f.event === 'refresh')).toHaveLength(1);
+    expect([events.disconnected, events.error]).toEqual([[], []]);
+  });
+
+  it('reports a refused refresh as an error event', async () => {
+    let calls = 0;
+    const { events } = start({ getToken: () => `t${++calls}` });
+    const ws = await nextSocket(1);
+    ws.welcome();
+    ws.frame({ event: 'refresh', data: { expiresInMs: 150 } });
+    await waitFor(() => ws.lastSent('refresh'));
+    ws.frame({
+      event: 'error',
+      id: ws.lastSent('refresh').id,
+      data: { code: 'DWS_ERR_FORBIDDEN', message: 'The new token belongs to another user.' },
+    });
+    expect(events.error).toEqual([
+      expect.objectContaining({
+        code: 'DWS_ERR_FORBIDDEN',
+        message: 'The new token belongs to another user.',
+      }),
+    ]);
+  });
+
+  it('after 4004 reconnects with a new token; with a fixed token it stops', async () => {
+    let calls = 0;
+    const renewing = start({ getToken: () => `t${++calls}` });
+    const first = await nextSocket(1);
+    first.welcome();
+    first.drop(4004, 'credentials expired');
+    const second = await nextSocket(2);
+    expect(second.protocols).toEqual(['dws.bearer', 't2']);
+    expect(renewing.events.disconnected).toEqual([
+      { code: 4004, reason: 'credentials expired', willReconnect: true },
+    ]);
+
+    const fixed = start({ token: 'same' });
+    const third = await nextSocket(3);
+    third.welcome();
+    third.drop(4004, 'credentials expired');
+    await waitFor(() => fixed.client.state === 'closed');
+    expect(fixed.events.disconnected).toEqual([
+      { code: 4004, reason: 'credentials expired', willReconnect: false },
+    ]);
+    expect(FakeWebSocket.instances).toHaveLength(3);
   });
 });

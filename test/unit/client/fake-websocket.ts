@@ -12,7 +12,11 @@ export class FakeWebSocket {
   onclose: ((event: { code: number; reason: string }) => void) | null = null;
   onerror: ((event: unknown) => void) | null = null;
 
-  constructor(readonly url: string) {
+  constructor(
+    readonly url: string,
+    /** The subprotocols offered (a browser's WebSocket takes no headers). */
+    readonly protocols?: string[],
+  ) {
     FakeWebSocket.instances.push(this);
   }
 
