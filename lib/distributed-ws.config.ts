@@ -1,6 +1,7 @@
 import { isBroker, isMemoryBroker } from './broker/broker.factory.js';
 import {
   DEFAULT_OPTIONS,
+  SESSION_TTL_MARGIN_MS,
   type DistributedWsOptions,
   type ResolvedDistributedWsOptions,
 } from './distributed-ws.options.js';
@@ -54,6 +55,7 @@ export class RuntimeOptions {
       );
     }
     checkSecurityOptions(merged, input);
+    merged.sessionTtlMs = sessionTtlOf(input, merged);
     const metricsProblem = metricsOptionsProblem(input.metrics);
     if (metricsProblem) throw new DistributedWsConfigError(`option "metrics": ${metricsProblem}.`);
     merged.metrics = input.metrics === true ? {} : input.metrics || false;
@@ -119,4 +121,26 @@ function checkSecurityOptions(
   const problem = publishRateProblem(rate);
   if (problem) throw new DistributedWsConfigError(`option "publishRate": ${problem}.`);
   merged.publishRate = rate;
+}
+
+/**
+ * `sessionTtlMs`, by default `retentionMs` plus {@link SESSION_TTL_MARGIN_MS} (at least
+ * 3 × `heartbeatIntervalMs`). A connected
+ * client's token is renewed with the heartbeat's `positions` frames (session-token-renewal.ts),
+ * so the TTL must span a few heartbeats.
+ */
+function sessionTtlOf(input: DistributedWsOptions, merged: ResolvedDistributedWsOptions): number {
+  const least = 3 * merged.heartbeatIntervalMs;
+  const ttl = input.sessionTtlMs ?? Math.max(merged.retentionMs + SESSION_TTL_MARGIN_MS, least);
+  if (!Number.isSafeInteger(ttl) || ttl <= 0) {
+    throw new DistributedWsConfigError(
+      `option "sessionTtlMs" must be a positive integer, got ${String(ttl)}.`,
+    );
+  }
+  if (ttl < least) {
+    throw new DistributedWsConfigError(
+      `option "sessionTtlMs" (${ttl}) must be at least 3 × heartbeatIntervalMs (${least} ms): connected clients get a renewed token with the heartbeat, and it must outlive the next ones. Raise sessionTtlMs or lower heartbeatIntervalMs.`,
+    );
+  }
+  return ttl;
 }

@@ -42,6 +42,11 @@ export class DistributedWsLifecycle
         this.logger.log('Backplane reachable again; readers resumed from their last positions.');
       }
     });
+    if (typeof this.broker.advanceSession !== 'function') {
+      this.logger.warn(
+        'The broker has no advanceSession(): a session token superseded by a resume is refused only by the instance that ran that resume; other instances accept it until it expires (sessionTtlMs). Implement Broker.advanceSession to refuse it everywhere.',
+      );
+    }
     await this.broker.connect();
   }
 

@@ -71,7 +71,8 @@ import { SessionTokens } from './security/session-token.js';
     },
     {
       provide: SessionTokens,
-      useFactory: ({ options }: RuntimeOptions) => new SessionTokens(options.sessionSecret),
+      useFactory: ({ options }: RuntimeOptions) =>
+        new SessionTokens(options.sessionSecret, options.sessionTtlMs),
       inject: [RuntimeOptions],
     },
     { provide: DWS_DIRECT_WRITE_SELF_TEST, useValue: selfTestDirectWrites },

@@ -80,6 +80,16 @@ export interface DistributedWsOptions {
    */
   sessionSecret?: string;
   /**
+   * Lifetime of a session token, in ms. A `resume` presenting an older token is refused with
+   * `DWS_ERR_INVALID_SESSION`. Connected clients receive a renewed token with the heartbeat's
+   * `positions` frames, so a client that loses its connection can resume for at least
+   * `min(retentionMs, sessionTtlMs - 2 × heartbeatIntervalMs)` afterwards. At least
+   * 3 × `heartbeatIntervalMs`. Each resume also supersedes every earlier token of the session
+   * (docs/security.md, "Session tokens").
+   * @default retentionMs + 60000 (6 minutes with the default retention)
+   */
+  sessionTtlMs?: number;
+  /**
    * Most messages replayed on one resume; beyond, the resume answers `recovered: false`.
    * @default 10000
    */
@@ -229,6 +239,9 @@ export type ResolvedDistributedWsOptions = Required<
     metrics: MetricsOptions | false;
   };
 
+/** How much longer than `retentionMs` a session token lives by default (`sessionTtlMs`). */
+export const SESSION_TTL_MARGIN_MS = 60_000;
+
 /**
  * The defaults of `DistributedWsOptions`, applied (and checked) once at boot by `RuntimeOptions`.
  * The frame-depth and topic-length limits are the pure codec's and validator's own defaults.
@@ -236,6 +249,7 @@ export type ResolvedDistributedWsOptions = Required<
 export const DEFAULT_OPTIONS = {
   shards: 16,
   retentionMs: 300_000,
+  // sessionTtlMs: retentionMs + SESSION_TTL_MARGIN_MS, derived at boot (distributed-ws.config.ts).
   keyPrefix: 'dws',
   heartbeatIntervalMs: 25_000,
   maxPayload: 65_536,

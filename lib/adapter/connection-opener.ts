@@ -12,6 +12,7 @@ import { PublishRateLimiter } from '../security/publish-rate-limiter.js';
 import { newSessionId, type SessionTokens } from '../security/session-token.js';
 import type { ConnectionRegistry } from './connection-registry.js';
 import { Connection } from './connection.js';
+import { SessionTokenIssuer } from './session-token-renewal.js';
 
 import type { CredentialClock } from './credential-clock.js';
 /** What opening a connection needs. */
@@ -40,7 +41,11 @@ export function readerPositions(broker: Broker): string[] {
 export class ConnectionOpener {
   private readonly connectionOfSocket = new WeakMap<WebSocket, Connection>();
 
-  constructor(private readonly parts: OpenerParts) {}
+  private readonly issuer: SessionTokenIssuer;
+
+  constructor(private readonly parts: OpenerParts) {
+    this.issuer = new SessionTokenIssuer(parts.tokens, parts.runtime.options);
+  }
 
   /** The connection opened for `ws`, or undefined for a socket that was refused. */
   connectionOf(ws: WebSocket): Connection | undefined {
@@ -82,10 +87,7 @@ export class ConnectionOpener {
     }
     const welcome: WelcomeData = {
       connectionId: connection.id,
-      sessionToken: this.parts.tokens.issue({
-        sessionId: connection.id,
-        userId: connection.userId,
-      }),
+      sessionToken: this.issuer.issue(connection, 0),
       positions: readerPositions(broker),
       heartbeat: options.heartbeatIntervalMs,
       shards: broker.shards,

@@ -34,6 +34,10 @@ export class Connection {
   principal: unknown = null;
   /** `principal.userId`: names the `$dws/user/<id>` topic and is bound into session tokens. */
   userId: string | null = null;
+  /** The generation the session's latest token carries (0 until a resume: docs/security.md). */
+  sessionGeneration = 0;
+  /** When the latest token expires, in ms since the epoch: the heartbeat renews it before. */
+  tokenExpiresAt = 0;
   /** The publish budget (null when `publishRate` is false). */
   publishLimiter: PublishRateLimiter | null = null;
   /** Set when the server decided to close once pending answers are out: later frames are ignored. */

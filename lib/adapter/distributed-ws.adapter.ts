@@ -15,6 +15,7 @@ import type { GatewayHandler } from './connection.js';
 import { FrameRouter } from './frame-router.js';
 import { GatewaySocket } from './gateway-socket.js';
 import { startHeartbeat } from './heartbeat.js';
+import { SessionTokenIssuer } from './session-token-renewal.js';
 import type { ReservedEventsHandler } from './reserved-events.handler.js';
 import type { ResumeHandler } from './resume.handler.js';
 
@@ -129,12 +130,14 @@ export class DistributedWsAdapter extends WsAdapter {
 
   private startHeartbeat(): void {
     if (this.heartbeat) return;
-    const { connections, runtime, metrics } = this.parts;
+    const { connections, runtime, metrics, tokens } = this.parts;
+    const issuer = new SessionTokenIssuer(tokens, runtime.options);
     this.heartbeat = startHeartbeat(
       connections,
       runtime.options.heartbeatIntervalMs,
       () => readerPositions(this.parts.broker),
       metrics,
+      (connection, now) => issuer.renewal(connection, now),
     );
   }
 }

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Broker } from '../broker/broker.interface.js';
+import { sessionGenerationStore } from '../broker/session-generations.js';
 import { RuntimeOptions } from '../distributed-ws.config.js';
 import { TopicPolicy } from '../explorer/topic-policy.js';
 import { DWS_BROKER } from '../distributed-ws.constants.js';
@@ -45,7 +46,8 @@ export class ResumeHandler {
     presence: PresenceTracker,
     tokens: SessionTokens,
   ) {
-    this.verification = new SessionVerification(tokens, policy, presence, runtime);
+    const generations = sessionGenerationStore(broker);
+    this.verification = new SessionVerification(tokens, policy, presence, runtime, generations);
     this.takeover = new SessionTakeover(broker, connections, presence);
     this.replay = new SessionReplay(broker, runtime);
     this.handover = new LiveHandover(tokens, metrics, runtime);
@@ -57,6 +59,7 @@ export class ResumeHandler {
       return null;
     } catch (error) {
       if (!(error instanceof BrokerUnavailableError)) throw error;
+      this.verification.releaseClaim(connection);
       // The session is intact (its token and positions are still good): an error answer would
       // make a client give it up, so the client is told to come back and resume again.
       connection.close(CloseCode.TryAgainLater, 'backplane unavailable: reconnect and resume');
@@ -66,10 +69,16 @@ export class ResumeHandler {
 
   private async resumeSession(connection: Connection, frame: ClientFrame): Promise<void> {
     const { token, topics, positions, info } = parseResumeRequest(frame);
-    const claims = this.verification.claimsOf(connection, token);
+    const claims = await this.verification.claimsOf(connection, token);
     const { accepted, rejected } = await this.verification.authorize(connection, topics, info);
     const snapshot = await this.takeover.takeOver(connection, claims, accepted, info);
     const replay = await this.replay.missed(connection, accepted, positions, snapshot);
-    await this.handover.answer(connection, frame, { replay, from: positions, snapshot, rejected });
+    await this.handover.answer(connection, frame, {
+      replay,
+      from: positions,
+      snapshot,
+      rejected,
+      generation: claims.generation,
+    });
   }
 }

@@ -129,6 +129,40 @@ export interface Broker {
     wanted: (topic: string) => boolean,
   ): Promise<RangePage[]>;
 
+  /**
+   * Moves session `sessionId` to `generation` (recording `claim`, an id of the caller's, for
+   * `releaseSession`) when that is greater than the generation stored for it (0 when none),
+   * atomically, for every instance: of two calls with the same
+   * generation, exactly one gets true. What is stored is forgotten `ttlMs` after this call.
+   * Session tokens use it so that a resume supersedes every earlier token (SessionVerification).
+   * Optional for a custom broker: without it, superseded tokens are refused only on the
+   * instance that saw the resume (lib/broker/session-generations.ts; a warning at boot).
+   * @returns true when `generation` was stored, false when the stored one was already as high.
+   * @throws BrokerUnavailableError when the backplane cannot answer.
+   */
+  advanceSession?(
+    sessionId: string,
+    generation: number,
+    ttlMs: number,
+    claim?: string,
+  ): Promise<boolean>;
+
+  /**
+   * Undoes the `advanceSession` made with `claim` whose resume failed before answering (the
+   * backplane stalled): the session goes back to `generation - 1` if it is still at the
+   * `generation` this very claim stored (never another claim's), so that the
+   * client's retry with the same token is accepted. Must reach the backplane after the claim
+   * it undoes, even when that claim's answer timed out. Implemented together with `advanceSession`.
+   * @returns whether it went back.
+   * @throws BrokerUnavailableError when the backplane cannot answer.
+   */
+  releaseSession?(
+    sessionId: string,
+    generation: number,
+    ttlMs: number,
+    claim: string,
+  ): Promise<boolean>;
+
   /** Called with 'down' when the backplane becomes unreachable and 'up' when it is back. */
   onStatus(listener: (status: BrokerStatus, error?: Error) => void): void;
 

@@ -108,7 +108,7 @@ export class ClientRuntime {
   private readonly routes: FrameRoutes = {
     welcome: (welcome) => this.handshake.welcome(welcome),
     message: (message) => this.onMessage(message),
-    positions: (positions) => this.session.replacePositions(positions),
+    positions: (positions, sessionToken) => this.session.replacePositions(positions, sessionToken),
     presence: (event) => this.events.emit('presence', event),
     refresh: () => void this.refreshCredentials(),
     answer: (id, event, data) => this.requests.settle(id, event, data),

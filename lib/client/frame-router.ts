@@ -9,7 +9,8 @@ import {
 export interface FrameRoutes {
   welcome(welcome: WelcomeData): void;
   message(message: MessageData): void;
-  positions(positions: unknown): void;
+  /** A `positions` frame: the positions, and the renewed session token it may carry. */
+  positions(positions: unknown, sessionToken: unknown): void;
   presence(event: PresenceEventData): void;
   /** The server asks for a new token: the connection's credentials are about to expire. */
   refresh(): void;
@@ -41,7 +42,7 @@ export function routeFrame(raw: unknown, routes: FrameRoutes): void {
     case ReservedEvent.Message:
       return routes.message(frame.data as MessageData);
     case ReservedEvent.Positions:
-      return routes.positions(frame.data?.positions);
+      return routes.positions(frame.data?.positions, frame.data?.sessionToken);
     case ReservedEvent.Presence:
       return routes.presence(frame.data as PresenceEventData);
     case ReservedEvent.Refresh:

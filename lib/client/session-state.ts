@@ -79,9 +79,14 @@ export class SessionState {
     this.pendingResume = false;
   }
 
-  /** Adopts the positions of a `positions` frame, unless a resume is unanswered. */
-  replacePositions(positions: unknown): void {
-    if (!this.pendingResume && Array.isArray(positions)) this.positions.replaceAll(positions);
+  /**
+   * Adopts the positions of a `positions` frame, and the renewed token it may carry, unless a
+   * resume is unanswered (both are then the new connection's own session's).
+   */
+  replacePositions(positions: unknown, sessionToken?: unknown): void {
+    if (this.pendingResume) return;
+    if (Array.isArray(positions)) this.positions.replaceAll(positions);
+    if (typeof sessionToken === 'string') this.token = sessionToken;
   }
 
   /** Records a delivery's offset; false for a duplicate (see `ShardPositions.accept`). */

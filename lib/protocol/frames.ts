@@ -150,6 +150,11 @@ export interface RefreshAck {
 export interface PositionsData {
   /** One offset per shard, in shard order. */
   positions: string[];
+  /**
+   * A renewed token of the connection's session (same session, later expiry), sent in the
+   * periodic frame before the previous one could expire: keep it instead.
+   */
+  sessionToken?: string;
 }
 
 /** The `ack` of a `subscribe`. */

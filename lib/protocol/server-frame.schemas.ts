@@ -33,7 +33,17 @@ const message = objectSchema<MessageData>()({
   payload: { description: "The topic's payload (see the topic's channel)." },
 });
 
-const positions = objectSchema<PositionsData>()({ positions: positionsSchema });
+const positions = objectSchema<PositionsData>()(
+  {
+    positions: positionsSchema,
+    sessionToken: {
+      type: 'string',
+      description:
+        'A renewed session token (same session, later expiry), now and then in the periodic frame: keep it instead of the previous one.',
+    },
+  },
+  ['positions'],
+);
 
 /** One member in `presence` answers and join/leave events. */
 export const presenceMemberSchema = objectSchema<PresenceMember>()({

@@ -6,6 +6,7 @@ import { type BrokerContractSetup, topicOn, useBrokers } from './contract-harnes
 import { replayCases } from './replay.contract.js';
 import { replayRangesCases } from './replay-ranges.contract.js';
 import { untilDeliveredCases } from './until-delivered.contract.js';
+import { advanceSessionCases } from './advance-session.contract.js';
 
 export type { BackplaneOptions, BrokerContractSetup } from './contract-harness.js';
 
@@ -118,6 +119,7 @@ export function describeBrokerContract(name: string, setup: BrokerContractSetup)
     replayCases(setup, started);
     replayRangesCases(setup, started);
     untilDeliveredCases(setup, started);
+    advanceSessionCases(setup, connected);
 
     if (setup.multiInstance) {
       it('delivers what one instance publishes to every instance, from the log end at start', async () => {

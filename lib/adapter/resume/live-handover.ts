@@ -6,6 +6,7 @@ import { type ClientFrame, ReservedEvent, type ResumeAck } from '../../protocol/
 import { compareIds, formatPosition } from '../../protocol/offset.js';
 import type { SessionTokens } from '../../security/session-token.js';
 import type { Connection } from '../connection.js';
+import { SessionTokenIssuer } from '../session-token-renewal.js';
 import type { Replay } from './session-replay.js';
 
 /** What the earlier steps of a resume established, for the answer. */
@@ -16,6 +17,8 @@ export interface ResumeOutcome {
   /** Where the replay stopped reading and the held live messages start. */
   readonly snapshot: readonly ShardPosition[];
   readonly rejected: ResumeAck['rejected'];
+  /** The session generation the resume claimed: the ack's token carries it. */
+  readonly generation: number;
 }
 
 /**
@@ -24,11 +27,15 @@ export interface ResumeOutcome {
  * client already had: the seam), then live delivery.
  */
 export class LiveHandover {
+  private readonly issuer: SessionTokenIssuer;
+
   constructor(
-    private readonly tokens: SessionTokens,
+    tokens: SessionTokens,
     private readonly metrics: DwsMetrics,
     private readonly runtime: RuntimeOptions,
-  ) {}
+  ) {
+    this.issuer = new SessionTokenIssuer(tokens, runtime.options);
+  }
 
   async answer(connection: Connection, frame: ClientFrame, outcome: ResumeOutcome): Promise<void> {
     const { replay, from, snapshot, rejected } = outcome;
@@ -37,7 +44,7 @@ export class LiveHandover {
     const ack: ResumeAck = {
       recovered: replay.recovered,
       connectionId: connection.id,
-      sessionToken: this.tokens.issue({ sessionId: connection.id, userId: connection.userId }),
+      sessionToken: this.issuer.issue(connection, outcome.generation),
       topics: [...connection.filters],
       rejected,
       replayed: replay.recovered ? replay.messages.length : 0,

@@ -1,12 +1,17 @@
+import { randomBytes } from 'node:crypto';
 import type { RuntimeOptions } from '../../distributed-ws.config.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import type { ResumeAck } from '../../protocol/frames.js';
 import { ProtocolError } from '../../protocol/protocol.error.js';
 import type { PresenceTracker } from '../../presence/presence.tracker.js';
 import type { SessionClaims, SessionTokens } from '../../security/session-token.js';
+import type { SessionGenerationStore } from '../../broker/session-generations.js';
 import type { Connection } from '../connection.js';
 import { errorDetailsFor } from '../exception-mapper.js';
 import { checkPattern, type TopicPolicy } from '../../explorer/topic-policy.js';
+
+/** How far ahead of the backplane's clock an instance's may be (see `claimsOf`). */
+const CLOCK_SKEW_MARGIN_MS = 60_000;
 
 /** The subscriptions a resume restores, and those it refused with why. */
 export interface AuthorizedTopics {
@@ -24,13 +29,27 @@ export class SessionVerification {
     private readonly policy: TopicPolicy,
     private readonly presence: PresenceTracker,
     private readonly runtime: RuntimeOptions,
+    private readonly generations: SessionGenerationStore,
   ) {}
 
+  /** The claim of each connection's latest resume, for {@link releaseClaim}. */
+  private readonly claimed = new WeakMap<
+    Connection,
+    { sessionId: string; generation: number; ttlMs: number; id: string }
+  >();
+
   /**
-   * The session a token proves, for the user of `connection`.
-   * @throws ProtocolError (`DWS_ERR_INVALID_SESSION`) for a forged token or another user's.
+   * The session a token proves, for the user of `connection`, claimed for this resume: the
+   * session moves to the token's generation + 1 on every instance at once, so that this token
+   * and every older one are refused from now on, and of two resumes with one token only one
+   * gets here. Runs before anything of the session changes: a refused resume leaves the socket
+   * that holds the session open.
+   * @returns the token's claims, with `generation` the one this resume claimed.
+   * @throws ProtocolError (`DWS_ERR_INVALID_SESSION`) for a forged token, another user's, an
+   *   expired one, or one a resume already used (superseded).
+   * @throws BrokerUnavailableError when the backplane cannot record the claim (nothing changed).
    */
-  claimsOf(connection: Connection, token: unknown): SessionClaims {
+  async claimsOf(connection: Connection, token: unknown): Promise<SessionClaims> {
     const claims = this.tokens.verify(token);
     if (!claims) {
       throw new ProtocolError(
@@ -41,7 +60,42 @@ export class SessionVerification {
     if (claims.userId !== connection.userId) {
       throw new ProtocolError(ErrorCode.InvalidSession, 'Session token belongs to another user.');
     }
-    return claims;
+    if (Date.now() >= claims.expiresAt) {
+      throw new ProtocolError(
+        ErrorCode.InvalidSession,
+        `Session token expired at ${new Date(claims.expiresAt).toISOString()} (sessionTtlMs): start a new session.`,
+      );
+    }
+    const generation = claims.generation + 1;
+    // Every token this claim supersedes was issued before it, so it expires within a TTL of
+    // now; the margin covers instance clocks (which stamp tokens) ahead of Redis's (the TTL).
+    const ttlMs = this.tokens.ttlMs + CLOCK_SKEW_MARGIN_MS;
+    // Remembered before the answer: a claim whose answer timed out may still land (releaseClaim).
+    const id = randomBytes(9).toString('base64url');
+    this.claimed.set(connection, { sessionId: claims.sessionId, generation, ttlMs, id });
+    if (!(await this.generations.advance(claims.sessionId, generation, ttlMs, id))) {
+      this.claimed.delete(connection);
+      throw new ProtocolError(
+        ErrorCode.InvalidSession,
+        'Session token was superseded: the session was resumed since it was issued. Resume with the token of the latest resume ack.',
+      );
+    }
+    return { ...claims, generation };
+  }
+
+  /**
+   * Gives back the claim of `connection`'s resume, which failed before its ack (the backplane
+   * did not answer: close 1013): the token it presented is then still good for the client's
+   * next resume. Best effort; a no-op when nothing was claimed or the ack was already sent.
+   */
+  releaseClaim(connection: Connection): void {
+    const claim = this.claimed.get(connection);
+    this.claimed.delete(connection);
+    // Its ack went out (the issuer recorded the generation): the client holds the new token, and
+    // the older ones must stay superseded.
+    if (!claim || connection.sessionGeneration === claim.generation) return;
+    const { sessionId, generation, ttlMs, id } = claim;
+    this.generations.release(sessionId, generation, ttlMs, id).catch(() => undefined);
   }
 
   /**

@@ -13,6 +13,7 @@ import {
 } from '../broker.interface.js';
 import { DeliveryProgress } from '../delivery-progress.js';
 import { readRangesWithRead } from '../read-ranges.js';
+import { LocalSessionGenerations } from '../session-generations.js';
 import { BrokerUnavailableError } from '../../errors/broker-unavailable.error.js';
 import { compareIds, formatOffset, shardOfTopic } from '../../protocol/offset.js';
 import { ShardLog } from './shard-log.js';
@@ -37,6 +38,7 @@ export class InMemoryBroker implements Broker {
   private readonly logs: ShardLog[];
   private readonly delivered: string[];
   private readonly progress = new DeliveryProgress((shard) => this.positionOf(shard));
+  private readonly sessions = new LocalSessionGenerations();
   private listener: BrokerListener | null = null;
   private pending: BrokerMessage[] = [];
   private flushScheduled = false;
@@ -114,6 +116,26 @@ export class InMemoryBroker implements Broker {
     wanted: (topic: string) => boolean,
   ): Promise<RangePage[]> {
     return readRangesWithRead(this, ranges, limit, wanted);
+  }
+
+  /** @throws BrokerUnavailableError once closed. */
+  async advanceSession(
+    sessionId: string,
+    generation: number,
+    ttlMs: number,
+    claim = '',
+  ): Promise<boolean> {
+    if (this.closed) throw new BrokerUnavailableError('The in-memory broker is closed.');
+    return this.sessions.advance(sessionId, generation, ttlMs, claim);
+  }
+
+  async releaseSession(
+    sessionId: string,
+    generation: number,
+    ttlMs: number,
+    claim: string,
+  ): Promise<boolean> {
+    return this.sessions.release(sessionId, generation, ttlMs, claim);
   }
 
   onStatus(_listener: (status: BrokerStatus, error?: Error) => void): void {

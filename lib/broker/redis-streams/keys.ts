@@ -22,6 +22,14 @@ export function shardKeys(prefix: string, shards: number): ShardKeys[] {
 }
 
 /**
+ * The key holding a session's generation (Broker.advanceSession). Alone in its script, so it
+ * needs no hash tag: each session's key lands on its own slot and sessions spread over a cluster.
+ */
+export function sessionKey(prefix: string, sessionId: string): string {
+  return `${prefix}:session:${sessionId}`;
+}
+
+/**
  * Candidate epochs: whoever creates a shard's epoch first proposes it. Each proposal is new
  * (random per process, then a counter), so an epoch created after Redis lost its data can
  * never equal one a client already holds. Alphanumeric: an offset separates with ':'.

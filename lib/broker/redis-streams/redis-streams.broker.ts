@@ -21,7 +21,8 @@ import {
   unreachable,
 } from './connection.js';
 import { untilReady, withDeadline } from './deadline.js';
-import { EpochCandidates, type ShardKeys, shardKeys } from './keys.js';
+import { EpochCandidates, sessionKey, type ShardKeys, shardKeys } from './keys.js';
+import { ADVANCE_SESSION_COMMAND, ADVANCE_SESSION_SCRIPT } from './lua/advance-session.script.js';
 import {
   type RedisStreamsBrokerOptions,
   type ResolvedRedisStreamsOptions,
@@ -194,6 +195,65 @@ export class RedisStreamsBroker implements Broker, RedisBacked {
     const pages = readRangePages(client, this.keys, ranges, limit, wanted);
     const shards = ranges.map((range) => range.shard).join(', ');
     return answered(pages, this.options.publishTimeoutMs, `Replaying shards ${shards}`);
+  }
+
+  /**
+   * One script call on the session's own key (lua/advance-session.script.ts).
+   * @throws BrokerUnavailableError when Redis is unreachable or does not answer within `publishTimeoutMs`.
+   */
+  advanceSession(
+    sessionId: string,
+    generation: number,
+    ttlMs: number,
+    claim = '',
+  ): Promise<boolean> {
+    return this.sessionScript(sessionId, generation, ttlMs, '', claim);
+  }
+
+  /**
+   * The same script, undoing a claim; sent on the same connection as the claim, so Redis runs
+   * it after the claim even when the claim's answer timed out (a stalled server).
+   * @throws BrokerUnavailableError when Redis is unreachable or does not answer within `publishTimeoutMs`.
+   */
+  releaseSession(
+    sessionId: string,
+    generation: number,
+    ttlMs: number,
+    claim: string,
+  ): Promise<boolean> {
+    return this.sessionScript(sessionId, generation, ttlMs, 'release', claim);
+  }
+
+  private async sessionScript(
+    sessionId: string,
+    generation: number,
+    ttlMs: number,
+    mode: '' | 'release',
+    claim: string,
+  ): Promise<boolean> {
+    const client = this.requireConnected().publisher;
+    // A given ioredis instance may have the command already (another broker on it).
+    if (typeof (client as any)[ADVANCE_SESSION_COMMAND] !== 'function') {
+      client.defineCommand(ADVANCE_SESSION_COMMAND, {
+        numberOfKeys: 1,
+        lua: ADVANCE_SESSION_SCRIPT,
+      });
+    }
+    const key = sessionKey(this.options.prefix, sessionId);
+    const reply = (async () =>
+      (client as any)[ADVANCE_SESSION_COMMAND](
+        key,
+        generation,
+        ttlMs,
+        mode,
+        claim,
+      ) as Promise<number>)();
+    const stored = await answered(
+      reply,
+      this.options.publishTimeoutMs,
+      `Claiming session ${sessionId}`,
+    );
+    return stored === 1;
   }
 
   onStatus(listener: (status: BrokerStatus, error?: Error) => void): void {

@@ -64,7 +64,7 @@ const message: Samples<MessageData> = {
   minimal: { topic: 'a/1', payload: 'x', offset: OFFSET },
 };
 const positions: Samples<PositionsData> = {
-  full: { positions: [OFFSET] },
+  full: { positions: [OFFSET], sessionToken: 't' },
   minimal: { positions: [] },
 };
 const presenceEvent: Samples<PresenceEventData> = {
