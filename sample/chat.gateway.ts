@@ -32,7 +32,8 @@ export interface ChatMessage {
 @WebSocketGateway({ path: '/ws' })
 @Topic('chat/rooms/{roomId}', {
   summary: 'Messages of one chat room.',
-  description: 'Subscribe to `chat/rooms/+` to follow every room.',
+  description:
+    'Subscribe to each room by its topic: the staff room is for staff only, so patterns that leave the room open (`chat/rooms/+`, `chat/#`) are refused with `DWS_ERR_WILDCARD_NOT_ALLOWED`.',
   payload: chatMessageSchema,
   clientsMayPublish: true,
   params: {
@@ -52,10 +53,15 @@ export interface ChatMessage {
 export class ChatGateway {
   constructor(private readonly broadcaster: Broadcaster) {}
 
+  /**
+   * The staff room is for signed-in staff (a JWT with `staff: true`); guests are never staff.
+   * The hook decides by `roomId`, and `chat/rooms/+` or `chat/#` would cover the staff room
+   * without naming it: since this topic does not declare `wildcards: true`, the library refuses
+   * such patterns (`DWS_ERR_WILDCARD_NOT_ALLOWED`) before this hook runs.
+   */
   @OnSubscribe('chat/rooms/{roomId}')
-  canJoin(context: SubscribeContext<{ roomId: string }>): boolean {
-    // A room reserved to staff shows how a hook denies: nobody here is staff.
-    return context.params.roomId !== 'staff';
+  canJoin(context: SubscribeContext<{ roomId: string }, ChatPrincipal | null>): boolean {
+    return context.params.roomId !== 'staff' || context.principal?.staff === true;
   }
 
   @OnPublish('chat/rooms/{roomId}')
@@ -93,7 +99,11 @@ export class ChatGateway {
     payload: { type: 'object', additionalProperties: false },
     reply: {
       type: ['object', 'null'],
-      properties: { userId: { type: 'string' }, name: { type: 'string' } },
+      properties: {
+        userId: { type: 'string' },
+        name: { type: 'string' },
+        staff: { type: 'boolean' },
+      },
     },
   })
   whoami(@Principal() principal: ChatPrincipal | null): ChatPrincipal | null {

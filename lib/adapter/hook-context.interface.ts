@@ -14,6 +14,13 @@ export interface SubscribeContext<
   readonly template: string;
   /** Parameters the pattern fixes (`chat/rooms/7` → `{ roomId: '7' }`; wildcard levels are absent). */
   readonly params: Partial<P>;
+  /**
+   * Parameters the pattern leaves open, in template order: `[]` for a concrete topic,
+   * `['roomId']` for `chat/rooms/+` or `chat/#`, and then the subscription covers every value of
+   * these parameters. Non-empty only on a topic declared with `wildcards: true`: other topics
+   * refuse such patterns (`DWS_ERR_WILDCARD_NOT_ALLOWED`) before any hook runs.
+   */
+  readonly openParams: readonly (keyof P & string)[];
   readonly connectionId: string;
   /** What `authenticate` returned for this connection, or null. */
   readonly principal: U;

@@ -50,6 +50,7 @@ export function describeDeclarations(
       messageName: t.options.messageName,
       examples: t.options.examples,
       guardedSubscribe: t.subscribeHooks.length > 0,
+      wildcards: t.wildcards,
       interceptedPublish: t.publishHooks.length > 0,
       ...(t.presence ? { presence: { joinLeave: t.presence.joinLeave } } : {}),
     })),

@@ -41,6 +41,11 @@ export interface TopicInput {
   examples?: unknown[];
   /** Whether `@OnSubscribe` hooks authorize subscriptions. */
   guardedSubscribe?: boolean;
+  /**
+   * Whether a subscription pattern may leave parameters open (`@Topic({ wildcards })`).
+   * @default true
+   */
+  wildcards?: boolean;
   /** Whether `@OnPublish` hooks intercept client publishes. */
   interceptedPublish?: boolean;
   /** Set when the topic tracks presence (`@Topic({ presence })`). */

@@ -19,6 +19,8 @@ const ERROR_TEXT: Record<ErrorCode, string> = {
   [ErrorCode.InvalidPayload]: "The payload does not satisfy the topic's or event's schema.",
   [ErrorCode.PublishNotAllowed]: 'Clients may not publish to this topic.',
   [ErrorCode.Forbidden]: 'An authorization hook or guard denied the action.',
+  [ErrorCode.WildcardNotAllowed]:
+    "The pattern leaves open a parameter that the topic's subscribe hook decides on: subscribe to each topic.",
   [ErrorCode.TooManySubscriptions]: 'The connection already holds the most subscriptions allowed.',
   [ErrorCode.RateLimited]: 'The connection publishes faster than its rate limit.',
   [ErrorCode.BrokerUnavailable]: 'The backplane cannot take the message right now; retry later.',

@@ -45,12 +45,21 @@ export function exampleTopic(topic: TopicInput): string {
   }
 }
 
-/** Patterns a reader could subscribe with: the topic itself, its filter, its first level's `#`. */
+/**
+ * Patterns a reader could subscribe with: the topic itself, its filter, its first level's `#`;
+ * only the topic when patterns may not leave its parameters open.
+ */
 function examplePatterns(topic: TopicInput): string[] {
   const template = TopicTemplate.parse(topic.template);
+  if (!acceptsWildcards(topic, template)) return [exampleTopic(topic)];
   const first = template.levels[0];
   const prefix = first.kind === 'literal' && template.levels.length > 1 ? `${first.value}/#` : '#';
   return [...new Set([exampleTopic(topic), template.filter, prefix])];
+}
+
+/** False when the topic has parameters and refuses patterns leaving them open. */
+function acceptsWildcards(topic: TopicInput, template: TopicTemplate): boolean {
+  return topic.wildcards !== false || template.params.length === 0;
 }
 
 /** Literal levels in PascalCase: `chat/rooms/{roomId}` → `ChatRooms` (the documented default). */
@@ -126,6 +135,16 @@ export function deliverOperation(topic: TopicInput, channelKey: string, messageK
   if (topic.guardedSubscribe) {
     text.push(
       'Each subscription is authorized by the gateway; a denial is answered with `DWS_ERR_FORBIDDEN`.',
+    );
+  }
+  const template = TopicTemplate.parse(topic.template);
+  if (!acceptsWildcards(topic, template)) {
+    text.push(
+      `A pattern that leaves a parameter open (\`${template.filter}\`) is refused with \`DWS_ERR_WILDCARD_NOT_ALLOWED\`: subscribe to each topic.`,
+    );
+  } else if (topic.guardedSubscribe && template.params.length > 0) {
+    text.push(
+      `Patterns that leave a parameter open (\`${template.filter}\`) are accepted if the gateway allows them.`,
     );
   }
   return {

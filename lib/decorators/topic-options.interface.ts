@@ -36,6 +36,27 @@ export interface TopicOptions {
    * @default true
    */
   clientsMaySubscribe?: boolean;
+  /**
+   * Whether a subscription may leave parameters of this template open with a wildcard
+   * (`chat/rooms/+` and `chat/#` leave `roomId` open), so that one subscription covers topics
+   * the `@OnSubscribe` hooks never saw. Refused patterns get `DWS_ERR_WILDCARD_NOT_ALLOWED`.
+   * With `true`, the hooks are asked about such patterns and told which parameters are open
+   * (`SubscribeContext.openParams`): allow them only if every topic they cover may be read.
+   * `false` refuses them even without a hook.
+   * @default true without an `@OnSubscribe` hook, false with one (a hook that denies by
+   *   parameter could not see what a wildcard covers)
+   * @example
+   * ```ts
+   * @Topic('chat/rooms/{roomId}', { wildcards: true })
+   * // in the gateway: staff may follow every room, others one room at a time, never "staff"
+   * @OnSubscribe('chat/rooms/{roomId}')
+   * canRead(ctx: SubscribeContext<{ roomId: string }, User>) {
+   *   if (ctx.principal.staff) return true;
+   *   return ctx.openParams.length === 0 && ctx.params.roomId !== 'staff';
+   * }
+   * ```
+   */
+  wildcards?: boolean;
   /** Parameter docs and validation, by name. */
   params?: Record<string, TopicParameterOptions>;
   /**

@@ -118,6 +118,8 @@ export class DistributedWsExplorer implements OnModuleInit {
         path,
         clientsMayPublish: options.clientsMayPublish ?? false,
         clientsMaySubscribe,
+        // A hook deciding by parameter cannot see what a wildcard covers: opt in (issue 17).
+        wildcards: options.wildcards ?? hooks.subscribe[i].length === 0,
         presence,
         validatePayload: this.schemas.compile(
           options.payload,

@@ -7,8 +7,8 @@ import {
   validateTopicName,
 } from '../topics/topic-validation.js';
 import { PUBLISH_RULES, type PublishOrigin } from './publish-rules.js';
-import type { BoundHook, TopicDefinition } from './topic-registry.js';
-import { paramsFixedBy, type TopicRegistry } from './topic-registry.js';
+import { type PatternScope, scopeOf } from './pattern-scope.js';
+import type { BoundHook, TopicDefinition, TopicRegistry } from './topic-registry.js';
 
 export type { PublishOrigin } from './publish-rules.js';
 
@@ -142,7 +142,8 @@ export class TopicPolicy {
   /**
    * Whether a client may subscribe to a valid pattern (see {@link checkPattern}): it must overlap
    * a declaration, every declaration it overlaps must be open to clients, the parameters it fixes
-   * must be valid, and every `@OnSubscribe` hook of those declarations must not return `false`.
+   * must be valid, those it leaves open must be accepted (`wildcards`, see {@link scopeOf}), and
+   * every `@OnSubscribe` hook of those declarations must not return `false`.
    * @param resuming true when `resume` restores the subscription (hooks are told).
    * @returns null when allowed, else the refusal.
    * @throws whatever a hook throws.
@@ -166,15 +167,22 @@ export class TopicPolicy {
         `Clients may not subscribe to "${denied.template.source}".`,
       );
     }
+    // Every declaration's rules before any hook: a refused pattern reaches no hook.
+    const scopes: PatternScope[] = [];
     for (const definition of definitions) {
-      const params = paramsFixedBy(definition.template, filter);
-      const paramError = definition.validateParams(params);
-      if (paramError) return new ProtocolError(ErrorCode.InvalidTopic, paramError);
+      const scope = scopeOf(definition, filter);
+      if (scope instanceof ProtocolError) return scope;
+      scopes.push(scope);
+    }
+    for (let i = 0; i < definitions.length; i++) {
+      const definition = definitions[i];
+      const { params, openParams } = scopes[i];
       for (const hook of definition.subscribeHooks) {
         const allowed = await hook({
           topic: filter,
           template: definition.template.source,
           params,
+          openParams,
           connectionId: requester.id,
           principal: requester.principal,
           resuming,

@@ -16,6 +16,11 @@ export interface TopicDefinition {
   readonly path: string;
   readonly clientsMayPublish: boolean;
   readonly clientsMaySubscribe: boolean;
+  /**
+   * Whether a subscription pattern may leave parameters open (`@Topic({ wildcards })`, by
+   * default true only when no `@OnSubscribe` hook authorizes the topic).
+   */
+  readonly wildcards: boolean;
   /** Presence settings when the declaration tracks presence (`@Topic({ presence })`), else null. */
   readonly presence: { readonly joinLeave: boolean } | null;
   readonly validatePayload: PayloadValidator;

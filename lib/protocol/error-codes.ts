@@ -27,6 +27,12 @@ export const ErrorCode = {
   PublishNotAllowed: 'DWS_ERR_PUBLISH_NOT_ALLOWED',
   /** An authorization hook, a guard or the principal's rights denied the action. */
   Forbidden: 'DWS_ERR_FORBIDDEN',
+  /**
+   * The pattern leaves a parameter open (`chat/rooms/+`, `chat/#`) of a topic whose subscriptions
+   * an `@OnSubscribe` hook authorizes, and the topic does not accept such patterns
+   * (`@Topic(template, { wildcards: true })`): subscribe to each topic instead.
+   */
+  WildcardNotAllowed: 'DWS_ERR_WILDCARD_NOT_ALLOWED',
   /** The connection holds `maxSubscriptions` subscriptions already. */
   TooManySubscriptions: 'DWS_ERR_TOO_MANY_SUBSCRIPTIONS',
   /** The connection publishes faster than its rate limit allows. */

@@ -11,6 +11,7 @@ export type WhoamiRequest = Record<string, never>;
 export type WhoamiReply = {
   userId?: string;
   name?: string;
+  staff?: boolean;
   [k: string]: unknown;
 } | null;
 

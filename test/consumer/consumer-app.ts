@@ -42,6 +42,8 @@ import { Topic, type SubscribeContext, OnSubscribe } from 'nestjs-distributed-ws
     properties: { status: { type: 'string', enum: ['placed', 'shipped'] } },
   },
   clientsMayPublish: true,
+  // The hook below allows a pattern over every order (orders/+/status): it opts in.
+  wildcards: true,
 })
 export class OrdersGateway {
   @OnSubscribe('orders/{orderId}/status')

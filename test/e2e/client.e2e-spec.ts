@@ -65,7 +65,8 @@ describe('client SDK against the sample app (Node, ws)', () => {
   it('publishes and receives the exact message, as stamped by the server', async () => {
     const { sdk } = await client();
     const received: [ChatMessage, { topic: string; offset: string }][] = [];
-    await sdk.subscribe('chat/rooms/+', (message, meta) => received.push([message, meta])).ready;
+    await sdk.subscribe('chat/rooms/lobby', (message, meta) => received.push([message, meta]))
+      .ready;
 
     const ack = await sdk.publish('chat/rooms/lobby', { text: 'hello', author: 'ada' });
     const anonymous = await sdk.publish('chat/rooms/lobby', { text: 'who am I?' });
@@ -105,7 +106,8 @@ describe('client SDK against the sample app (Node, ws)', () => {
     const one: string[] = [];
     const all: string[] = [];
     const off = sdk.subscribe('chat/rooms/one', (m) => one.push(m.text));
-    await sdk.subscribe('chat/rooms/+', (m) => all.push(m.text)).ready;
+    // A second handler of the same room (the sample refuses chat/rooms/+: its hook guards a room).
+    await sdk.subscribe('chat/rooms/one', (m) => all.push(m.text)).ready;
     await off.ready;
     await sdk.publish('chat/rooms/one', { text: 'a' });
     await waitFor(() => all.length === 1 && one.length === 1);

@@ -27,10 +27,10 @@ describe('sample chat (nestjs-distributed-ws/testing)', () => {
 
   it('delivers a message published by one guest to another, stamped by the server', async () => {
     const [alice, bob] = await Promise.all([gateway.connect(), gateway.connect()]);
-    const rooms = await recordMessages(bob, 'chat/rooms/+');
+    const rooms = await recordMessages(bob, 'chat/rooms/lobby');
 
     const ack = await alice.publish('chat/rooms/lobby', { text: 'hello', author: 'ada' });
-    const anonymous = await alice.publish('chat/rooms/kitchen', { text: 'who am I?' });
+    const anonymous = await alice.publish('chat/rooms/lobby', { text: 'who am I?' });
     const [named, guest] = await rooms.take(2);
 
     expect(named).toEqual({
@@ -40,7 +40,7 @@ describe('sample chat (nestjs-distributed-ws/testing)', () => {
     });
     expect(new Date(named.payload.sentAt!).toISOString()).toBe(named.payload.sentAt);
     expect(guest).toEqual({
-      topic: 'chat/rooms/kitchen',
+      topic: 'chat/rooms/lobby',
       offset: anonymous.offset,
       payload: {
         text: 'who am I?',
@@ -76,6 +76,17 @@ describe('sample chat (nestjs-distributed-ws/testing)', () => {
     expect((await reported).code).toBe('DWS_ERR_FORBIDDEN');
   });
 
+  it('refuses patterns over every room, which would include the staff room', async () => {
+    const alice = await gateway.connect();
+    for (const pattern of ['chat/rooms/+', 'chat/#'] as const) {
+      const refused = await errorOf(recordMessages(alice, pattern));
+      expect([refused.code, refused.message]).toEqual([
+        'DWS_ERR_WILDCARD_NOT_ALLOWED',
+        `Pattern "${pattern}" leaves "roomId" of "chat/rooms/{roomId}" open, which that topic does not accept: subscribe to each topic. To accept it, declare @Topic('chat/rooms/{roomId}', { wildcards: true }): the @OnSubscribe hook then decides, with the open parameters in context.openParams.`,
+      ]);
+    }
+  });
+
   it('lets clients read announcements but not write them', async () => {
     const alice = await gateway.connect();
     const refused = await errorOf(alice.publish('chat/announcements', { text: 'free pizza' }));
@@ -98,7 +109,7 @@ export async function typeChecks(gateway: TestingGateway<TopicMap, EventMap>): P
   void connections;
   // @ts-expect-error the sample has no such event
   await client.call('kick', { who: 'bob' });
-  const rooms = await recordMessages(client, 'chat/rooms/+');
+  const rooms = await recordMessages(client, 'chat/rooms/lobby');
   const text: string = (await rooms.next()).payload.text;
   void text;
 }

@@ -34,6 +34,9 @@ const roomMessage = {
 })
 @Topic('alerts/{level}', { payload: { type: 'object' } })
 @Topic('audit/{id}', { clientsMaySubscribe: false, clientsMayPublish: true })
+@Topic('chat/lobby')
+@Topic('teams/{team}/{feed}', { wildcards: true })
+@Topic('plain/{id}', { wildcards: false })
 class PolicyGateway {
   subscribeCalls: SubscribeContext[] = [];
   publishCalls: PublishContext[] = [];
@@ -42,6 +45,19 @@ class PolicyGateway {
   notSecret(context: SubscribeContext): boolean {
     this.subscribeCalls.push(context);
     return context.params.roomId !== '13';
+  }
+
+  @OnSubscribe('chat/lobby')
+  lobby(context: SubscribeContext): boolean {
+    this.subscribeCalls.push(context);
+    return true;
+  }
+
+  /** Team "red" is open to all; a pattern over every team only to staff. */
+  @OnSubscribe('teams/{team}/{feed}')
+  team(context: SubscribeContext<{ team: string; feed: string }, { staff?: boolean }>): boolean {
+    this.subscribeCalls.push(context);
+    return context.params.team === 'red' || context.principal.staff === true;
   }
 
   @OnPublish('chat/rooms/{roomId}')
@@ -224,19 +240,116 @@ describe('TopicPolicy', () => {
     });
 
     it('allows a pattern every overlapping declaration allows, telling hooks about resume', async () => {
-      expect(await policy.checkSubscribe('chat/rooms/+', alice, true)).toBeNull();
+      expect(await policy.checkSubscribe('chat/rooms/7', alice, true)).toBeNull();
       expect(await policy.checkSubscribe('alerts/red', alice, false)).toBeNull();
       expect(gateway.subscribeCalls).toEqual([
         {
-          topic: 'chat/rooms/+',
+          topic: 'chat/rooms/7',
           template: 'chat/rooms/{roomId}',
-          params: {},
+          params: { roomId: '7' },
+          openParams: [],
           connectionId: 'c1',
           principal: { userId: 'alice' },
           resuming: true,
           client: { fake: 'socket' },
         },
       ]);
+    });
+  });
+
+  describe('checkSubscribe with wildcards', () => {
+    const staff: Requester = { id: 'c2', principal: { staff: true }, ws: { fake: 'socket' } };
+    const refusal = (filter: string, names: string, source: string) => ({
+      code: 'DWS_ERR_WILDCARD_NOT_ALLOWED',
+      message: `Pattern "${filter}" leaves ${names} of "${source}" open, which that topic does not accept: subscribe to each topic. To accept it, declare @Topic('${source}', { wildcards: true }): the @OnSubscribe hook then decides, with the open parameters in context.openParams.`,
+    });
+    const seen = () =>
+      gateway.subscribeCalls.map(({ topic, template, params, openParams, resuming }) => ({
+        topic,
+        template,
+        params,
+        openParams,
+        resuming,
+      }));
+
+    it('refuses a + or # over a parameter a hook decides on, before any hook runs, on resume too', async () => {
+      const rooms = 'chat/rooms/{roomId}';
+      for (const [filter, resuming] of [
+        ['chat/rooms/+', false],
+        ['chat/rooms/#', true],
+        ['+/rooms/+', false],
+        // Also covers chat/lobby, whose hook would allow: one refusal refuses the pattern.
+        ['chat/#', true],
+        ['chat/+/+', false],
+      ] as const) {
+        expect(codeOf(await policy.checkSubscribe(filter, alice, resuming))).toEqual(
+          refusal(filter, '"roomId"', rooms),
+        );
+      }
+      expect(gateway.subscribeCalls).toEqual([]);
+    });
+
+    it('asks the hooks about a wildcard over literal levels only: the parameters are all fixed', async () => {
+      expect(codeOf(await policy.checkSubscribe('+/rooms/13', alice, false))).toEqual({
+        code: 'DWS_ERR_FORBIDDEN',
+        message: 'Subscription to "+/rooms/13" was denied.',
+      });
+      expect(await policy.checkSubscribe('chat/+', alice, false)).toBeNull();
+      expect(seen()).toEqual([
+        {
+          topic: '+/rooms/13',
+          template: 'chat/rooms/{roomId}',
+          params: { roomId: '13' },
+          openParams: [],
+          resuming: false,
+        },
+        { topic: 'chat/+', template: 'chat/lobby', params: {}, openParams: [], resuming: false },
+      ]);
+    });
+
+    it('with wildcards: true, tells the hook which parameters are open and lets it allow or deny', async () => {
+      expect(await policy.checkSubscribe('teams/red/+', alice, false)).toBeNull();
+      expect(codeOf(await policy.checkSubscribe('teams/+/news', alice, false))).toEqual({
+        code: 'DWS_ERR_FORBIDDEN',
+        message: 'Subscription to "teams/+/news" was denied.',
+      });
+      expect(codeOf(await policy.checkSubscribe('teams/#', alice, true)).code).toBe(
+        'DWS_ERR_FORBIDDEN',
+      );
+      expect(await policy.checkSubscribe('teams/#', staff, true)).toBeNull();
+      expect(seen()).toEqual([
+        {
+          topic: 'teams/red/+',
+          template: 'teams/{team}/{feed}',
+          params: { team: 'red' },
+          openParams: ['feed'],
+          resuming: false,
+        },
+        {
+          topic: 'teams/+/news',
+          template: 'teams/{team}/{feed}',
+          params: { feed: 'news' },
+          openParams: ['team'],
+          resuming: false,
+        },
+        ...[true, true].map((resuming) => ({
+          topic: 'teams/#',
+          template: 'teams/{team}/{feed}',
+          params: {},
+          openParams: ['team', 'feed'],
+          resuming,
+        })),
+      ]);
+    });
+
+    it('accepts wildcards on a topic without a hook, unless it says wildcards: false', async () => {
+      expect(await policy.checkSubscribe('alerts/+', alice, false)).toBeNull();
+      expect(await policy.checkSubscribe('alerts/#', alice, false)).toBeNull();
+      expect(await policy.checkSubscribe('plain/1', alice, false)).toBeNull();
+      expect(codeOf(await policy.checkSubscribe('plain/+', alice, false))).toEqual(
+        refusal('plain/+', '"id"', 'plain/{id}'),
+      );
+      expect(gateway.subscribeCalls).toEqual([]);
     });
   });
 
