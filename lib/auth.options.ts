@@ -61,28 +61,65 @@ export type AuthFailureMode = 'reject' | 'close';
  */
 export type OriginAllowList = readonly (string | RegExp)[] | ((origin: string) => boolean);
 
-/** Per-connection token bucket for client `publish` frames. */
-export interface PublishRateOptions {
-  /** Tokens added per second: the sustained publish rate. @default 50 */
+/** The kinds of client frames the rate limit tells apart, each with its own cost. */
+export type RateLimitedFrame =
+  | 'publish'
+  | 'subscribe'
+  | 'unsubscribe'
+  | 'presence'
+  | 'resume'
+  | 'refresh'
+  /** A frame for a gateway's `@SubscribeMessage()` handler (or an unknown event). */
+  | 'event'
+  /** Binary, not JSON, not a frame, or nested too deep. */
+  | 'invalid';
+
+/**
+ * One token bucket per connection over every client frame: each frame spends its kind's `cost`,
+ * the bucket refills at `perSecond` up to `burst`. Over budget a frame is answered
+ * `DWS_ERR_RATE_LIMITED` (with `retryAfterMs`) and not run; after `closeAfter` refusals in a row
+ * the connection is closed with 4002.
+ */
+export interface RateLimitOptions {
+  /** Tokens added per second: the sustained rate, in cost units. @default 100 */
   perSecond: number;
-  /** Bucket size: how many publishes may arrive at once after a quiet period. @default 100 */
+  /** Bucket size: what may arrive at once after a quiet period, in cost units. @default 200 */
   burst: number;
   /**
-   * Consecutive refused publishes after which the connection is closed with 4002. A client that
+   * Consecutive refused frames after which the connection is closed with 4002. A client that
    * slows down when it gets `DWS_ERR_RATE_LIMITED` is never closed.
    * @default 50
    */
   closeAfter: number;
+  /**
+   * Tokens each kind of frame spends. Fields left out keep their default.
+   * @default { publish: 1, subscribe: 1, unsubscribe: 1, event: 1, invalid: 1, presence: 5, refresh: 5, resume: 20 }
+   */
+  cost: Record<RateLimitedFrame, number>;
 }
 
+/** What `rateLimit` accepts: any field may be left out. */
+export type RateLimitInput = Partial<Omit<RateLimitOptions, 'cost'>> & {
+  cost?: Partial<Record<RateLimitedFrame, number>>;
+};
+
 /**
- * Checks a `publishRate` option at boot.
+ * The former publish-only budget.
+ * @deprecated use `rateLimit`, which covers every client frame; `publishRate`'s numbers become
+ *   its `perSecond`, `burst` and `closeAfter`.
+ */
+export type PublishRateOptions = Pick<RateLimitOptions, 'perSecond' | 'burst' | 'closeAfter'>;
+
+/**
+ * Checks a resolved `rateLimit` option at boot.
  * @returns what is wrong with it, or null.
  */
-export function publishRateProblem(rate: unknown): string | null {
+export function rateLimitProblem(rate: unknown): string | null {
   if (rate === false) return null;
-  if (!rate || typeof rate !== 'object') return 'must be false or { perSecond, burst, closeAfter }';
-  const { perSecond, burst, closeAfter } = rate as Record<string, unknown>;
+  if (!rate || typeof rate !== 'object') {
+    return 'must be false or { perSecond, burst, closeAfter, cost }';
+  }
+  const { perSecond, burst, closeAfter, cost } = rate as Record<string, unknown>;
   if (typeof perSecond !== 'number' || !(perSecond > 0) || !Number.isFinite(perSecond)) {
     return `"perSecond" must be a positive number, got ${String(perSecond)}`;
   }
@@ -94,5 +131,27 @@ export function publishRateProblem(rate: unknown): string | null {
       return `"${key}" must be a positive integer, got ${String(value)}`;
     }
   }
+  if (cost === null || typeof cost !== 'object') {
+    return `"cost" must be an object of frame kinds to costs, got ${String(cost)}`;
+  }
+  for (const [kind, value] of Object.entries(cost)) {
+    if (!RATE_LIMITED_FRAMES.includes(kind as RateLimitedFrame)) {
+      return `"cost" has an unknown frame kind "${kind}" (kinds: ${RATE_LIMITED_FRAMES.join(', ')})`;
+    }
+    if (typeof value !== 'number' || !(value >= 0) || value > (burst as number)) {
+      return `"cost.${kind}" must be a number from 0 to "burst" (${String(burst)}), got ${String(value)}`;
+    }
+  }
   return null;
 }
+
+const RATE_LIMITED_FRAMES: readonly RateLimitedFrame[] = [
+  'publish',
+  'subscribe',
+  'unsubscribe',
+  'presence',
+  'resume',
+  'refresh',
+  'event',
+  'invalid',
+];

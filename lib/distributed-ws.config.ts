@@ -1,4 +1,5 @@
 import { isBroker, isMemoryBroker } from './broker/broker.factory.js';
+import type { RateLimitOptions } from './auth.options.js';
 import {
   DEFAULT_OPTIONS,
   SESSION_TTL_MARGIN_MS,
@@ -6,8 +7,8 @@ import {
   type ResolvedDistributedWsOptions,
 } from './distributed-ws.options.js';
 import { metricsOptionsProblem } from './metrics.options.js';
-import { publishRateProblem } from './auth.options.js';
 import { serveOptionsProblem } from './serve.options.js';
+import { rateLimitProblem, type RateLimitInput } from './auth.options.js';
 import { randomBytes } from 'node:crypto';
 import { DistributedWsConfigError } from './errors/config.error.js';
 
@@ -36,6 +37,11 @@ export class RuntimeOptions {
       'maxPresenceInfoBytesPerConnection',
       'maxPresenceAnswerMembers',
       'presenceWindowMs',
+      'maxPendingFrames',
+      'maxPendingBytes',
+      'maxReplayBytes',
+      'maxConcurrentReplays',
+      'replayDrainTimeoutMs',
     ] as const) {
       const value = merged[key];
       if (!Number.isSafeInteger(value) || value <= 0) {
@@ -52,6 +58,11 @@ export class RuntimeOptions {
     if (merged.maxPresenceInfoBytesPerConnection < merged.maxPresenceInfoBytes) {
       throw new DistributedWsConfigError(
         `option "maxPresenceInfoBytesPerConnection" (${merged.maxPresenceInfoBytesPerConnection}) must be at least "maxPresenceInfoBytes" (${merged.maxPresenceInfoBytes}): a single info of the largest size allowed would be refused.`,
+      );
+    }
+    if (merged.maxPendingBytes < merged.maxPayload) {
+      throw new DistributedWsConfigError(
+        `option "maxPendingBytes" (${merged.maxPendingBytes}) must be at least "maxPayload" (${merged.maxPayload}): a single frame of the largest size allowed would close its connection.`,
       );
     }
     checkSecurityOptions(merged, input);
@@ -82,7 +93,7 @@ export class RuntimeOptions {
   }
 }
 
-/** Fills `publishRate` from its defaults and refuses security options that can't work. */
+/** Fills `rateLimit` from its defaults and refuses security options that can't work. */
 function checkSecurityOptions(
   merged: ResolvedDistributedWsOptions,
   input: DistributedWsOptions,
@@ -116,12 +127,43 @@ function checkSecurityOptions(
       'option "allowedOrigins" must be a list of origins (strings or RegExps) or a function.',
     );
   }
-  const rate =
-    input.publishRate === false ? false : { ...DEFAULT_OPTIONS.publishRate, ...input.publishRate };
-  const problem = publishRateProblem(rate);
-  if (problem) throw new DistributedWsConfigError(`option "publishRate": ${problem}.`);
-  merged.publishRate = rate;
+  merged.rateLimit = resolveRateLimit(input);
 }
+
+/**
+ * `rateLimit` with its defaults. The deprecated `publishRate`, alone, keeps what it always did:
+ * a budget for `publish` frames only (every other kind costs 0).
+ */
+function resolveRateLimit(input: DistributedWsOptions): RateLimitOptions | false {
+  const legacy = input.rateLimit === undefined && input.publishRate !== undefined;
+  const given: RateLimitInput | false | undefined = legacy ? input.publishRate : input.rateLimit;
+  if (given === false) return false;
+  const defaults = DEFAULT_OPTIONS.rateLimit;
+  const base = { ...defaults, ...given };
+  // A default cost above a small `burst` is lowered to it: the frame stays possible, alone.
+  const baseCost = Object.fromEntries(
+    Object.entries(legacy ? PUBLISH_ONLY : defaults.cost).map(([kind, cost]) => [
+      kind,
+      Math.min(cost, Number.isSafeInteger(base.burst) ? base.burst : cost),
+    ]),
+  ) as RateLimitOptions['cost'];
+  const rate = { ...base, cost: { ...baseCost, ...(given as RateLimitInput | undefined)?.cost } };
+  const problem = rateLimitProblem(given === undefined || typeof given === 'object' ? rate : given);
+  const name = legacy ? 'publishRate' : 'rateLimit';
+  if (problem) throw new DistributedWsConfigError(`option "${name}": ${problem}.`);
+  return rate;
+}
+
+const PUBLISH_ONLY: RateLimitOptions['cost'] = {
+  publish: 1,
+  subscribe: 0,
+  unsubscribe: 0,
+  event: 0,
+  invalid: 0,
+  presence: 0,
+  refresh: 0,
+  resume: 0,
+};
 
 /**
  * `sessionTtlMs`, by default `retentionMs` plus {@link SESSION_TTL_MARGIN_MS} (at least

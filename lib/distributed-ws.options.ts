@@ -8,6 +8,8 @@ import type {
   AuthFailureMode,
   OriginAllowList,
   PublishRateOptions,
+  RateLimitInput,
+  RateLimitOptions,
   TokenSource,
 } from './auth.options.js';
 import { DEFAULT_MAX_TOPIC_LENGTH } from './topics/topic-validation.js';
@@ -95,6 +97,25 @@ export interface DistributedWsOptions {
    */
   maxReplay?: number;
   /**
+   * Most bytes (payloads and topics) replayed on one resume; beyond, the resume answers
+   * `recovered: false` (reason `limit`), like past `maxReplay`. A replay is held in memory only up
+   * to 1 MiB; a bigger one is read again page by page as the socket takes it.
+   * @default 16777216 (16 MiB)
+   */
+  maxReplayBytes?: number;
+  /**
+   * Resumes of this instance reading the backplane at once; more wait their turn. Bounds the
+   * memory and Redis reads of a reconnect wave; sending a replay does not hold a slot.
+   * @default 16
+   */
+  maxConcurrentReplays?: number;
+  /**
+   * How long a replay waits for a client that stopped reading (its send buffer past half of
+   * `maxBufferedBytes`) before closing it with 4001. What the replay held is then freed.
+   * @default 10000
+   */
+  replayDrainTimeoutMs?: number;
+  /**
    * Enables permessage-deflate. Off by default: compression costs CPU per connection and
    * prevents sending one serialized frame to many sockets.
    * @default false
@@ -159,12 +180,34 @@ export interface DistributedWsOptions {
    */
   maxConnections?: number;
   /**
-   * Per-connection token bucket for client `publish` frames. Over budget a publish is answered
-   * `DWS_ERR_RATE_LIMITED` (with `retryAfterMs`); after `closeAfter` refusals in a row the
-   * connection is closed with 4002. Fields left out keep their default; `false` disables it.
-   * @default { perSecond: 50, burst: 100, closeAfter: 50 }
+   * One token bucket per connection over every client frame, each kind with its cost (a
+   * `presence` request or a `resume` costs more than a `publish`). Over budget a frame is answered
+   * `DWS_ERR_RATE_LIMITED` (with `retryAfterMs`) and not run; after `closeAfter` refusals in a row
+   * the connection is closed with 4002. The defaults are far above what a chat client sends.
+   * Fields left out keep their default; `false` disables it.
+   * @default { perSecond: 100, burst: 200, closeAfter: 50, cost: { publish: 1, subscribe: 1, unsubscribe: 1, event: 1, invalid: 1, presence: 5, refresh: 5, resume: 20 } }
+   */
+  rateLimit?: RateLimitInput | false;
+  /**
+   * @deprecated use `rateLimit`, which covers every client frame. Set alone, `publishRate` keeps
+   * its old meaning: a budget for `publish` frames only (every other frame costs nothing).
    */
   publishRate?: Partial<PublishRateOptions> | false;
+  /**
+   * Client frames of one connection received but not yet answered (`subscribe`, `publish`,
+   * `resume`, `presence` run one after the other; gateway events until their handler answers).
+   * One more closes the connection with 4005: a client waits for answers, it does not pile up
+   * work the server has to hold. (The SDK keeps at most 32 requests in flight.)
+   * @default 64
+   */
+  maxPendingFrames?: number;
+  /**
+   * Memory those frames may hold, as the server estimates it: their bytes as received, 64 bytes
+   * per object or array in them once parsed, and 9 KiB per gateway event (Nest's handler pipeline
+   * while it runs). A frame that would pass it closes the connection with 4005.
+   * @default 1048576 (1 MiB)
+   */
+  maxPendingBytes?: number;
   /**
    * How long, in ms, a dead instance's connections stay in presence answers (topics declared
    * with `@Topic({ presence })`). Each instance renews a Redis key with this TTL every third of
@@ -229,13 +272,14 @@ export type ResolvedDistributedWsOptions = Required<
     | 'authenticate'
     | 'allowedOrigins'
     | 'publishRate'
+    | 'rateLimit'
     | 'asyncapi'
     | 'metrics'
   >
 > &
   Pick<DistributedWsOptions, 'broker' | 'authenticate' | 'allowedOrigins'> & {
     sessionSecret: string;
-    publishRate: PublishRateOptions | false;
+    rateLimit: RateLimitOptions | false;
     metrics: MetricsOptions | false;
   };
 
@@ -258,6 +302,9 @@ export const DEFAULT_OPTIONS = {
   maxSubscriptions: 1000,
   maxBufferedBytes: 4 * 1024 * 1024,
   maxReplay: 10_000,
+  maxReplayBytes: 16 * 1024 * 1024,
+  maxConcurrentReplays: 16,
+  replayDrainTimeoutMs: 10_000,
   perMessageDeflate: false,
   directWrites: true,
   closeOnShutdown: true,
@@ -265,7 +312,23 @@ export const DEFAULT_OPTIONS = {
   authTimeoutMs: 10_000,
   tokenSources: ['header', 'protocol', 'query'],
   maxConnections: 10_000,
-  publishRate: { perSecond: 50, burst: 100, closeAfter: 50 },
+  rateLimit: {
+    perSecond: 100,
+    burst: 200,
+    closeAfter: 50,
+    cost: {
+      publish: 1,
+      subscribe: 1,
+      unsubscribe: 1,
+      event: 1,
+      invalid: 1,
+      presence: 5,
+      refresh: 5,
+      resume: 20,
+    },
+  },
+  maxPendingFrames: 64,
+  maxPendingBytes: 1_048_576,
   presenceTtlMs: 15_000,
   maxPresenceInfoBytes: 1024,
   maxPresenceInfoBytesPerConnection: 16_384,

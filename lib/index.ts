@@ -14,6 +14,9 @@ export type {
   AuthFailureMode,
   OriginAllowList,
   PublishRateOptions,
+  RateLimitedFrame,
+  RateLimitInput,
+  RateLimitOptions,
   TokenSource,
 } from './auth.options.js';
 export type { MetricsOptions, MetricsRegistry, MetricsServeOptions } from './metrics.options.js';

@@ -8,13 +8,13 @@ import { ReservedEvent, type WelcomeData } from '../protocol/frames.js';
 import { formatPosition } from '../protocol/offset.js';
 import { bindConnectionInfo } from '../security/connection-info.js';
 import type { HandshakeGate } from '../security/handshake-gate.js';
-import { PublishRateLimiter } from '../security/publish-rate-limiter.js';
+import { FrameRateLimiter } from '../security/frame-rate-limiter.js';
 import { newSessionId, type SessionTokens } from '../security/session-token.js';
 import type { ConnectionRegistry } from './connection-registry.js';
 import { Connection } from './connection.js';
 import { SessionTokenIssuer } from './session-token-renewal.js';
-
 import type { CredentialClock } from './credential-clock.js';
+
 /** What opening a connection needs. */
 export interface OpenerParts {
   runtime: RuntimeOptions;
@@ -71,9 +71,7 @@ export class ConnectionOpener {
     // Before `add`: the registry subscribes the user topic and the welcome's token names the user.
     connection.principal = admission.principal;
     connection.userId = admission.principal?.userId ?? null;
-    if (options.publishRate) {
-      connection.publishLimiter = new PublishRateLimiter(options.publishRate);
-    }
+    if (options.rateLimit) connection.rateLimiter = new FrameRateLimiter(options.rateLimit);
     connection.metrics = metrics;
     this.connectionOfSocket.set(ws, connection);
     bindConnectionInfo(ws, connection);

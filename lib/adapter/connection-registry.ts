@@ -40,12 +40,14 @@ export class ConnectionRegistry {
   }
 
   add(connection: Connection): void {
+    if (connection.removed) return;
     this.byId.set(connection.id, connection);
     for (const topic of implicitTopics(connection.id, connection.userId))
       this.index.add(topic, connection);
   }
 
   remove(connection: Connection): void {
+    connection.removed = true;
     this.forget(connection);
     for (const filter of connection.filters) this.index.remove(filter, connection);
     connection.filters.clear();
@@ -66,8 +68,9 @@ export class ConnectionRegistry {
       this.index.remove(topic, connection);
   }
 
+  /** @returns whether it is a new subscription (false too for a connection already removed). */
   subscribe(connection: Connection, filter: string): boolean {
-    if (connection.filters.has(filter)) return false;
+    if (connection.removed || connection.filters.has(filter)) return false;
     connection.filters.add(filter);
     this.index.add(filter, connection);
     return true;

@@ -4,7 +4,7 @@ import type { WebSocket } from 'ws';
 import type { BrokerMessage } from '../broker/broker.interface.js';
 import { NOOP_METRICS, type DwsMetrics } from '../metrics/metrics.interface.js';
 import { CloseCode } from '../protocol/close-codes.js';
-import type { PublishRateLimiter } from '../security/publish-rate-limiter.js';
+import type { FrameRateLimiter } from '../security/frame-rate-limiter.js';
 import { directFd, writeDirect } from './direct-write.js';
 
 /** A `@SubscribeMessage()` handler as Nest hands it to the adapter, bound to this client. */
@@ -38,8 +38,18 @@ export class Connection {
   sessionGeneration = 0;
   /** When the latest token expires, in ms since the epoch: the heartbeat renews it before. */
   tokenExpiresAt = 0;
-  /** The publish budget (null when `publishRate` is false). */
-  publishLimiter: PublishRateLimiter | null = null;
+  /** The frame budget (null when `rateLimit` is false). */
+  rateLimiter: FrameRateLimiter | null = null;
+  /** Client frames received and not answered yet, and their bytes (`maxPendingFrames`). */
+  pendingFrames = 0;
+  pendingBytes = 0;
+  /** Who waits until every frame received so far is answered (`afterPending`). */
+  private drained: (() => void)[] = [];
+  /**
+   * Set once the socket closed and the registry let go of it: nothing may register it again (a
+   * resume or a subscribe that was waiting when it closed would leak it for good).
+   */
+  removed = false;
   /** Set when the server decided to close once pending answers are out: later frames are ignored. */
   closing = false;
   /** Where slow-consumer closes are counted (set by the adapter; shared by every connection). */
@@ -119,6 +129,32 @@ export class Connection {
       this.held = null;
       this.close(CloseCode.SlowConsumer, 'slow consumer: too many messages while resuming');
     }
+  }
+
+  /** A frame counted in `pendingFrames` was answered (or dropped). */
+  answered(bytes: number): void {
+    this.pendingFrames--;
+    this.pendingBytes -= bytes;
+    if (this.pendingFrames === 0 && this.drained.length > 0) {
+      for (const then of this.drained.splice(0)) then();
+    }
+  }
+
+  /**
+   * Runs `then` once every frame received so far is answered, or after `timeoutMs` if one never
+   * is (a gateway handler that hangs must not keep a connection the server decided to close).
+   */
+  afterPending(then: () => void, timeoutMs: number): void {
+    if (this.pendingFrames === 0) return then();
+    let done = false;
+    const once = () => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      then();
+    };
+    const timer = setTimeout(once, timeoutMs);
+    this.drained.push(once);
   }
 
   /** Calls `listener` once, when the socket closes (presence leaves, cleanup). */

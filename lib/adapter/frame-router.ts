@@ -1,14 +1,16 @@
 import type { RuntimeOptions } from '../distributed-ws.config.js';
 import type { TopicRegistry } from '../explorer/topic-registry.js';
+import type { RateLimitedFrame } from '../auth.options.js';
 import type { DwsMetrics, ReceivedFrameKind } from '../metrics/metrics.interface.js';
-import { decodeClientFrame } from '../protocol/codec.js';
+import { decodeClientFrame, type FrameShape } from '../protocol/codec.js';
+import { CloseCode } from '../protocol/close-codes.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import { type ClientFrame, ReservedEvent } from '../protocol/frames.js';
 import { ProtocolError } from '../protocol/protocol.error.js';
 import type { Connection } from './connection.js';
 import { errorFrameFor } from './exception-mapper.js';
 import { dispatchToGateway } from './gateway-dispatch.js';
-import { admitPublish } from './publish-admission.js';
+import { admitFrame } from './frame-admission.js';
 import type { ReservedEventsHandler } from './reserved-events.handler.js';
 import type { ResumeHandler } from './resume.handler.js';
 
@@ -19,7 +21,14 @@ const CLIENT_EVENTS: ReadonlySet<string> = new Set([
   ReservedEvent.Publish,
   ReservedEvent.Resume,
   ReservedEvent.Presence,
+  ReservedEvent.Refresh,
 ]);
+
+// What a waiting frame costs besides its bytes (measured with bench/memory-budget.ts): about 64
+// bytes per parsed object or array, and about 9 KiB for a gateway event while Nest's handler
+// pipeline (context, interceptors, observables) holds it.
+const BYTES_PER_CONTAINER = 64;
+const GATEWAY_EVENT_BYTES = 9 * 1024;
 
 /** What routing a frame needs. */
 export interface RouterParts {
@@ -31,63 +40,120 @@ export interface RouterParts {
 }
 
 /**
- * Every client frame's way in: decoded (or answered with an error frame), then a reserved
- * event for the library's handlers, in the connection's order, or any other event for the
- * gateways' `@SubscribeMessage()` handlers.
+ * Every client frame's way in: charged to the connection's rate limit, decoded (or answered with
+ * an error frame), then a reserved event for the library's handlers, in the connection's order,
+ * or any other event for the gateways' `@SubscribeMessage()` handlers. What a connection has
+ * sent and not had answered is bounded (`maxPendingFrames`, `maxPendingBytes`): the server never
+ * holds an unbounded backlog of one client's work.
  */
 export class FrameRouter {
+  /** Filled by each decode (one frame at a time: routing is synchronous up to the queue). */
+  private readonly shape: FrameShape = { containers: 0 };
+
   constructor(private readonly parts: RouterParts) {}
 
   route(connection: Connection, data: Buffer, isBinary: boolean): void {
     // Once the server decided to close (rate limit, slow consumer, take-over) nothing more is served.
     if (!connection.open || connection.closing) return;
-    const { metrics, reserved } = this.parts;
+    const { metrics, reserved, runtime } = this.parts;
     const frame = isBinary
       ? new ProtocolError(
           ErrorCode.BinaryFrame,
           'Binary frames are not supported: send JSON text frames.',
         )
-      : decodeClientFrame(data.toString('utf8'), this.parts.runtime.options.maxDepth);
+      : decodeClientFrame(data.toString('utf8'), runtime.options.maxDepth, this.shape);
     if (frame instanceof ProtocolError) {
       metrics.frameReceived('invalid');
+      if (!this.admit(connection, 'invalid', frame.id)) return;
       connection.send(errorFrameFor(frame, frame.id, metrics));
       return;
     }
-    metrics.frameReceived(
-      CLIENT_EVENTS.has(frame.event) ? (frame.event as ReceivedFrameKind) : 'event',
-    );
+    const kind = CLIENT_EVENTS.has(frame.event) ? (frame.event as ReceivedFrameKind) : 'event';
+    metrics.frameReceived(kind);
+    // Checked on arrival, before queueing: a flood is refused without costing a broker call.
+    if (!this.admit(connection, kind, frame.id)) return;
+    // What the frame will hold while it waits: its text, its parsed objects, a handler's pipeline.
+    const size =
+      data.length +
+      this.shape.containers * BYTES_PER_CONTAINER +
+      (kind === 'event' ? GATEWAY_EVENT_BYTES : 0);
+    if (!this.hold(connection, size)) return;
     switch (frame.event) {
       case ReservedEvent.Subscribe:
-        return this.inOrder(connection, frame, () => reserved.subscribe(connection, frame));
+        return this.inOrder(connection, frame, size, () => reserved.subscribe(connection, frame));
       case ReservedEvent.Unsubscribe:
-        return this.inOrder(connection, frame, () => reserved.unsubscribe(connection, frame));
+        return this.inOrder(connection, frame, size, () => reserved.unsubscribe(connection, frame));
       case ReservedEvent.Publish:
-        // Checked on arrival, before queueing: a flood is refused without costing a broker call.
-        if (!admitPublish(connection, frame.id)) return metrics.error(ErrorCode.RateLimited);
-        return this.inOrder(connection, frame, () => reserved.publish(connection, frame));
+        return this.inOrder(connection, frame, size, () => reserved.publish(connection, frame));
       case ReservedEvent.Resume:
-        return this.inOrder(connection, frame, () => this.parts.resume.resume(connection, frame));
+        return this.inOrder(connection, frame, size, () =>
+          this.parts.resume.resume(connection, frame),
+        );
       case ReservedEvent.Presence:
-        return this.inOrder(connection, frame, () => reserved.presence(connection, frame));
+        return this.inOrder(connection, frame, size, () => reserved.presence(connection, frame));
+      case ReservedEvent.Refresh:
+        return this.inOrder(connection, frame, size, () => reserved.refresh(connection, frame));
       default:
-        return dispatchToGateway(connection, frame, this.parts.topics, metrics);
+        return dispatchToGateway(connection, frame, this.parts.topics, metrics, () =>
+          connection.answered(size),
+        );
     }
   }
 
-  /** Reserved events of a connection run one after the other, in arrival order. */
+  private admit(connection: Connection, kind: RateLimitedFrame, id: ClientFrame['id']): boolean {
+    const { rateLimit } = this.parts.runtime.options;
+    if (!rateLimit || admitFrame(connection, kind, rateLimit.cost, id)) return true;
+    this.parts.metrics.error(ErrorCode.RateLimited);
+    return false;
+  }
+
+  /**
+   * Counts a frame as waiting for its answer; past `maxPendingFrames` or `maxPendingBytes` the
+   * connection is closed with 4005 instead.
+   */
+  private hold(connection: Connection, size: number): boolean {
+    const { maxPendingFrames, maxPendingBytes } = this.parts.runtime.options;
+    if (
+      connection.pendingFrames + 1 > maxPendingFrames ||
+      connection.pendingBytes + size > maxPendingBytes
+    ) {
+      connection.closing = true;
+      connection.close(
+        CloseCode.TooManyPendingFrames,
+        'too many frames waiting: wait for answers before sending more',
+      );
+      return false;
+    }
+    connection.pendingFrames++;
+    connection.pendingBytes += size;
+    return true;
+  }
+
+  /**
+   * Reserved events of a connection run one after the other, in arrival order. Those still
+   * waiting when the socket closes are dropped unrun: nobody would read their answers.
+   */
   private inOrder(
     connection: Connection,
     frame: ClientFrame,
+    size: number,
     run: () => Promise<string | null>,
   ): void {
     const { metrics } = this.parts;
-    connection.queue = connection.queue.then(run).then(
-      (ack) => {
-        if (ack === null || frame.id === undefined) return;
-        connection.send(ack);
-        metrics.framesSent('ack');
-      },
-      (error) => connection.send(errorFrameFor(error, frame.id, metrics)),
-    );
+    connection.queue = connection.queue
+      .then(() => (connection.open ? run() : null))
+      .then(
+        (ack) => {
+          if (ack !== null && frame.id !== undefined) {
+            connection.send(ack);
+            metrics.framesSent('ack');
+          }
+          connection.answered(size);
+        },
+        (error) => {
+          connection.send(errorFrameFor(error, frame.id, metrics));
+          connection.answered(size);
+        },
+      );
   }
 }

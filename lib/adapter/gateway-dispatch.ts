@@ -24,15 +24,27 @@ const SERVER_EVENTS = new Set<string>([
  * `ack` carrying the frame's `id`, and its exceptions `error` frames carrying it too (Nest's
  * exception layer runs first; the module's interceptor and `GatewaySocket` find the frame in
  * `gatewayFrame`).
+ * @param settled called once, when the frame is answered or known to get no answer: the
+ *   handler's promise settled, or its observable emitted, failed or completed.
  */
 export function dispatchToGateway(
   connection: Connection,
   frame: ClientFrame,
   topics: TopicRegistry,
   metrics: DwsMetrics,
+  settled: () => void,
 ): void {
   const { id, event } = frame;
-  const fail = (error: unknown) => connection.send(errorFrameFor(error, id, metrics));
+  let pending = true;
+  const settle = () => {
+    if (pending) settled();
+    pending = false;
+  };
+  // Answered first, settled after: a close waiting for the answers comes behind them.
+  const fail = (error: unknown) => {
+    connection.send(errorFrameFor(error, id, metrics));
+    settle();
+  };
   const handler = connection.handlers.get(event);
   if (!handler) {
     const message = SERVER_EVENTS.has(event)
@@ -51,22 +63,29 @@ export function dispatchToGateway(
       connection.send(JSON.stringify(value));
       metrics.framesSent('event');
     }
+    settle();
   };
   gatewayFrame.run(context, () => {
     const manualAck = handler.isAckHandledManually ? reply : undefined;
     Promise.resolve()
       .then(() => handler.callback(frame.data, event, manualAck))
       .then((result) => {
-        if (context.failed) return;
+        if (context.failed) return settle();
         if (isObservable(result)) {
           // With the module's interceptor in the chain, this is how every handler's result
           // arrives, and the handler runs on subscription. A manual ack answers by itself.
-          result.subscribe({ next: manualAck ? () => undefined : reply, error: fail });
+          result.subscribe({
+            next: manualAck ? settle : reply,
+            error: fail,
+            complete: settle,
+          });
         } else if (!context.admitted) {
           // A guard refused or threw, before the interceptor: a filter has answered.
-          return;
+          settle();
         } else if (!manualAck) {
           reply(result);
+        } else {
+          settle();
         }
       })
       .catch(fail);

@@ -10,7 +10,7 @@ import type { Connection } from './connection.js';
 /**
  * `publish` from clients: the frame's shape, the topic policy (client rules and hooks), then the
  * broker. Resolves with the `ack` frame carrying the offset, or rejects with what
- * `errorFrameFor` answers. The rate limit is checked earlier, on arrival (`publish-admission.ts`).
+ * `errorFrameFor` answers. The rate limit is checked earlier, on arrival (`frame-admission.ts`).
  */
 export class PublishHandler {
   constructor(

@@ -12,11 +12,12 @@ import type { ClientFrame } from '../protocol/frames.js';
 import { SessionTokens } from '../security/session-token.js';
 import { ConnectionRegistry } from './connection-registry.js';
 import type { Connection } from './connection.js';
-import { LiveHandover } from './resume/live-handover.js';
+import { LiveHandover, type ResumeOutcome } from './resume/live-handover.js';
 import { parseResumeRequest } from './resume/resume-request.js';
 import { SessionReplay } from './resume/session-replay.js';
 import { SessionTakeover } from './resume/session-takeover.js';
 import { SessionVerification } from './resume/session-verification.js';
+import { ReplaySlots } from './resume/replay-slots.js';
 
 /**
  * `resume`: a client back from a lost connection continues its session on this instance.
@@ -36,6 +37,7 @@ export class ResumeHandler {
   private readonly takeover: SessionTakeover;
   private readonly replay: SessionReplay;
   private readonly handover: LiveHandover;
+  private readonly slots: ReplaySlots;
 
   constructor(
     connections: ConnectionRegistry,
@@ -51,6 +53,7 @@ export class ResumeHandler {
     this.takeover = new SessionTakeover(broker, connections, presence);
     this.replay = new SessionReplay(broker, runtime);
     this.handover = new LiveHandover(tokens, metrics, runtime);
+    this.slots = new ReplaySlots(runtime.options.maxConcurrentReplays);
   }
 
   async resume(connection: Connection, frame: ClientFrame): Promise<string | null> {
@@ -71,14 +74,26 @@ export class ResumeHandler {
     const { token, topics, positions, info } = parseResumeRequest(frame);
     const claims = await this.verification.claimsOf(connection, token);
     const { accepted, rejected } = await this.verification.authorize(connection, topics, info);
-    const snapshot = await this.takeover.takeOver(connection, claims, accepted, info);
-    const replay = await this.replay.missed(connection, accepted, positions, snapshot);
-    await this.handover.answer(connection, frame, {
-      replay,
-      from: positions,
-      snapshot,
-      rejected,
-      generation: claims.generation,
-    });
+    const release = await this.slots.acquire();
+    let outcome: ResumeOutcome;
+    try {
+      // The socket may have closed while this resume waited (its hooks, its turn): a closed
+      // connection must not take the session over, or it would stay registered for good.
+      if (!connection.open) return;
+      const snapshot = await this.takeover.takeOver(connection, claims, accepted, info);
+      const replay = await this.replay.missed(connection, accepted, positions, snapshot);
+      const wanted = this.replay.wanted(connection, accepted);
+      outcome = {
+        replay,
+        from: positions,
+        snapshot,
+        rejected,
+        generation: claims.generation,
+        pages: async (send) => !replay.recovered || this.replay.forEachPage(replay, wanted, send),
+      };
+    } finally {
+      release();
+    }
+    await this.handover.answer(connection, frame, outcome);
   }
 }

@@ -22,7 +22,8 @@ const ERROR_TEXT: Record<ErrorCode, string> = {
   [ErrorCode.WildcardNotAllowed]:
     "The pattern leaves open a parameter that the topic's subscribe hook decides on: subscribe to each topic.",
   [ErrorCode.TooManySubscriptions]: 'The connection already holds the most subscriptions allowed.',
-  [ErrorCode.RateLimited]: 'The connection publishes faster than its rate limit.',
+  [ErrorCode.RateLimited]:
+    'The connection sends frames faster than its rate limit; `data.retryAfterMs` says when to retry.',
   [ErrorCode.BrokerUnavailable]: 'The backplane cannot take the message right now; retry later.',
   [ErrorCode.InvalidSession]:
     'The session token of `resume` is forged, truncated, expired or owned by someone else.',
@@ -49,7 +50,9 @@ const CLOSE_TEXT: Record<keyof typeof CloseCode, string> = {
   TryAgainLater:
     'A `resume` could not read the backplane, or authentication did not answer in time; the session is intact: reconnect (after a backoff) and `resume` again.',
   SlowConsumer: 'The client could not keep up with its messages: reconnect and `resume`.',
-  RateLimited: 'The connection kept publishing past its rate limit.',
+  RateLimited: 'The connection kept sending frames past its rate limit.',
+  TooManyPendingFrames:
+    'More frames were waiting for their answers than the server holds for one connection: wait for answers before sending more.',
   SessionTakenOver: 'The session was resumed on another connection; this one is obsolete.',
   CredentialsExpired:
     'The credentials expired and no `refresh` replaced them in time: reconnect with a new token and `resume`.',

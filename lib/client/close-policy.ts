@@ -12,7 +12,8 @@ export type AfterClose = 'reconnect' | 'stop' | 'reconnect-if-new-token';
  *   credentials fails the same way. Reconnect (and resume) only if the token provider yields a
  *   different token; with a fixed token, or none, stop.
  * - Everything else reconnects with backoff and resumes: 1012 restart (another instance takes
- *   over), 4001 slow consumer (resume catches up), 4002 rate limited and 1013 try again later
+ *   over), 4001 slow consumer (resume catches up), 4002 rate limited, 4005 too many frames
+ *   waiting, and 1013 try again later
  *   (the backoff slows the retries), 1006 lost connection, 1009, 1011, 4502.
  */
 export function afterClose(code: number): AfterClose {

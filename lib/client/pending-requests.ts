@@ -2,10 +2,10 @@ import { ErrorCode } from '../protocol/error-codes.js';
 import { ClientErrorCode, DwsClientError, toClientError } from './client.error.js';
 
 /**
- * Requests sent and not answered yet, at most: far under the server's `maxPendingFrames` (256),
+ * Requests sent and not answered yet, at most: half the server's default `maxPendingFrames` (64),
  * past which it closes the connection (4005). More wait here and go out as answers come in.
  */
-const MAX_IN_FLIGHT = 64;
+const MAX_IN_FLIGHT = 32;
 
 /**
  * Receives the outcome of a request. Called synchronously when its answer is read: with `ws`,

@@ -22,6 +22,7 @@ export type ReceivedFrameKind =
   | 'publish'
   | 'resume'
   | 'presence'
+  | 'refresh'
   /** Dispatched to a gateway's `@SubscribeMessage()` handler (or answered "unknown event"). */
   | 'event'
   /** Binary, not JSON, not a frame or nested too deep: answered with an error. */

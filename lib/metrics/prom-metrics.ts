@@ -22,6 +22,7 @@ const RECEIVED: readonly ReceivedFrameKind[] = [
   'publish',
   'resume',
   'presence',
+  'refresh',
   'event',
   'invalid',
 ];

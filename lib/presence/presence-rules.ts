@@ -1,4 +1,5 @@
 import type { TopicRegistry } from '../explorer/topic-registry.js';
+import { jsonContainers } from '../protocol/codec.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import { ProtocolError } from '../protocol/protocol.error.js';
 import { isReservedTopic, validateTopicName } from '../topics/topic-validation.js';
@@ -52,15 +53,30 @@ export function presenceInfoBytes(info: unknown): number {
 }
 
 /**
+ * Objects and arrays an `info` may hold. It is kept parsed, and a parsed `{}` takes about 64
+ * bytes: 1 KiB of `[{},{},…]` would hold 20 KiB (bench/memory-budget.ts). An info describes a
+ * member (`{ name, avatar, status }`), which takes one or two.
+ */
+export const MAX_PRESENCE_INFO_CONTAINERS = 32;
+
+/**
  * The `info` a client attached to a subscription (null when none).
- * @throws ProtocolError `DWS_ERR_BAD_REQUEST` when its JSON is longer than `maxBytes`.
+ * @throws ProtocolError `DWS_ERR_BAD_REQUEST` when its JSON is longer than `maxBytes`, or holds
+ *   more than MAX_PRESENCE_INFO_CONTAINERS objects and arrays.
  */
 export function checkPresenceInfo(info: unknown, maxBytes: number): unknown {
   if (info === undefined || info === null) return null;
-  if (presenceInfoBytes(info) > maxBytes) {
+  const text = JSON.stringify(info);
+  if (Buffer.byteLength(text) > maxBytes) {
     throw new ProtocolError(
       ErrorCode.BadRequest,
       `Presence info must be at most ${maxBytes} bytes of JSON.`,
+    );
+  }
+  if (jsonContainers(text, Infinity) > MAX_PRESENCE_INFO_CONTAINERS) {
+    throw new ProtocolError(
+      ErrorCode.BadRequest,
+      `Presence info may hold at most ${MAX_PRESENCE_INFO_CONTAINERS} objects and arrays.`,
     );
   }
   return info;

@@ -24,8 +24,13 @@ export const CloseCode = {
   TryAgainLater: 1013,
   /** The connection could not keep up: its send buffer passed `maxBufferedBytes`. Resume to catch up. */
   SlowConsumer: 4001,
-  /** The connection kept publishing past its rate limit. */
+  /** The connection kept sending frames past its rate limit (`rateLimit`). */
   RateLimited: 4002,
+  /**
+   * The connection sent frames faster than they were answered: more than `maxPendingFrames`
+   * (or `maxPendingBytes`) were waiting. Wait for answers before sending more.
+   */
+  TooManyPendingFrames: 4005,
   /** The session was resumed on another connection; this one is obsolete. */
   SessionTakenOver: 4003,
   /** The credentials `authenticate` accepted expired and no `refresh` replaced them in time. */

@@ -8,11 +8,14 @@ export const DEFAULT_MAX_DEPTH = 32;
 const MAX_ID_LENGTH = 128;
 
 /**
- * Nesting depth of a JSON text, counted without parsing it, so that a frame like
- * `[[[[…]]]]` is refused before it costs a parse and a deep object graph.
+ * Objects and arrays in a JSON text, counted without parsing it, or -1 as soon as they nest
+ * deeper than `maxDepth`: a frame like `[[[[…]]]]` is refused before it costs a parse and a deep
+ * object graph, and the count tells what parsing will cost in memory (`[{},{},…]` takes about 20
+ * times its size once parsed).
  */
-export function jsonDepthExceeds(text: string, maxDepth: number): boolean {
+export function jsonContainers(text: string, maxDepth: number): number {
   let depth = 0;
+  let containers = 0;
   let inString = false;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
@@ -22,12 +25,24 @@ export function jsonDepthExceeds(text: string, maxDepth: number): boolean {
     } else if (c === 34) {
       inString = true;
     } else if (c === 123 /* { */ || c === 91 /* [ */) {
-      if (++depth > maxDepth) return true;
+      if (++depth > maxDepth) return -1;
+      containers++;
     } else if (c === 125 /* } */ || c === 93 /* ] */) {
       depth--;
     }
   }
-  return false;
+  return containers;
+}
+
+/** Whether a JSON text nests deeper than `maxDepth` (see {@link jsonContainers}). */
+export function jsonDepthExceeds(text: string, maxDepth: number): boolean {
+  return jsonContainers(text, maxDepth) < 0;
+}
+
+/** What decoding a frame learned about its shape, for callers that bound its memory. */
+export interface FrameShape {
+  /** Objects and arrays in the frame, itself included. */
+  containers: number;
 }
 
 function isFrameId(value: unknown): value is FrameId {
@@ -39,14 +54,18 @@ function isFrameId(value: unknown): value is FrameId {
 
 /**
  * Parses one client text frame.
+ * @param shape filled in with the frame's shape, when given.
  * @returns the frame, or a `ProtocolError` describing exactly what is wrong (with the frame's
  *   `id` when one could be read, so the client can correlate the error).
  */
 export function decodeClientFrame(
   text: string,
   maxDepth = DEFAULT_MAX_DEPTH,
+  shape?: FrameShape,
 ): ClientFrame | ProtocolError {
-  if (jsonDepthExceeds(text, maxDepth)) {
+  const containers = jsonContainers(text, maxDepth);
+  if (shape) shape.containers = Math.max(0, containers);
+  if (containers < 0) {
     return new ProtocolError(
       ErrorCode.TooDeep,
       `Frame nests deeper than ${maxDepth} levels of objects and arrays.`,

@@ -35,7 +35,7 @@ export const ErrorCode = {
   WildcardNotAllowed: 'DWS_ERR_WILDCARD_NOT_ALLOWED',
   /** The connection holds `maxSubscriptions` subscriptions already. */
   TooManySubscriptions: 'DWS_ERR_TOO_MANY_SUBSCRIPTIONS',
-  /** The connection publishes faster than its rate limit allows. */
+  /** The connection sends frames faster than its rate limit (`rateLimit`) allows. */
   RateLimited: 'DWS_ERR_RATE_LIMITED',
   /** The backplane cannot take the message right now (Redis unreachable); retry later. */
   BrokerUnavailable: 'DWS_ERR_BROKER_UNAVAILABLE',

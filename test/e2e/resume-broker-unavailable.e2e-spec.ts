@@ -79,8 +79,10 @@ describe('resume while the backplane does not answer (Redis)', () => {
 /**
  * Found by a full parallel run of the test above: the failed resume's takeover was already on
  * its way to the stalled Redis, entered the log after SIGCONT, and closed the next resume's
- * socket with 4003, on which the SDK stops for good. Here the next resume is renamed to the
- * session while Redis is still stopped, so the stale takeover always reaches it.
+ * socket with 4003, on which the SDK stops for good. Here the next resume's claim on the session
+ * (session tokens: one resume per token generation) queues in the stopped Redis behind the
+ * failed resume's takeover and the release of its claim: the stale takeover enters the log just
+ * before the next resume takes the session over, and reaches it while it waits for its own.
  */
 describe('a takeover from a resume that failed while Redis stalled (in-process app)', () => {
   let redis: RedisServer;
@@ -124,15 +126,15 @@ describe('a takeover from a resume that failed while Redis stalled (in-process a
       second.sendRaw(JSON.stringify({ event: 'resume', id: 'r1', data: session }));
       expect(await second.waitClosed(10_000)).toEqual(BACKPLANE_UNAVAILABLE);
 
-      // Still stopped: the next resume takes the session over, and its own takeover queues
-      // behind the failed one's.
+      // Still stopped: the next resume's claim queues behind the failed one's takeover.
       const third = await app.connect();
       const mine = registry.get(third.welcome.data.connectionId)!;
       third.sendRaw(JSON.stringify({ event: 'resume', id: 'r1', data: session }));
-      await waitFor(() => registry.get(sessionId) === mine, { message: 'the rename' });
-      await new Promise((resolve) => setTimeout(resolve, 100)); // its takeover is sent
+      await new Promise((resolve) => setTimeout(resolve, 100)); // its claim is sent
+      expect(registry.get(sessionId)).toBeUndefined();
       process.kill(redis.pid, 'SIGCONT');
       stopped = false;
+      await waitFor(() => registry.get(sessionId) === mine, { message: 'the rename' });
 
       const ack = await third.next((f) => f.id === 'r1', 10_000);
       expect(ack.event).toBe('ack');

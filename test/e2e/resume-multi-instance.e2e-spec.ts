@@ -137,4 +137,32 @@ describe('resume on another instance (Redis)', () => {
     );
     expect((await xranges()) - before).toBe(needed.size);
   }, 30_000);
+
+  it('answers a resume from positions beyond the log at once: one XRANGE per shard, no wait', async () => {
+    const xranges = async () =>
+      Number(
+        /cmdstat_xrange:calls=(\d+)/.exec(
+          await redisCli(fleet.cluster.redis.port, ['INFO', 'commandstats']),
+        )?.[1] ?? 0,
+      );
+    const first = await WsTestClient.connect(fleet.spare.url());
+    clients.push(first);
+    await first.request('subscribe', { topic: 'orders/8/status' });
+    first.close();
+    await first.waitClosed();
+    // The current epochs, with ids no instance ever handed out.
+    const positions = first.positions().map((p) => p.replace(/:[^:]+$/, ':9999999999999-0'));
+    const before = await xranges();
+    const second = await WsTestClient.connect(fleet.spare.url());
+    clients.push(second);
+    const started = Date.now();
+    const ack = await second.request('resume', {
+      token: first.welcome.data.sessionToken,
+      topics: ['orders/8/status'],
+      positions,
+    });
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(ack.data).toMatchObject({ recovered: false, reason: 'positions', replayed: 0 });
+    expect((await xranges()) - before).toBe(16);
+  }, 30_000);
 });

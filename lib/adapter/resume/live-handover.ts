@@ -1,4 +1,4 @@
-import type { ShardPosition } from '../../broker/broker.interface.js';
+import type { BrokerMessage, ShardPosition } from '../../broker/broker.interface.js';
 import type { RuntimeOptions } from '../../distributed-ws.config.js';
 import type { DwsMetrics } from '../../metrics/metrics.interface.js';
 import { encodeAck, encodeEvent, encodeMessage } from '../../protocol/codec.js';
@@ -7,7 +7,11 @@ import { compareIds, formatPosition } from '../../protocol/offset.js';
 import type { SessionTokens } from '../../security/session-token.js';
 import type { Connection } from '../connection.js';
 import { SessionTokenIssuer } from '../session-token-renewal.js';
-import type { Replay } from './session-replay.js';
+import { CloseCode } from '../../protocol/close-codes.js';
+import type { Replay } from './replay-reader.js';
+
+/** How long a peer closed for not reading its replay has to take the close frame. */
+const CLOSE_GRACE_MS = 1000;
 
 /** What the earlier steps of a resume established, for the answer. */
 export interface ResumeOutcome {
@@ -19,6 +23,13 @@ export interface ResumeOutcome {
   readonly rejected: ResumeAck['rejected'];
   /** The session generation the resume claimed: the ack's token carries it. */
   readonly generation: number;
+  /**
+   * Hands the replayed messages to `send`, page by page, in order.
+   * @returns false when they could not all be read again (trimmed meanwhile).
+   */
+  readonly pages: (
+    send: (messages: readonly BrokerMessage[]) => Promise<boolean>,
+  ) => Promise<boolean>;
 }
 
 /**
@@ -38,7 +49,7 @@ export class LiveHandover {
   }
 
   async answer(connection: Connection, frame: ClientFrame, outcome: ResumeOutcome): Promise<void> {
-    const { replay, from, snapshot, rejected } = outcome;
+    const { replay, from, snapshot, rejected, pages } = outcome;
     const held = connection.held ?? [];
     if (!connection.open) return;
     const ack: ResumeAck = {
@@ -47,7 +58,7 @@ export class LiveHandover {
       sessionToken: this.issuer.issue(connection, outcome.generation),
       topics: [...connection.filters],
       rejected,
-      replayed: replay.recovered ? replay.messages.length : 0,
+      replayed: replay.recovered ? replay.count : 0,
       ...(replay.recovered ? {} : { reason: replay.reason }),
     };
     // After the replay the client has everything up to the snapshot (or its own, newer position).
@@ -59,36 +70,62 @@ export class LiveHandover {
     this.metrics.framesSent('ack');
     this.metrics.framesSent('positions');
     if (replay.recovered) {
-      for (const m of replay.messages)
-        await this.paced(connection, encodeMessage(m.topic, m.payload, m.offset));
+      const whole = await pages(async (messages) => {
+        for (const m of messages) {
+          if (!(await this.paced(connection, encodeMessage(m.topic, m.payload, m.offset))))
+            return false;
+        }
+        return true;
+      });
+      if (!whole) {
+        // Part of it is sent, in order; the client's next resume continues from there and is
+        // told exactly what is gone.
+        connection.close(CloseCode.TryAgainLater, 'replay interrupted: resume again');
+      }
+      if (!connection.open) return void (connection.held = null);
     }
     connection.send(encodeEvent(ReservedEvent.Positions, { positions: next.map(formatPosition) }));
     // Live messages keep arriving in `held` while the replay drains; empty it, then go live.
     for (let i = 0; i < held.length && connection.open; i++) {
       const m = held[i];
       if (replay.recovered && compareIds(m.id, from![m.shard].id) <= 0) continue;
-      await this.paced(connection, encodeMessage(m.topic, m.payload, m.offset));
+      if (!(await this.paced(connection, encodeMessage(m.topic, m.payload, m.offset)))) break;
     }
     connection.held = null;
   }
 
   /**
    * Sends a replayed frame, waiting for the socket to drain past half of `maxBufferedBytes`:
-   * a replay may be far larger than the slow-consumer bound and must not trip it.
+   * a replay may be far larger than the slow-consumer bound and must not trip it. A peer that
+   * does not read for `replayDrainTimeoutMs` is closed with 4001, which frees what it held.
+   * @returns whether the connection is still open.
    */
-  private async paced(connection: Connection, frame: string): Promise<void> {
+  private async paced(connection: Connection, frame: string): Promise<boolean> {
+    const { maxBufferedBytes, replayDrainTimeoutMs } = this.runtime.options;
     const socket = (connection.ws as unknown as { _socket?: NodeJS.EventEmitter })._socket;
-    if (socket && connection.ws.bufferedAmount > this.runtime.options.maxBufferedBytes / 2) {
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          socket.off('drain', done);
-          socket.off('close', done);
-          resolve();
+    if (socket && connection.ws.bufferedAmount > maxBufferedBytes / 2) {
+      const drained = await new Promise<boolean>((resolve) => {
+        const done = (drained: boolean) => {
+          clearTimeout(timer);
+          socket.off('drain', onDrain);
+          socket.off('close', onClose);
+          resolve(drained);
         };
-        socket.on('drain', done);
-        socket.on('close', done);
+        const onDrain = () => done(true);
+        const onClose = () => done(false);
+        const timer = setTimeout(() => done(false), replayDrainTimeoutMs);
+        socket.on('drain', onDrain);
+        socket.on('close', onClose);
       });
+      if (!drained) {
+        connection.close(CloseCode.SlowConsumer, 'slow consumer: replay not read in time');
+        // A peer that does not read will not read the close frame either: its buffers go now,
+        // not after `ws`'s 30 s closing handshake.
+        setTimeout(() => connection.ws.terminate(), CLOSE_GRACE_MS).unref();
+        return false;
+      }
     }
     connection.send(frame);
+    return connection.open;
   }
 }

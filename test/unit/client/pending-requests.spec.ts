@@ -3,8 +3,12 @@ import type { DwsClientError } from '../../../lib/client/client.error.js';
 import { PendingRequests } from '../../../lib/client/pending-requests.js';
 
 describe('PendingRequests: staying inside the server limits', () => {
-  beforeEach(() => jest.useFakeTimers());
-  afterEach(() => jest.useRealTimers());
+  beforeEach(() => {
+    jest.useFakeTimers();
+  });
+  afterEach(() => {
+    jest.useRealTimers();
+  });
 
   const setup = () => {
     const sent: { id: number; event: string }[] = [];
@@ -20,13 +24,13 @@ describe('PendingRequests: staying inside the server limits', () => {
     return { requests, sent, outcomes, add, send };
   };
 
-  it('keeps at most 64 requests out, sending the next as each answer comes in', () => {
+  it('keeps at most 32 requests out, sending the next as each answer comes in', () => {
     const { requests, sent, outcomes, add } = setup();
     for (let i = 0; i < 100; i++) add(`t${i}`);
-    expect(sent.map((f) => f.id)).toEqual(Array.from({ length: 64 }, (_, k) => k + 1));
+    expect(sent.map((f) => f.id)).toEqual(Array.from({ length: 32 }, (_, k) => k + 1));
     requests.settle(1, 'ack', {});
     requests.settle(2, 'error', { code: 'DWS_ERR_FORBIDDEN', message: 'no' });
-    expect(sent.map((f) => f.id).slice(64)).toEqual([65, 66]);
+    expect(sent.map((f) => f.id).slice(32)).toEqual([33, 34]);
     expect(outcomes.map(([name, error]) => [name, error?.code ?? null])).toEqual([
       ['t0', null],
       ['t1', 'DWS_ERR_FORBIDDEN'],
