@@ -47,10 +47,17 @@ export async function upstreamRequestFor(
   };
 }
 
-/** The client's subprotocols, without the `dws.bearer` token pair unless credentials are forwarded. */
+/**
+ * The client's subprotocols; unless credentials are forwarded, without any `dws.bearer` marker
+ * nor the entry after each one (its token), however many pairs were offered.
+ */
 function protocolsOf(header: string | undefined, forwardAuth: boolean): string[] {
-  const protocols = offeredProtocols(header);
-  const at = protocols.indexOf(BEARER_PROTOCOL);
-  if (!forwardAuth && at >= 0) protocols.splice(at, 2);
-  return [...new Set(protocols)];
+  const offered = offeredProtocols(header);
+  if (forwardAuth) return [...new Set(offered)];
+  const kept: string[] = [];
+  for (let i = 0; i < offered.length; i++) {
+    if (offered[i] === BEARER_PROTOCOL) i++;
+    else kept.push(offered[i]);
+  }
+  return [...new Set(kept)];
 }

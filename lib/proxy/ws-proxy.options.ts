@@ -15,19 +15,26 @@ export interface WsProxyOptions {
   upstream: string | ((request: IncomingMessage) => string | Promise<string>);
   /**
    * Forward the client's credentials to the upstream: the `Authorization` and `Cookie` headers,
-   * the `access_token` query parameter and a `dws.bearer` token in `Sec-WebSocket-Protocol`.
-   * When false they are stripped, and the upstream sees an anonymous client.
+   * every `access_token` query parameter and every `dws.bearer`, `<token>` pair in
+   * `Sec-WebSocket-Protocol`. When false all of them are stripped, and the upstream sees an
+   * anonymous client.
    * @default true
    */
   forwardAuth?: boolean;
   /** Extra headers for the upstream handshake (e.g. an internal service credential). */
   headers?: (request: IncomingMessage) => Record<string, string>;
   /**
-   * How long the upstream may take to accept the WebSocket, in ms; then the client is accepted
-   * and closed with 4502.
+   * How long dialing the upstream may take, in ms: choosing it (an `upstream` function) and its
+   * WebSocket handshake together. Then the client is accepted and closed with 4502.
    * @default 5000
    */
   connectTimeoutMs?: number;
+  /**
+   * Proxied WebSockets this path holds at most, upstream dials in progress included; past it,
+   * upgrades get HTTP 503 without the upstream being dialed.
+   * @default 10000
+   */
+  maxConnections?: number;
   /**
    * Bytes queued toward one side after which the other side is no longer read (TCP backpressure
    * reaches the fast peer); reading resumes when the queue is below half of it.
@@ -48,6 +55,7 @@ export type ResolvedWsProxyOptions = Required<Omit<WsProxyOptions, 'headers'>> &
 export const DEFAULT_PROXY_OPTIONS = {
   forwardAuth: true,
   connectTimeoutMs: 5000,
+  maxConnections: 10_000,
   highWaterMark: 1024 * 1024,
   maxPayload: 1024 * 1024,
 } as const;
@@ -68,7 +76,12 @@ export function resolveProxyOptions(input: WsProxyOptions): ResolvedWsProxyOptio
   }
   const defined = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined));
   const options = { ...DEFAULT_PROXY_OPTIONS, ...defined } as ResolvedWsProxyOptions;
-  for (const key of ['connectTimeoutMs', 'highWaterMark', 'maxPayload'] as const) {
+  for (const key of [
+    'connectTimeoutMs',
+    'maxConnections',
+    'highWaterMark',
+    'maxPayload',
+  ] as const) {
     if (!Number.isSafeInteger(options[key]) || options[key] <= 0) {
       throw new WsProxyConfigError(
         `"${key}" must be a positive integer, got ${String(options[key])}.`,

@@ -6,14 +6,14 @@ import {
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { EventEmitter } from 'node:events';
-import { type IncomingHttpHeaders, type IncomingMessage, STATUS_CODES } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocket, WebSocketServer } from 'ws';
+import { type VerifyClientCallbackAsync, type WebSocket, WebSocketServer } from 'ws';
 import { CloseCode } from '../protocol/close-codes.js';
 import { BEARER_PROTOCOL } from '../protocol/credentials.js';
 import { selectProtocol } from '../security/token-extraction.js';
 import { ProxyLink } from './proxy-link.js';
-import { upstreamRequestFor } from './upstream-request.js';
+import { dialUpstream, type UpstreamDial } from './upstream-dial.js';
 import { WS_PROXY_OPTIONS } from './ws-proxy.module-definition.js';
 import {
   resolveProxyOptions,
@@ -21,27 +21,43 @@ import {
   type WsProxyOptions,
 } from './ws-proxy.options.js';
 
-// Upstream refusals whose headers the client needs to act on (authenticate, retry later).
-const PASSED_HEADERS = ['www-authenticate', 'retry-after'] as const;
 const SHUTDOWN_GRACE_MS = 2000;
+
+type Verified = Parameters<VerifyClientCallbackAsync>[1];
+
+/** A client whose upgrade was validated and whose upstream is being dialed (or just opened). */
+interface PendingClient {
+  /** The open upstream, or null when it could not be reached (the client gets 4502). */
+  upstream: WebSocket | null;
+  /** Stops watching the client's socket: from now on the link handles its close. */
+  release(): void;
+}
 
 /**
  * Forwards the WebSocket upgrades of one path of this app to an upstream WebSocket server.
  *
- * The upstream is connected first, with the client's credentials, so that its answer is the
- * client's: an HTTP refusal (401, 403, 503…) is passed on as is, the subprotocol it picks is the
- * one the client gets. If it can't be reached (refused, timeout, DNS), the client is accepted and
- * closed with 4502 (`CloseCode.UpstreamUnavailable`) — browsers can read a close code, not a
- * status. Once both are open a `ProxyLink` joins them.
+ * The client's upgrade request is validated first (by `ws`, as for any WebSocket server); only a
+ * valid one, within `maxConnections`, makes the proxy dial the upstream, with the client's
+ * credentials, so that its answer is the client's: an HTTP refusal (401, 403, 503…) is passed on
+ * as is, the subprotocol it picks is the one the client gets. If it can't be reached (refused,
+ * timeout, DNS), the client is accepted and closed with 4502 (`CloseCode.UpstreamUnavailable`) —
+ * browsers can read a close code, not a status. Once both are open a `ProxyLink` joins them.
+ *
+ * Every upstream socket the proxy creates is tracked until it has closed: a client that leaves or
+ * fails its upgrade while its upstream is being dialed or has just opened takes that upstream
+ * with it, and shutdown terminates whatever is left.
  */
 @Injectable()
 export class WebSocketProxy implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly options: ResolvedWsProxyOptions;
   private readonly server: WebSocketServer;
   private readonly links = new Set<ProxyLink>();
-  private readonly connecting = new Set<WebSocket>();
-  private readonly chosenProtocol = new WeakMap<IncomingMessage, string>();
+  private readonly dials = new Set<UpstreamDial>();
+  /** Every upstream socket this proxy created and that has not closed yet. */
+  private readonly upstreams = new Set<WebSocket>();
+  private readonly pending = new WeakMap<IncomingMessage, PendingClient>();
   private detach: (() => void) | null = null;
+  private closing = false;
 
   constructor(
     @Inject(WS_PROXY_OPTIONS) options: WsProxyOptions,
@@ -55,12 +71,19 @@ export class WebSocketProxy implements OnApplicationBootstrap, BeforeApplication
       perMessageDeflate: false,
       maxPayload: this.options.maxPayload,
       handleProtocols: (offered, request) => this.protocolFor(offered, request),
+      // Called once `ws` has validated the request (method, key, version, subprotocols).
+      verifyClient: (info, done) => this.verify(info.req, done),
     });
   }
 
   /** Proxied connections open right now. */
   get size(): number {
     return this.links.size;
+  }
+
+  /** Upstream sockets this proxy holds right now: open, opening or closing. */
+  get upstreamSockets(): number {
+    return this.upstreams.size;
   }
 
   onApplicationBootstrap(): void {
@@ -84,7 +107,7 @@ export class WebSocketProxy implements OnApplicationBootstrap, BeforeApplication
     let active = true;
     const handles = (request: IncomingMessage) => active && this.handles(request);
     const upgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) =>
-      void this.upgrade(request, socket, head);
+      this.upgrade(request, socket, head);
     const patched = function (this: unknown, event: string | symbol, ...args: any[]): boolean {
       if (event !== 'upgrade' || !handles(args[0])) return emit.apply(this, [event, ...args]);
       upgrade(args[0], args[1], args[2]);
@@ -102,61 +125,68 @@ export class WebSocketProxy implements OnApplicationBootstrap, BeforeApplication
     };
   }
 
-  /** Stops accepting, closes every proxied client with 1012 and waits (bounded) for the closes. */
+  /**
+   * Stops accepting, aborts the dials in progress, closes every proxied client with 1012 and
+   * waits (bounded) for the closes; then no upstream socket is left.
+   */
   async beforeApplicationShutdown(): Promise<void> {
+    this.closing = true;
     this.detach?.();
     this.detach = null;
-    for (const upstream of this.connecting) upstream.terminate();
+    for (const dial of this.dials) dial.abort();
     const links = [...this.links];
     for (const link of links) link.close();
     const closed = Promise.all(links.map((l) => l.closed));
     await Promise.race([closed, new Promise((r) => setTimeout(r, SHUTDOWN_GRACE_MS).unref())]);
-    for (const link of links) [link.client, link.upstream].forEach((ws) => ws.terminate());
+    for (const link of links) link.client.terminate();
+    for (const upstream of this.upstreams) upstream.terminate();
   }
 
   private handles(request: IncomingMessage): boolean {
     return (request.url ?? '').split('?', 1)[0] === this.options.path;
   }
 
-  private async upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+  private upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', () => undefined);
-    let upstream: WebSocket;
-    try {
-      const target = await upstreamRequestFor(request, this.options);
-      upstream = new WebSocket(target.url, target.protocols, {
-        headers: target.headers,
-        origin: target.origin,
-        handshakeTimeout: this.options.connectTimeoutMs,
-        maxPayload: this.options.maxPayload,
-        autoPong: false,
-        perMessageDeflate: false,
-      });
-    } catch {
-      // The `upstream` function threw or returned something `ws` can't connect to.
-      return this.unavailable(request, socket, head);
+    this.server.handleUpgrade(request, socket, head, (client) => this.accepted(client, request));
+  }
+
+  /** Dials the upstream for a valid upgrade request, then lets `ws` accept or refuse the client. */
+  private verify(request: IncomingMessage, done: Verified): void {
+    if (this.closing) return done(false, 503, 'Service shutting down');
+    if (this.links.size + this.dials.size >= this.options.maxConnections) {
+      return done(false, 503, 'Too many connections');
     }
-    this.connecting.add(upstream);
-    const clientLeft = () => upstream.terminate();
-    socket.once('close', clientLeft);
-    // Membership in `connecting` is the phase: false when it had already ended (open, refusal).
-    const settle = () => {
-      socket.off('close', clientLeft);
-      return this.connecting.delete(upstream);
-    };
-    upstream.once('open', () => {
-      settle();
-      this.chosenProtocol.set(request, upstream.protocol);
-      this.server.handleUpgrade(request, socket, head, (client) => this.link(client, upstream));
+    const dial = dialUpstream(request, this.options, (upstream) => this.track(upstream));
+    this.dials.add(dial);
+    // Until the link takes over, a client socket that closes (it left, or `ws` refused it after
+    // the verification) takes its upstream with it.
+    const client = request.socket;
+    const clientLeft = () => dial.abort();
+    client.once('close', clientLeft);
+    const release = () => client.off('close', clientLeft);
+    void dial.outcome.then((outcome) => {
+      this.dials.delete(dial);
+      if ('refusal' in outcome) {
+        release();
+        return done(false, outcome.refusal.status, undefined, outcome.refusal.headers);
+      }
+      if (this.closing) {
+        dial.abort();
+        release();
+        return done(false, 503, 'Service shutting down');
+      }
+      this.pending.set(request, {
+        upstream: 'upstream' in outcome ? outcome.upstream : null,
+        release,
+      });
+      done(true);
     });
-    upstream.once('unexpected-response', (upstreamRequest, response) => {
-      settle();
-      refuse(socket, response.statusCode ?? 502, response.headers);
-      response.resume();
-      upstreamRequest.destroy();
-    });
-    upstream.on('error', () => {
-      if (settle()) this.unavailable(request, socket, head);
-    });
+  }
+
+  private track(upstream: WebSocket): void {
+    this.upstreams.add(upstream);
+    upstream.once('close', () => this.upstreams.delete(upstream));
   }
 
   /**
@@ -165,36 +195,22 @@ export class WebSocketProxy implements OnApplicationBootstrap, BeforeApplication
    * reached, what the gateway itself would pick.
    */
   private protocolFor(offered: Set<string>, request: IncomingMessage): string | false {
-    const upstreamChoice = this.chosenProtocol.get(request);
-    if (upstreamChoice === undefined) return selectProtocol(offered);
-    return upstreamChoice || (offered.has(BEARER_PROTOCOL) && BEARER_PROTOCOL);
+    const upstream = this.pending.get(request)?.upstream;
+    if (!upstream) return selectProtocol(offered);
+    return upstream.protocol || (offered.has(BEARER_PROTOCOL) && BEARER_PROTOCOL);
   }
 
-  private link(client: WebSocket, upstream: WebSocket): void {
-    const link = new ProxyLink(client, upstream, this.options.highWaterMark);
+  private accepted(client: WebSocket, request: IncomingMessage): void {
+    const pending = this.pending.get(request);
+    this.pending.delete(request);
+    pending?.release();
+    if (!pending?.upstream) {
+      client.on('error', () => undefined);
+      client.close(CloseCode.UpstreamUnavailable, 'upstream unavailable');
+      return;
+    }
+    const link = new ProxyLink(client, pending.upstream, this.options.highWaterMark);
     this.links.add(link);
     void link.closed.then(() => this.links.delete(link));
   }
-
-  private unavailable(request: IncomingMessage, socket: Duplex, head: Buffer): void {
-    if (socket.destroyed) return;
-    this.server.handleUpgrade(request, socket, head, (client) => {
-      client.on('error', () => undefined);
-      client.close(CloseCode.UpstreamUnavailable, 'upstream unavailable');
-    });
-  }
-}
-
-function refuse(socket: Duplex, status: number, headers: IncomingHttpHeaders): void {
-  const lines = [
-    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}`,
-    'Connection: close',
-    'Content-Length: 0',
-  ];
-  for (const name of PASSED_HEADERS) {
-    const value = headers[name];
-    if (typeof value === 'string') lines.push(`${name}: ${value}`);
-  }
-  socket.once('finish', () => socket.destroy());
-  socket.end(`${lines.join('\r\n')}\r\n\r\n`);
 }

@@ -146,7 +146,11 @@ describe('WsProxyModule', () => {
         `${url('/chat')}?access_token=${await tokenForSample('bob', 'Bob')}`,
       );
       clients.push(alice, bob);
-      expect((await alice.request('whoami', {})).data).toEqual({ userId: 'alice', name: 'Alice' });
+      expect((await alice.request('whoami', {})).data).toEqual({
+        userId: 'alice',
+        name: 'Alice',
+        staff: false,
+      });
       expect((await bob.request('subscribe', { topic: 'chat/rooms/lobby' })).event).toBe('ack');
       const ack = await alice.request('publish', {
         topic: 'chat/rooms/lobby',
