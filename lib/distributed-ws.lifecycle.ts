@@ -7,6 +7,7 @@ import {
   type OnModuleInit,
 } from '@nestjs/common';
 import { ConnectionRegistry } from './adapter/connection-registry.js';
+import { closeOnShardReset } from './adapter/shard-reset.handler.js';
 import type { Broker } from './broker/broker.interface.js';
 import { DWS_BROKER } from './distributed-ws.constants.js';
 import { PresenceTracker } from './presence/presence.tracker.js';
@@ -41,6 +42,13 @@ export class DistributedWsLifecycle
       } else {
         this.logger.log('Backplane reachable again; readers resumed from their last positions.');
       }
+    });
+    this.broker.onShardReset?.((reset) => {
+      const closed = closeOnShardReset(reset, this.connections, (t) => this.broker.shardOf(t));
+      this.logger.warn(
+        `Shard ${reset.shard} of the backplane has a new epoch (${reset.cause}): positions on it no longer resume` +
+          (closed > 0 ? `; ${closed} connection(s) on it closed with 4006 to resume.` : '.'),
+      );
     });
     if (typeof this.broker.advanceSession !== 'function') {
       this.logger.warn(

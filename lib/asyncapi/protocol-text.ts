@@ -57,6 +57,8 @@ const CLOSE_TEXT: Record<keyof typeof CloseCode, string> = {
   CredentialsExpired:
     'The credentials expired and no `refresh` replaced them in time: reconnect with a new token and `resume`.',
   UpstreamUnavailable: 'A WebSocket proxy lost its upstream; reconnect.',
+  HistoryChanged:
+    'The backplane lost messages on a topic of the connection (a Redis replica was promoted without the newest entries): reconnect and `resume`; the answer is `recovered: false` (`epoch`).',
 };
 
 /** A Markdown table of the error codes, in protocol order. */

@@ -34,6 +34,22 @@ export type BrokerListener = (batch: readonly BrokerMessage[]) => void;
 
 export type BrokerStatus = 'up' | 'down';
 
+/**
+ * A shard's log changed under this instance (`Broker.onShardReset`): every position of it with
+ * `previous` epoch is void (a replay answers `epoch-changed`), and what the listener gets next
+ * from that shard carries `epoch`.
+ * - `'lost'`: the log is gone (Redis restarted empty); the reader reads the new log from its start.
+ * - `'rewound'`: the log lost its newest entries (a replica promoted before it had them), entries
+ *   this instance had delivered or had been acked; messages of the old history may be missing
+ *   from what live connections got, and the reader goes on after the reset mark.
+ */
+export interface ShardReset {
+  readonly shard: number;
+  readonly previous: string;
+  readonly epoch: string;
+  readonly cause: 'lost' | 'rewound';
+}
+
 /** What the backplane is and whether it can be reached now (health checks, metrics). */
 export interface BrokerHealth {
   /** `'memory'`, `'redis'`, `'redis-cluster'`, or a custom broker's own name. */
@@ -162,6 +178,13 @@ export interface Broker {
     ttlMs: number,
     claim: string,
   ): Promise<boolean>;
+
+  /**
+   * Called when a shard's epoch changes under this instance ({@link ShardReset}), after
+   * `positions()` reports the new epoch and before any message of it reaches the listener.
+   * Optional: a broker whose logs never change under it need not have it.
+   */
+  onShardReset?(listener: (reset: ShardReset) => void): void;
 
   /** Called with 'down' when the backplane becomes unreachable and 'up' when it is back. */
   onStatus(listener: (status: BrokerStatus, error?: Error) => void): void;

@@ -35,6 +35,11 @@ export const CloseCode = {
   SessionTakenOver: 4003,
   /** The credentials `authenticate` accepted expired and no `refresh` replaced them in time. */
   CredentialsExpired: 4004,
+  /**
+   * The backplane lost messages of a shard holding one of the connection's topics (a Redis
+   * replica promoted without the newest entries): resume; the answer is `recovered: false`.
+   */
+  HistoryChanged: 4006,
   /** The WebSocket proxy could not reach or lost its upstream. */
   UpstreamUnavailable: 4502,
 } as const;

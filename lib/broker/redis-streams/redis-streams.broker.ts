@@ -9,10 +9,11 @@ import {
   type ReplayPage,
   type ReplayRange,
   type ShardPosition,
+  type ShardReset,
 } from '../broker.interface.js';
 import { BrokerUnavailableError } from '../../errors/broker-unavailable.error.js';
 import { DeliveryProgress } from '../delivery-progress.js';
-import { formatOffset, shardOfTopic } from '../../protocol/offset.js';
+import { compareIds, formatOffset, shardOfTopic } from '../../protocol/offset.js';
 import {
   type BrokerConnections,
   createConnections,
@@ -65,6 +66,7 @@ export class RedisStreamsBroker implements Broker, RedisBacked {
   private readers: ShardReader[] = [];
   private phase: 'new' | 'connecting' | 'connected' | 'closed' = 'new';
   private closing: Promise<void> | null = null;
+  private readonly resetListeners: ((reset: ShardReset) => void)[] = [];
 
   /** @throws Error when an option is invalid (checked here, so mistakes fail at boot). */
   constructor(options: RedisStreamsBrokerOptions) {
@@ -153,6 +155,8 @@ export class RedisStreamsBroker implements Broker, RedisBacked {
       refreshTopology: () => {
         if (client instanceof Cluster) client.refreshSlotsCache();
       },
+      known: (shard: number) => this.newestKnown(shard),
+      reset: (reset: ShardReset) => this.emitReset(reset),
     };
     this.readers = groups.map((group) => new ShardReader(group, context));
     for (const reader of this.readers) reader.start();
@@ -256,6 +260,11 @@ export class RedisStreamsBroker implements Broker, RedisBacked {
     return stored === 1;
   }
 
+  /** Told by the readers when a shard's epoch changes under this instance (issue 19). */
+  onShardReset(listener: (reset: ShardReset) => void): void {
+    this.resetListeners.push(listener);
+  }
+
   onStatus(listener: (status: BrokerStatus, error?: Error) => void): void {
     this.status.on(listener);
   }
@@ -302,6 +311,28 @@ export class RedisStreamsBroker implements Broker, RedisBacked {
         () => undefined,
       );
       client.disconnect();
+    }
+  }
+
+  /** The newer of what the reader delivered and what a publish was acked, in the current epoch. */
+  private newestKnown(shard: number): string {
+    const delivered = this.state.ids[shard];
+    const acked = this.publisher?.acked[shard];
+    if (!acked || acked.epoch !== this.state.epochs[shard]) return delivered;
+    return compareIds(acked.id, delivered) > 0 ? acked.id : delivered;
+  }
+
+  private emitReset(reset: ShardReset): void {
+    // A new epoch is progress too: positions of the old log have nothing left to wait for.
+    this.progress.advanced(reset.shard);
+    for (const listener of this.resetListeners) {
+      try {
+        listener(reset);
+      } catch (error) {
+        this.options.logger.error(
+          `RedisStreamsBroker: a shard reset listener threw: ${String(error)}`,
+        );
+      }
     }
   }
 

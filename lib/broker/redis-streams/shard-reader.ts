@@ -1,12 +1,13 @@
 import type { Redis } from 'ioredis';
-import type { BrokerListener, BrokerMessage } from '../broker.interface.js';
+import type { BrokerListener, BrokerMessage, ShardReset } from '../broker.interface.js';
 import type { DeliveryProgress } from '../delivery-progress.js';
-import { formatOffset } from '../../protocol/offset.js';
+import { compareIds, formatOffset } from '../../protocol/offset.js';
 import { backoff } from './connection.js';
 import { withDeadline } from './deadline.js';
 import { toMessage, xreadStreams } from './entry-codec.js';
 import type { EpochCandidates, ShardKeys } from './keys.js';
-import { type ReadState, recheckShards } from './shard-state.js';
+import { EPOCH_MARK, RESET_EPOCH_COMMAND, RESET_EPOCH_SCRIPT } from './lua/reset-epoch.script.js';
+import { type ReadState, recheckShards, type ShardCheck } from './shard-state.js';
 import type { ResolvedRedisStreamsOptions } from './redis-streams.options.js';
 import type { StatusTracker } from './status-tracker.js';
 
@@ -24,6 +25,10 @@ export interface ShardReaderContext {
   open(key: string, name: string): Redis;
   /** Asks the cluster client for a fresh slot map; a no-op on a single node. */
   refreshTopology(): void;
+  /** The newest id of a shard this instance knows of: delivered, or acked to a publisher. */
+  known(shard: number): string;
+  /** Told when a shard's epoch changes under this reader (`Broker.onShardReset`). */
+  reset(reset: ShardReset): void;
 }
 
 type XReadReply = unknown[] | null;
@@ -85,7 +90,16 @@ export class ShardReader {
         if (this.stopped) break;
         if (!this.epochsChecked) {
           const { keys, state, candidates, options } = this.ctx;
-          await recheckShards(client, this.shards, keys, state, candidates, options.logger);
+          const checks = await recheckShards(
+            client,
+            this.shards,
+            keys,
+            state,
+            candidates,
+            options.logger,
+            this.ctx.known,
+          );
+          for (const check of checks) await this.settleCheck(client, check);
           this.epochsChecked = true;
           // A new epoch is progress too: positions of the lost log have nothing left to wait for.
           for (const shard of this.shards) this.ctx.progress.advanced(shard);
@@ -144,19 +158,69 @@ export class ShardReader {
     return client.call('XREAD', args) as Promise<XReadReply>;
   }
 
+  /**
+   * A shard found changed on a reconnect: a lost log is reported; a rewound one gets a new
+   * epoch (lua/reset-epoch.script.ts), switched to here when this reader is already past the
+   * reset mark, else when the mark is read (`deliver`).
+   */
+  private async settleCheck(client: Redis, { shard, previous, cause }: ShardCheck): Promise<void> {
+    const { state, keys, candidates } = this.ctx;
+    if (cause === 'lost' || state.epochs[shard] !== previous) {
+      this.ctx.reset({ shard, previous, epoch: state.epochs[shard], cause });
+      return;
+    }
+    if (typeof (client as any)[RESET_EPOCH_COMMAND] !== 'function') {
+      client.defineCommand(RESET_EPOCH_COMMAND, { numberOfKeys: 3, lua: RESET_EPOCH_SCRIPT });
+    }
+    const { log, epoch, trimmed } = keys[shard];
+    const [now, markId] = (await (client as any)[RESET_EPOCH_COMMAND](
+      log,
+      epoch,
+      trimmed,
+      previous,
+      candidates.next(),
+    )) as [string, string | null];
+    if (markId && compareIds(state.ids[shard], markId) < 0) return;
+    state.epochs[shard] = now;
+    if (!markId) state.ids[shard] = '0-0';
+    this.ctx.reset({ shard, previous, epoch: now, cause: 'rewound' });
+  }
+
   /** One batch per reply: every shard of the reply, each in log order (DESIGN.md §3). */
   private deliver(reply: NonNullable<XReadReply>): void {
     const { state } = this.ctx;
-    const batch: BrokerMessage[] = [];
+    let batch: BrokerMessage[] = [];
     const shards: number[] = [];
     for (const [key, entries] of xreadStreams(reply)) {
       const shard = this.shardOfKey.get(key);
       if (shard === undefined || entries.length === 0) continue;
-      const offsetBase = formatOffset(shard, state.epochs[shard], '');
-      for (const entry of entries) batch.push(toMessage(shard, offsetBase, entry));
+      let offsetBase = formatOffset(shard, state.epochs[shard], '');
+      for (const entry of entries) {
+        const message = toMessage(shard, offsetBase, entry);
+        if (message.control !== undefined && message.control === EPOCH_MARK) {
+          // What came before the mark belongs to the old epoch: handed over before the reset.
+          this.handOver(batch);
+          batch = [];
+          state.ids[shard] = message.id;
+          if (message.payload !== state.epochs[shard]) {
+            const previous = state.epochs[shard];
+            state.epochs[shard] = message.payload;
+            offsetBase = formatOffset(shard, message.payload, '');
+            this.ctx.reset({ shard, previous, epoch: message.payload, cause: 'rewound' });
+          }
+          continue;
+        }
+        batch.push(message);
+      }
       state.ids[shard] = entries[entries.length - 1][0];
       shards.push(shard);
     }
+    this.handOver(batch);
+    // After the listener: whoever waits for a position finds its messages already handed over.
+    for (const shard of shards) this.ctx.progress.advanced(shard);
+  }
+
+  private handOver(batch: BrokerMessage[]): void {
     if (batch.length === 0) return;
     try {
       this.ctx.listener(batch);
@@ -167,8 +231,6 @@ export class ShardReader {
         err.stack,
       );
     }
-    // After the listener: whoever waits for a position finds its messages already handed over.
-    for (const shard of shards) this.ctx.progress.advanced(shard);
   }
 
   /**

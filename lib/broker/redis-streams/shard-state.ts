@@ -35,11 +35,22 @@ export async function loadLastIds(client: RedisClient, keys: ShardKeys[]): Promi
   return lasts.map((last) => last[0]?.[0] ?? '0-0');
 }
 
+/** A shard whose epoch a recheck changed, or found rewound (its epoch is reset by the caller). */
+export interface ShardCheck {
+  readonly shard: number;
+  readonly previous: string;
+  /** `'lost'`: already switched to the stored epoch. `'rewound'`: still to reset. */
+  readonly cause: 'lost' | 'rewound';
+}
+
 /**
  * Run by a reader before it reads on after a reconnect. A shard with a new epoch (Redis lost
- * its data) is read again from its start. A shard trimmed past the reader's position (a
- * reader away longer than the retention window) cannot be repaired: it is logged, and
- * clients learn it from `read` (window-exceeded) when they resume.
+ * its data, or another instance reset it) is read again from its start, or after its reset
+ * mark. A shard whose log no longer holds the newest entry this instance knows of (delivered,
+ * or acked to a publisher: `known`) lost entries it had: a replica was promoted before it had
+ * them (issue 19); it is reported `'rewound'` for the caller to reset. A shard trimmed past the
+ * reader's position (a reader away longer than the retention window) cannot be repaired: it is
+ * logged, and clients learn it from `read` (window-exceeded) when they resume.
  * @throws Error when Redis does not answer (the reader retries).
  */
 export async function recheckShards(
@@ -49,29 +60,51 @@ export async function recheckShards(
   state: ReadState,
   candidates: EpochCandidates,
   logger: RedisStreamsLogger,
-): Promise<void> {
+  known: (shard: number) => string = (shard) => state.ids[shard],
+): Promise<ShardCheck[]> {
   const proposed = shards.map(() => candidates.next());
+  const newest = shards.map((shard) => known(shard));
   const pipeline = client.pipeline();
   shards.forEach((shard, i) => {
     pipeline.set(keys[shard].epoch, proposed[i], 'NX', 'GET').get(keys[shard].trimmed);
+    pipeline.xrange(keys[shard].log, newest[i], newest[i]);
   });
   const replies = (await pipeline.exec()) ?? [];
+  const checks: ShardCheck[] = [];
   shards.forEach((shard, i) => {
-    const [[epochError, previous], [trimmedError, trimmed]] = [replies[2 * i], replies[2 * i + 1]];
-    if (epochError || trimmedError) throw epochError ?? trimmedError;
+    const [[epochError, previous], [trimmedError, trimmed], [rangeError, range]] = replies.slice(
+      3 * i,
+      3 * i + 3,
+    );
+    if (epochError || trimmedError || rangeError) throw epochError ?? trimmedError ?? rangeError;
     const epoch = (previous as string | null) ?? proposed[i];
-    if (epoch !== state.epochs[shard]) {
+    const had = state.epochs[shard];
+    if (epoch !== had) {
       logger.warn(
-        `RedisStreamsBroker: shard ${shard} has a new epoch (${state.epochs[shard]} -> ${epoch}): ` +
-          'Redis lost its data; reading the new log from its start.',
+        `RedisStreamsBroker: shard ${shard} has a new epoch (${had} -> ${epoch}): ` +
+          'its log was lost or reset; reading the new log from its start.',
       );
       state.epochs[shard] = epoch;
-      state.ids[shard] = '0-0';
+      state.ids[shard] = (trimmed as string | null) ?? '0-0';
+      // A log that starts after a recorded id was reset (a reset mark), not restarted empty.
+      checks.push({ shard, previous: had, cause: trimmed ? 'rewound' : 'lost' });
     } else if (trimmed && compareIds(state.ids[shard], trimmed as string) < 0) {
       logger.warn(
         `RedisStreamsBroker: shard ${shard} was trimmed past this reader's position ` +
           `(${state.ids[shard]} < ${trimmed}) while it was disconnected: those entries are lost here.`,
       );
+    } else if (
+      newest[i] !== '0-0' &&
+      (range as unknown[]).length === 0 &&
+      !(trimmed && compareIds(newest[i], trimmed as string) <= 0)
+    ) {
+      logger.warn(
+        `RedisStreamsBroker: shard ${shard} no longer holds entry ${newest[i]}, which this ` +
+          'instance had read or been acked: a replica was promoted without the newest entries. ' +
+          'Giving the shard a new epoch.',
+      );
+      checks.push({ shard, previous: had, cause: 'rewound' });
     }
   });
+  return checks;
 }

@@ -1,5 +1,6 @@
 import { type BrokerEntry } from '../broker.interface.js';
 import { BrokerUnavailableError } from '../../errors/broker-unavailable.error.js';
+import { compareIds } from '../../protocol/offset.js';
 import type { RedisClient } from './connection.js';
 import type { EpochCandidates, ShardKeys } from './keys.js';
 import { type Batch, cutBatches, type Pending } from './publish-batch.js';
@@ -32,6 +33,11 @@ export class StreamPublisher {
   private readonly onError = (error: Error) => (this.lastError = error);
   private readonly appender: ShardAppender;
   private readonly flush = () => this.sendQueued();
+  /**
+   * The newest id acked per shard, with its epoch: after a failover, a reader checks that the
+   * log still holds it (shard-state.ts `recheckShards`).
+   */
+  readonly acked: { epoch: string; id: string }[];
 
   constructor(
     private readonly client: RedisClient,
@@ -42,6 +48,7 @@ export class StreamPublisher {
     private readonly status: StatusTracker,
   ) {
     this.queued = keys.map(() => []);
+    this.acked = keys.map(() => ({ epoch: '', id: '0-0' }));
     this.appender = new ShardAppender(client, keys, retentionMs, candidates);
   }
 
@@ -124,6 +131,12 @@ export class StreamPublisher {
     const { pending } = batch;
     if (reply && reply.length === pending.length + 1) {
       const epoch = reply[0];
+      const acked = this.acked[batch.shard];
+      const last = reply[pending.length];
+      if (acked.epoch !== epoch || compareIds(last, acked.id) > 0) {
+        acked.epoch = epoch;
+        acked.id = last;
+      }
       for (let i = 0; i < pending.length; i++) pending[i].resolve([epoch, reply[i + 1]]);
     } else {
       const cause = error ?? new Error(`unexpected reply ${JSON.stringify(reply)}`);
