@@ -50,6 +50,11 @@ export class RuntimeOptions {
         );
       }
     }
+    if (!Number.isSafeInteger(merged.replayCacheBytes) || merged.replayCacheBytes < 0) {
+      throw new DistributedWsConfigError(
+        `option "replayCacheBytes" must be a non-negative integer (0 turns the replay window off), got ${String(merged.replayCacheBytes)}.`,
+      );
+    }
     if (merged.presenceTtlMs < 1000) {
       throw new DistributedWsConfigError(
         `option "presenceTtlMs" must be at least 1000 (ms), got ${merged.presenceTtlMs}: a shorter TTL would declare live instances dead after an ordinary pause.`,

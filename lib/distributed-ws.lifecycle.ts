@@ -9,6 +9,7 @@ import {
 import { ConnectionRegistry } from './adapter/connection-registry.js';
 import { closeOnShardReset } from './adapter/shard-reset.handler.js';
 import type { Broker } from './broker/broker.interface.js';
+import { ReplayWindow } from './broker/replay-window.js';
 import { DWS_BROKER } from './distributed-ws.constants.js';
 import { PresenceTracker } from './presence/presence.tracker.js';
 import { DWS_METRICS, type DwsMetrics } from './metrics/metrics.interface.js';
@@ -31,6 +32,7 @@ export class DistributedWsLifecycle
     private readonly lag: ReaderLag,
     @Inject(DWS_METRICS) private readonly metrics: DwsMetrics,
     private readonly presence: PresenceTracker,
+    private readonly window: ReplayWindow,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -60,12 +62,17 @@ export class DistributedWsLifecycle
 
   async onApplicationBootstrap(): Promise<void> {
     await this.broker.start((batch) => {
+      // First: a fan-out that throws must not leave a hole in what resumes are answered from.
+      this.window.record(batch);
       this.connections.deliver(batch);
       // Once per batch, after the fan-out: the lag includes the delivery itself.
       const now = Date.now();
       this.lag.observe(batch, now);
       this.metrics.delivered(batch, now);
     });
+    // Readers deliver only after a round trip to the backplane, so nothing was delivered yet;
+    // a batch that was would be behind these positions, and the window starts after it.
+    this.window.begin(this.broker.positions());
     await this.presence.start();
   }
 

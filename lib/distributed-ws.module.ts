@@ -15,6 +15,9 @@ import { AsyncApiServing } from './asyncapi/asyncapi.serving.js';
 import { Broadcaster } from './broadcaster/broadcaster.service.js';
 import type { Broker } from './broker/broker.interface.js';
 import { createBroker } from './broker/broker.factory.js';
+import { InMemoryBroker } from './broker/in-memory/in-memory.broker.js';
+import { ReplayReads } from './broker/replay-reads.js';
+import { ReplayWindow } from './broker/replay-window.js';
 import {
   DWS_BROKER,
   DWS_DIRECT_WRITE_SELF_TEST,
@@ -68,6 +71,22 @@ import { SessionTokens } from './security/session-token.js';
           keyPrefix: options.keyPrefix,
         }),
       inject: [RuntimeOptions],
+    },
+    {
+      provide: ReplayWindow,
+      // The embedded broker keeps its log in memory already: a window would hold it twice.
+      useFactory: ({ options }: RuntimeOptions, broker: Broker) =>
+        new ReplayWindow(
+          broker.shards,
+          broker instanceof InMemoryBroker ? 0 : options.replayCacheBytes,
+          options.retentionMs,
+        ),
+      inject: [RuntimeOptions, DWS_BROKER],
+    },
+    {
+      provide: ReplayReads,
+      useFactory: (broker: Broker, window: ReplayWindow) => new ReplayReads(broker, window),
+      inject: [DWS_BROKER, ReplayWindow],
     },
     {
       provide: SessionTokens,

@@ -110,6 +110,15 @@ export interface DistributedWsOptions {
    */
   maxConcurrentReplays?: number;
   /**
+   * Bytes of recent messages each instance keeps in memory, per shard as its reader delivered
+   * them, so that a resume inside that window is answered without reading the backplane (a wave
+   * of reconnects after an instance died or restarted). Entries leave it when it is full (oldest
+   * first) and once older than `retentionMs`. Each entry costs its payload, topic and offset plus
+   * about 180 bytes. `0` turns it off. Not used with the embedded broker, which is memory already.
+   * @default 67108864 (64 MiB)
+   */
+  replayCacheBytes?: number;
+  /**
    * How long a replay waits for a client that stopped reading (its send buffer past half of
    * `maxBufferedBytes`) before closing it with 4001. What the replay held is then freed.
    * @default 10000
@@ -304,6 +313,7 @@ export const DEFAULT_OPTIONS = {
   maxReplay: 10_000,
   maxReplayBytes: 16 * 1024 * 1024,
   maxConcurrentReplays: 16,
+  replayCacheBytes: 64 * 1024 * 1024,
   replayDrainTimeoutMs: 10_000,
   perMessageDeflate: false,
   directWrites: true,

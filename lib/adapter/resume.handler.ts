@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Broker } from '../broker/broker.interface.js';
+import { ReplayReads } from '../broker/replay-reads.js';
 import { sessionGenerationStore } from '../broker/session-generations.js';
 import { RuntimeOptions } from '../distributed-ws.config.js';
 import { TopicPolicy } from '../explorer/topic-policy.js';
@@ -47,11 +48,12 @@ export class ResumeHandler {
     @Inject(DWS_METRICS) metrics: DwsMetrics,
     presence: PresenceTracker,
     tokens: SessionTokens,
+    reads: ReplayReads,
   ) {
     const generations = sessionGenerationStore(broker);
     this.verification = new SessionVerification(tokens, policy, presence, runtime, generations);
     this.takeover = new SessionTakeover(broker, connections, presence);
-    this.replay = new SessionReplay(broker, runtime);
+    this.replay = new SessionReplay(broker, runtime, reads);
     this.handover = new LiveHandover(tokens, metrics, runtime);
     this.slots = new ReplaySlots(runtime.options.maxConcurrentReplays);
   }

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { shardOfTopic } from '../../lib/protocol/offset.js';
+import { type InstanceProcess, startInstance } from '../support/app-process.js';
 import { redisCli } from '../support/redis-cli.js';
 import { useFailoverFleet } from '../support/redis-instances.js';
 import { WsTestClient } from '../support/ws-test-client.js';
@@ -14,8 +15,10 @@ const TOTAL = 1000;
 describe('resume on another instance (Redis)', () => {
   const fleet = useFailoverFleet({ DWS_SESSION_SECRET: SECRET });
   const clients: WsTestClient[] = [];
-  afterEach(() => {
+  const instances: InstanceProcess[] = [];
+  afterEach(async () => {
     clients.splice(0).forEach((c) => c.close());
+    await Promise.all(instances.splice(0).map((instance) => instance.kill('SIGKILL')));
   });
 
   async function scenario(signal: NodeJS.Signals, pattern: string, topics: string[]) {
@@ -96,7 +99,13 @@ describe('resume on another instance (Redis)', () => {
           await redisCli(fleet.cluster.redis.port, ['INFO', 'commandstats']),
         )?.[1] ?? 0,
       );
-    const first = await WsTestClient.connect(fleet.spare.url());
+    // Without a replay window: this resume must read Redis (replay-window.e2e-spec.ts has the window).
+    const reader = await startInstance({
+      ...fleet.cluster.env,
+      DWS_OPTIONS: JSON.stringify({ replayCacheBytes: 0 }),
+    });
+    instances.push(reader);
+    const first = await WsTestClient.connect(reader.url());
     clients.push(first);
     await first.request('subscribe', { topic: 'orders/7/status' });
     const sessionId = first.welcome.data.connectionId;
@@ -115,7 +124,7 @@ describe('resume on another instance (Redis)', () => {
     });
 
     const before = await xranges();
-    const second = await WsTestClient.connect(fleet.spare.url());
+    const second = await WsTestClient.connect(reader.url());
     clients.push(second);
     const ack = await second.request('resume', {
       token: first.welcome.data.sessionToken,

@@ -59,7 +59,7 @@ export function messageBytes(message: BrokerMessage): number {
  * @throws BrokerUnavailableError when the backplane cannot be read.
  */
 export async function replayShards(
-  broker: Broker,
+  broker: Pick<Broker, 'readRanges'>,
   from: readonly ShardPosition[],
   snapshot: readonly ShardPosition[],
   wanted: (topic: string) => boolean,
@@ -131,7 +131,7 @@ export async function replayShards(
  * @throws BrokerUnavailableError when the backplane cannot be read.
  */
 export async function streamRanges(
-  broker: Broker,
+  broker: Pick<Broker, 'readRanges'>,
   ranges: readonly ReplayRange[],
   wanted: (topic: string) => boolean,
   send: (messages: readonly BrokerMessage[]) => Promise<boolean>,

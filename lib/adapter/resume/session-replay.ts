@@ -22,6 +22,8 @@ export class SessionReplay {
   constructor(
     private readonly broker: Broker,
     private readonly runtime: RuntimeOptions,
+    /** Where the replay's ranges are read: the in-memory window, else the backplane, shared. */
+    private readonly reads: Pick<Broker, 'readRanges'> = broker,
   ) {}
 
   /** Which topics of the log the session receives: its implicit topics and `filters`. */
@@ -63,7 +65,7 @@ export class SessionReplay {
     }
     const { maxReplay, maxReplayBytes } = this.runtime.options;
     const limits = { messages: maxReplay, bytes: maxReplayBytes, holdBytes: HOLD_BYTES };
-    const replay = await replayShards(this.broker, from, snapshot, wanted, limits, read);
+    const replay = await replayShards(this.reads, from, snapshot, wanted, limits, read);
     if (replay.recovered && ahead.length > 0) {
       await Promise.all(ahead.map((p) => this.broker.untilDelivered(p, CATCH_UP_TIMEOUT_MS)));
     }
@@ -85,7 +87,7 @@ export class SessionReplay {
       await send(replay.messages);
       return true;
     }
-    return streamRanges(this.broker, replay.ranges, wanted, send);
+    return streamRanges(this.reads, replay.ranges, wanted, send);
   }
 
   /**

@@ -1,0 +1,205 @@
+import type { BrokerMessage, RangePage, ReplayRange, ShardPosition } from './broker.interface.js';
+import { compareIds, formatOffset } from '../protocol/offset.js';
+
+/**
+ * What one kept entry costs beyond its strings: the message object, its slot in two queues.
+ * Measured with bench/replay-window.ts (heap delta / entries): 150–190 bytes.
+ */
+const ENTRY_OVERHEAD_BYTES = 180;
+/**
+ * The publish script trims the entries older than `retentionMs` at most once a second, by the
+ * Redis clock: an entry this close to that age may be gone from Redis already, so a replay that
+ * starts with it is left to Redis, which answers exactly (`window-exceeded` or the entries).
+ */
+const TRIM_MARGIN_MS = 2000;
+
+interface ShardWindow {
+  /** The epoch of the kept entries; null until `begin`, when nothing is known yet. */
+  epoch: string | null;
+  /** `"<shard>:<epoch>:"`: a message whose offset does not start with it is of another epoch. */
+  offsetBase: string;
+  /** Every entry of the log after `floor` and up to the last kept one is kept, in order. */
+  floor: string;
+  readonly entries: BrokerMessage[];
+  head: number;
+  bytes: number;
+}
+
+/** Approximate heap bytes of one kept entry (its strings are one byte per character). */
+export function entryBytes(m: BrokerMessage): number {
+  return m.payload.length + m.topic.length + m.offset.length + m.id.length + ENTRY_OVERHEAD_BYTES;
+}
+
+/** Milliseconds part of a stream id. */
+function idMs(id: string): number {
+  return Number(id.slice(0, id.indexOf('-')));
+}
+
+/**
+ * The recent past of every shard, as this instance's reader delivered it (issue 18): a resume
+ * whose positions fall inside it is answered from memory, with the same answer a read of the log
+ * gives. Bounded by `maxBytes` (oldest entries of all shards go first) and by age (`maxAgeMs`,
+ * the retention). Keyed by epoch: an entry of another epoch drops what the shard kept.
+ *
+ * Cost on delivery: one array push and a few additions per message, one clock read per batch.
+ */
+export class ReplayWindow {
+  private readonly windows: ShardWindow[];
+  /** Every kept entry in delivery order, over all shards: the eviction order. */
+  private readonly order: BrokerMessage[] = [];
+  private orderHead = 0;
+  private bytes = 0;
+
+  constructor(
+    shards: number,
+    private readonly maxBytes: number,
+    private readonly maxAgeMs: number,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.windows = Array.from({ length: shards }, () => ({
+      epoch: null,
+      offsetBase: '',
+      floor: '0-0',
+      entries: [],
+      head: 0,
+      bytes: 0,
+    }));
+  }
+
+  /** Bytes kept now (approximate heap), and entries. */
+  get size(): { bytes: number; entries: number } {
+    return { bytes: this.bytes, entries: this.order.length - this.orderHead };
+  }
+
+  /**
+   * Starts keeping each shard from `positions` (what the reader delivered so far): everything
+   * delivered after them is recorded. Shards not begun keep nothing.
+   */
+  begin(positions: readonly ShardPosition[]): void {
+    if (this.maxBytes <= 0) return;
+    for (const p of positions) this.reset(p.shard, p.epoch, p.id);
+  }
+
+  /** Called with every batch the reader delivers, before the fan-out. */
+  record(batch: readonly BrokerMessage[]): void {
+    if (this.maxBytes <= 0) return;
+    for (let i = 0; i < batch.length; i++) {
+      const m = batch[i];
+      const w = this.windows[m.shard];
+      if (w === undefined || w.epoch === null) continue;
+      if (
+        !m.offset.startsWith(w.offsetBase) ||
+        m.offset.length !== w.offsetBase.length + m.id.length
+      ) {
+        // Another epoch: the kept history is of a log that is gone. Coverage restarts after m.
+        this.reset(m.shard, m.offset.slice(m.offset.indexOf(':') + 1, -m.id.length - 1), m.id);
+        continue;
+      }
+      const bytes = entryBytes(m);
+      w.entries.push(m);
+      w.bytes += bytes;
+      this.order.push(m);
+      this.bytes += bytes;
+    }
+    this.evict();
+  }
+
+  /**
+   * Forgets what `shard` kept (its history changed under this instance): ranges of it are read
+   * from the log until the window covers them again, from `position` on.
+   */
+  drop(position: ShardPosition): void {
+    this.reset(position.shard, position.epoch, position.id);
+  }
+
+  /**
+   * Drops the shards whose epoch is no longer the reader's (`positions()` of the broker): their
+   * log was replaced, even if nothing of the new one was delivered yet.
+   */
+  follow(positions: readonly ShardPosition[]): void {
+    for (const p of positions) {
+      const w = this.windows[p.shard];
+      if (w !== undefined && w.epoch !== null && w.epoch !== p.epoch) this.drop(p);
+    }
+  }
+
+  /**
+   * The page `Broker.readRanges` would answer for `range`, when the window holds all of it: its
+   * epoch is the kept one, nothing after `afterId` was evicted, `untilId` was delivered, and
+   * its first entry is not old enough to be trimmed from the log. Null otherwise: read the log.
+   */
+  page(range: ReplayRange, limit: number, wanted: (topic: string) => boolean): RangePage | null {
+    const w = this.windows[range.shard];
+    if (w === undefined || w.epoch === null || w.epoch !== range.epoch) return null;
+    const { afterId, untilId } = range;
+    if (untilId === '+' || compareIds(afterId, w.floor) < 0) return null;
+    const last = w.entries.length > w.head ? w.entries[w.entries.length - 1].id : w.floor;
+    if (compareIds(untilId, last) > 0) return null;
+    let start = this.firstAfter(w, afterId);
+    const end = w.entries.length;
+    if (start < end && compareIds(w.entries[start].id, untilId) <= 0) {
+      if (idMs(w.entries[start].id) < this.now() - this.maxAgeMs + TRIM_MARGIN_MS) return null;
+    }
+    const messages: BrokerMessage[] = [];
+    let read = 0;
+    let lastId = afterId;
+    for (; start < end && read < limit; start++, read++) {
+      const m = w.entries[start];
+      if (compareIds(m.id, untilId) > 0) break;
+      lastId = m.id;
+      if (wanted(m.topic)) messages.push(m);
+    }
+    const done = start >= end || compareIds(w.entries[start].id, untilId) > 0;
+    return { status: 'ok', messages, lastId, done };
+  }
+
+  /** Index of the first kept entry after `id` (binary search; ids increase). */
+  private firstAfter(w: ShardWindow, id: string): number {
+    let lo = w.head;
+    let hi = w.entries.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (compareIds(w.entries[mid].id, id) <= 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  private reset(shard: number, epoch: string, floor: string): void {
+    const w = this.windows[shard];
+    if (w === undefined) return;
+    this.bytes -= w.bytes;
+    w.entries.length = 0;
+    w.head = 0;
+    w.bytes = 0;
+    w.epoch = epoch;
+    w.offsetBase = formatOffset(shard, epoch, '');
+    w.floor = floor;
+  }
+
+  /** Oldest entries first, over all shards, while over the byte budget or the age. */
+  private evict(): void {
+    const oldest = this.now() - this.maxAgeMs + TRIM_MARGIN_MS;
+    while (this.orderHead < this.order.length) {
+      const m = this.order[this.orderHead];
+      const w = this.windows[m.shard];
+      const kept = w.entries[w.head] === m;
+      if (kept && this.bytes <= this.maxBytes && idMs(m.id) >= oldest) break;
+      this.orderHead++;
+      if (!kept) continue; // dropped with its shard already
+      const bytes = entryBytes(m);
+      w.head++;
+      w.bytes -= bytes;
+      this.bytes -= bytes;
+      w.floor = m.id;
+      if (w.head > 1024 && w.head * 2 > w.entries.length) {
+        w.entries.splice(0, w.head);
+        w.head = 0;
+      }
+    }
+    if (this.orderHead > 4096 && this.orderHead * 2 > this.order.length) {
+      this.order.splice(0, this.orderHead);
+      this.orderHead = 0;
+    }
+  }
+}

@@ -1,0 +1,142 @@
+import type {
+  BrokerMessage,
+  RangePage,
+  ReplayRange,
+} from '../../../lib/broker/broker.interface.js';
+import { InMemoryBroker } from '../../../lib/broker/in-memory/in-memory.broker.js';
+import { ReplayReads } from '../../../lib/broker/replay-reads.js';
+import { entryBytes, ReplayWindow } from '../../../lib/broker/replay-window.js';
+import { waitFor } from '../../support/wait-for.js';
+
+const SHARDS = 4;
+
+/** A broker whose reader feeds a window, as the module wires them; the broker's log is the reference. */
+async function fedWindow(maxBytes: number) {
+  const broker = new InMemoryBroker({ shards: SHARDS });
+  const window = new ReplayWindow(SHARDS, maxBytes, 300_000);
+  const delivered: BrokerMessage[] = [];
+  await broker.connect();
+  await broker.start((batch) => {
+    window.record(batch);
+    delivered.push(...batch);
+  });
+  window.begin(broker.positions());
+  return { broker, window, delivered };
+}
+
+async function publishAll(broker: InMemoryBroker, count: number, delivered: BrokerMessage[]) {
+  const before = delivered.length;
+  for (let i = 0; i < count; i++) {
+    await broker.publish({ topic: `t/${i % 7}`, payload: JSON.stringify({ n: i }) });
+  }
+  await waitFor(() => delivered.length === before + count, { message: `${count} delivered` });
+}
+
+/** Every range of every shard between kept positions, with a few limits and filters. */
+function rangesOf(broker: InMemoryBroker, delivered: readonly BrokerMessage[]): ReplayRange[] {
+  const ranges: ReplayRange[] = [];
+  const epoch = broker.positions()[0].epoch;
+  for (let shard = 0; shard < SHARDS; shard++) {
+    const ids = ['0-0', ...delivered.filter((m) => m.shard === shard).map((m) => m.id)];
+    for (let a = 0; a < ids.length; a += 3) {
+      for (let u = a; u < ids.length; u += 5) {
+        ranges.push({ shard, epoch, afterId: ids[a], untilId: ids[u] });
+      }
+    }
+  }
+  return ranges;
+}
+
+describe('ReplayWindow', () => {
+  it('answers every range it holds exactly as the log does (pages, lastId, done, filter)', async () => {
+    const { broker, window, delivered } = await fedWindow(64 * 1024 * 1024);
+    await publishAll(broker, 120, delivered);
+    const wanted = (topic: string) => topic !== 't/3';
+    let compared = 0;
+    for (const range of rangesOf(broker, delivered)) {
+      for (const limit of [1, 4, 1000]) {
+        const fromWindow = window.page(range, limit, wanted);
+        const [fromLog] = await broker.readRanges([range], limit, wanted);
+        expect(fromWindow).toEqual(fromLog);
+        compared++;
+      }
+    }
+    expect(compared).toBeGreaterThan(300);
+    await broker.close();
+  });
+
+  it('drops the oldest entries over its byte budget and leaves ranges before them to the log', async () => {
+    const budget = 20 * entryBytes(sample());
+    const small = await fedWindow(budget);
+    await publishAll(small.broker, 100, small.delivered);
+    expect(small.window.size.entries).toBeLessThanOrEqual(20);
+    expect(small.window.size.bytes).toBeLessThanOrEqual(budget);
+    const epoch = small.broker.positions()[0].epoch;
+    const last = small.delivered[small.delivered.length - 1];
+    const evicted = small.delivered[50];
+    const recent = small.delivered.slice(-5)[0];
+    const upTo = small.broker.positions()[last.shard].id;
+    const everything = () => true;
+    expect(
+      small.window.page(
+        { shard: evicted.shard, epoch, afterId: '0-0', untilId: upTo },
+        10,
+        everything,
+      ),
+    ).toBeNull();
+    const kept = {
+      shard: recent.shard,
+      epoch,
+      afterId: recent.id,
+      untilId: small.broker.positions()[recent.shard].id,
+    };
+    const [fromLog] = await small.broker.readRanges([kept], 100, everything);
+    expect(small.window.page(kept, 100, everything)).toEqual(fromLog);
+    await small.broker.close();
+  });
+
+  it('answers nothing for another epoch, and forgets a shard whose epoch changed', async () => {
+    const { broker, window, delivered } = await fedWindow(1024 * 1024);
+    await publishAll(broker, 20, delivered);
+    const m = delivered[0];
+    const position = broker.positions()[m.shard];
+    const range = { shard: m.shard, epoch: position.epoch, afterId: '0-0', untilId: position.id };
+    expect(window.page(range, 100, () => true)?.status).toBe('ok');
+    expect(window.page({ ...range, epoch: 'other' }, 100, () => true)).toBeNull();
+    window.follow(
+      broker.positions().map((p) => (p.shard === m.shard ? { ...p, epoch: 'new' } : p)),
+    );
+    expect(window.page(range, 100, () => true)).toBeNull();
+    await broker.close();
+  });
+});
+
+describe('ReplayReads', () => {
+  it('shares one backplane read between identical concurrent ranges, filtered per reader', async () => {
+    const { broker, delivered } = await fedWindow(0);
+    await publishAll(broker, 30, delivered);
+    const reads = new ReplayReads(broker, null);
+    let backplaneReads = 0;
+    const readRanges = broker.readRanges.bind(broker);
+    broker.readRanges = (ranges, limit, wanted) => {
+      backplaneReads++;
+      return readRanges(ranges, limit, wanted);
+    };
+    const position = broker.positions()[delivered[0].shard];
+    const range = { ...position, afterId: '0-0', untilId: position.id };
+    const only = (topic: string) => (t: string) => t === topic;
+    const pages: RangePage[][] = await Promise.all(
+      ['t/0', 't/1', 't/2', 't/0'].map((topic) => reads.readRanges([range], 100, only(topic))),
+    );
+    expect(backplaneReads).toBe(1);
+    expect(reads.stats).toEqual({ fromWindow: 0, fromLog: 1, shared: 3 });
+    for (const [i, topic] of ['t/0', 't/1', 't/2', 't/0'].entries()) {
+      expect(pages[i]).toEqual(await readRanges([range], 100, only(topic)));
+    }
+    await broker.close();
+  });
+});
+
+function sample(): BrokerMessage {
+  return { topic: 't/0', payload: '{"n":0}', shard: 0, id: '1-0', offset: '0:e:1-0' };
+}
