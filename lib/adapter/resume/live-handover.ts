@@ -49,7 +49,7 @@ export class LiveHandover {
   }
 
   async answer(connection: Connection, frame: ClientFrame, outcome: ResumeOutcome): Promise<void> {
-    const { replay, from, snapshot, rejected, pages } = outcome;
+    const { replay, from, snapshot, rejected } = outcome;
     const held = connection.held ?? [];
     if (!connection.open) return;
     const ack: ResumeAck = {
@@ -65,6 +65,25 @@ export class LiveHandover {
     const next = snapshot.map((p) =>
       replay.recovered && compareIds(from![p.shard].id, p.id) > 0 ? from![p.shard] : p,
     );
+    // Corked from the ack to the last held message: a resume's frames leave in a few writes, not
+    // one system call each (bench:resume, 20 messages: 500 of 940 µs were writev; issue 18).
+    // `paced` uncorks before it waits for a drain.
+    connection.socket?.cork();
+    try {
+      await this.sendAll(connection, frame, ack, outcome, next, held);
+    } finally {
+      connection.socket?.uncork();
+    }
+  }
+
+  private async sendAll(
+    connection: Connection,
+    frame: ClientFrame,
+    ack: ResumeAck,
+    { replay, from, pages }: ResumeOutcome,
+    next: readonly ShardPosition[],
+    held: readonly BrokerMessage[],
+  ): Promise<void> {
     connection.send(encodeAck(frame.id, ack));
     this.metrics.resumed(replay.recovered ? 'recovered' : replay.reason, ack.replayed);
     this.metrics.framesSent('ack');
@@ -72,7 +91,12 @@ export class LiveHandover {
     if (replay.recovered) {
       const whole = await pages(async (messages) => {
         for (const m of messages) {
-          if (!(await this.paced(connection, encodeMessage(m.topic, m.payload, m.offset))))
+          const frame = encodeMessage(m.topic, m.payload, m.offset);
+          if (
+            !(this.fits(connection)
+              ? this.sent(connection, frame)
+              : await this.paced(connection, frame))
+          )
             return false;
         }
         return true;
@@ -89,9 +113,25 @@ export class LiveHandover {
     for (let i = 0; i < held.length && connection.open; i++) {
       const m = held[i];
       if (replay.recovered && compareIds(m.id, from![m.shard].id) <= 0) continue;
-      if (!(await this.paced(connection, encodeMessage(m.topic, m.payload, m.offset)))) break;
+      const frame = encodeMessage(m.topic, m.payload, m.offset);
+      if (
+        !(this.fits(connection)
+          ? this.sent(connection, frame)
+          : await this.paced(connection, frame))
+      )
+        break;
     }
     connection.held = null;
+  }
+
+  /** Whether the socket can take a replayed frame now (below half of `maxBufferedBytes`). */
+  private fits(connection: Connection): boolean {
+    return connection.ws.bufferedAmount <= this.runtime.options.maxBufferedBytes / 2;
+  }
+
+  private sent(connection: Connection, frame: string): boolean {
+    connection.send(frame);
+    return connection.open;
   }
 
   /**
@@ -104,6 +144,9 @@ export class LiveHandover {
     const { maxBufferedBytes, replayDrainTimeoutMs } = this.runtime.options;
     const socket = (connection.ws as unknown as { _socket?: NodeJS.EventEmitter })._socket;
     if (socket && connection.ws.bufferedAmount > maxBufferedBytes / 2) {
+      // Corked bytes are never written: let them go before waiting for the drain.
+      const corked = connection.socket?.writableCorked ?? 0;
+      for (let i = 0; i < corked; i++) connection.socket?.uncork();
       const drained = await new Promise<boolean>((resolve) => {
         const done = (drained: boolean) => {
           clearTimeout(timer);
@@ -117,6 +160,7 @@ export class LiveHandover {
         socket.on('drain', onDrain);
         socket.on('close', onClose);
       });
+      for (let i = 0; i < corked; i++) connection.socket?.cork();
       if (!drained) {
         connection.close(CloseCode.SlowConsumer, 'slow consumer: replay not read in time');
         // A peer that does not read will not read the close frame either: its buffers go now,

@@ -1,0 +1,193 @@
+// `npm run bench:failover` (issue 18): FO_CLIENTS SDK clients (FO_PROCS client processes) on one
+// of three instances (separate processes, one redis-server), FO_RATE msg/s to FO_TOPICS topics they
+// hold. SIGKILL their instance: time until each is back and recovered on the two survivors, lost
+// and duplicated messages, p99 live latency of clients that did not move. Then a rolling restart
+// (SIGTERM one, start it again on its port, wait until every client is back, next).
+// Env: FO_CLIENTS (3000), FO_PROCS (3), FO_RATE (100), FO_TOPICS (100), FO_BACKLOG (listen
+// backlog of the instances, 4096), FO_ROLLING (1; 0 skips the rolling restart), FO_OBSERVERS
+// (clients on the survivors that never move: their latency is the live latency during the
+// SIGKILL wave; 300), BENCH_CPU_PROF (a directory: instances write .cpuprofile files there).
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { type InstanceProcess, startInstance } from '../test/support/app-process.js';
+import { freePort } from '../test/support/free-port.js';
+import { startRedisServer } from '../test/support/redis-server.js';
+
+const CLIENTS = Number(process.env.FO_CLIENTS ?? 3000);
+const PROCS = Number(process.env.FO_PROCS ?? 3);
+const RATE = Number(process.env.FO_RATE ?? 100);
+const TOPICS = Number(process.env.FO_TOPICS ?? 100);
+const BACKLOG = process.env.FO_BACKLOG ?? '4096';
+const ROLLING = process.env.FO_ROLLING !== '0';
+const OBSERVERS = Number(process.env.FO_OBSERVERS ?? 300);
+const SECRET = 'bench-failover-session-secret-0123';
+
+interface ClientProc {
+  child: ChildProcess;
+  ask(command: object): Promise<any>;
+}
+
+async function startClients(urls: string[], count: number, first: number): Promise<ClientProc> {
+  const child = spawn(
+    process.execPath,
+    ['--import', './scripts/register-swc.js', 'bench/failover-client.ts'],
+    {
+      env: {
+        ...process.env,
+        NODE_OPTIONS: '',
+        FO_URLS: urls.join(','),
+        FO_COUNT: String(count),
+        FO_FIRST: String(first),
+        FO_TOPICS: String(TOPICS),
+      },
+      stdio: ['pipe', 'pipe', 'inherit'],
+    },
+  );
+  const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+  const ready = await lines.next();
+  if (ready.value !== 'FO_READY') throw new Error(`client process: ${String(ready.value)}`);
+  let queue = Promise.resolve<any>(undefined);
+  return {
+    child,
+    ask(command) {
+      queue = queue.then(async () => {
+        child.stdin!.write(`${JSON.stringify(command)}\n`);
+        return JSON.parse((await lines.next()).value as string);
+      });
+      return queue;
+    },
+  };
+}
+
+const percentile = (sorted: number[], p: number) =>
+  sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
+
+function histogramPercentile(histogram: number[], p: number): number {
+  const total = histogram.reduce((a, b) => a + b, 0);
+  let seen = 0;
+  for (let ms = 0; ms < histogram.length; ms++) {
+    seen += histogram[ms];
+    if (seen >= p * total) return ms;
+  }
+  return NaN;
+}
+
+const redis = await startRedisServer();
+const ports = await Promise.all([0, 1, 2].map(() => freePort()));
+const profile: Record<string, string> = process.env.BENCH_CPU_PROF
+  ? { NODE_OPTIONS: `--import ${new URL('./cpu-profile.mjs', import.meta.url).pathname}` }
+  : {};
+const env = (i: number) => ({
+  BROKER: redis.url,
+  DWS_SESSION_SECRET: SECRET,
+  PORT: String(ports[i]),
+  LISTEN_BACKLOG: BACKLOG,
+  ...profile,
+});
+const instances: (InstanceProcess | null)[] = await Promise.all(
+  [0, 1, 2].map((i) => startInstance(env(i))),
+);
+const url = (i: number) => `ws://127.0.0.1:${ports[i]}/ws`;
+const procs: ClientProc[] = [];
+const lastSeq: Record<string, number> = {};
+let publishTo = 1;
+let publishing: NodeJS.Timeout | null = null;
+let publishErrors = 0;
+const inFlight = new Set<Promise<unknown>>();
+
+function startPublishing(): void {
+  let n = 0;
+  publishing = setInterval(() => {
+    const topic = `orders/${n++ % TOPICS}/status`;
+    const seq = (lastSeq[topic] ?? -1) + 1;
+    lastSeq[topic] = seq;
+    const sent = fetch(`http://127.0.0.1:${ports[publishTo]}/publish`, {
+      method: 'POST',
+      body: JSON.stringify({ topic, payload: { seq, at: Date.now() } }),
+    })
+      .then((r) => {
+        if (!r.ok) publishErrors++;
+      })
+      .catch(() => publishErrors++);
+    inFlight.add(sent);
+    void sent.finally(() => inFlight.delete(sent));
+  }, 1000 / RATE);
+}
+
+const all = async (command: object) => Promise.all(procs.map((p) => p.ask(command)));
+
+/** Starts a wave now; resolves when every client that moved is back and recovered. */
+async function wave(name: string, action: () => Promise<void>, timeoutMs = 120_000) {
+  const at = Date.now();
+  await all({ cmd: 'phase', at });
+  await action();
+  let answers: any[] = [];
+  for (;;) {
+    answers = await all({ cmd: 'back' });
+    const moved = answers.reduce((s, a) => s + a.moved, 0);
+    const back = answers.reduce((s, a) => s + a.back, 0);
+    if ((moved > 0 && back === moved) || Date.now() - at > timeoutMs) break;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  await new Promise((r) => setTimeout(r, 1000));
+  answers = await all({ cmd: 'back' });
+  const backMs = answers.flatMap((a) => a.backMs).sort((a: number, b: number) => a - b);
+  const histogram = answers[0].latency.map((_: number, ms: number) =>
+    answers.reduce((s, a) => s + a.latency[ms], 0),
+  );
+  const moved = answers.reduce((s, a) => s + a.moved, 0);
+  process.stdout.write(
+    `${name}: ${backMs.length}/${moved} back and recovered; time to back p50 ${percentile(backMs, 0.5)} ms, ` +
+      `p99 ${percentile(backMs, 0.99)} ms, max ${backMs[backMs.length - 1]} ms; live latency of clients ` +
+      `that stayed p50 ${histogramPercentile(histogram, 0.5)} ms, p99 ${histogramPercentile(histogram, 0.99)} ms\n`,
+  );
+}
+
+try {
+  const perProc = Math.ceil(CLIENTS / PROCS);
+  for (let p = 0; p < PROCS; p++) {
+    const count = Math.min(perProc, CLIENTS - p * perProc);
+    procs.push(await startClients([url(0), url(1), url(2)], count, p * perProc));
+  }
+  // Observers: on the survivors, never moved by the SIGKILL; their latency is the live one.
+  if (OBSERVERS > 0) {
+    procs.push(await startClients([url(1), url(2)], OBSERVERS / 2, 0));
+    procs.push(await startClients([url(2), url(1)], OBSERVERS / 2, 1));
+  }
+  process.stdout.write(
+    `failover bench: ${CLIENTS} clients on instance 0 (${PROCS} processes), ${OBSERVERS} observers on 1 and 2, ` +
+      `${RATE} msg/s over ${TOPICS} topics, listen backlog ${BACKLOG}\n`,
+  );
+  startPublishing();
+  await new Promise((r) => setTimeout(r, 3000));
+  await wave('SIGKILL instance 0', async () => {
+    await instances[0]!.kill('SIGKILL');
+    instances[0] = null;
+  });
+  instances[0] = await startInstance(env(0));
+  if (ROLLING) {
+    for (const k of [1, 2, 0]) {
+      publishTo = (k + 1) % 3;
+      await wave(`rolling restart, SIGTERM instance ${k}`, async () => {
+        await instances[k]!.kill('SIGTERM');
+        instances[k] = await startInstance(env(k));
+      });
+    }
+  }
+  clearInterval(publishing!);
+  await Promise.all(inFlight);
+  await new Promise((r) => setTimeout(r, 2000));
+  const reports = await all({ cmd: 'report', last: lastSeq });
+  const sum = (key: string) => reports.reduce((s, r) => s + r[key], 0);
+  const published = Object.values(lastSeq).reduce((s, v) => s + v + 1, 0);
+  process.stdout.write(
+    `published ${published} (${publishErrors} refused); lost ${sum('lost')}, duplicated ${sum('duplicated')}, ` +
+      `notRecovered ${sum('notRecovered')}\n`,
+  );
+} finally {
+  clearInterval(publishing ?? undefined);
+  await Promise.all(procs.map((p) => p.ask({ cmd: 'close' }).catch(() => undefined)));
+  for (const p of procs) p.child.kill('SIGKILL');
+  await Promise.all(instances.map((i) => i?.kill('SIGTERM')));
+  await redis.stop();
+}
