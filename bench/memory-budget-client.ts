@@ -121,7 +121,7 @@ async function request(
   }
 }
 
-/** Subscribes every connection to its topics, up to 100 requests in flight per connection. */
+/** Subscribes every connection to its topics, up to 32 requests in flight per connection (as the SDK). */
 async function subscribeAll(plain: number, presence: number, infoBytes: number) {
   const stats = { acked: 0, presenceAcked: 0, retried: 0, errors: [] as unknown[] };
   const info = presence > 0 ? presenceInfo(infoBytes) : null;
@@ -143,7 +143,7 @@ async function subscribeAll(plain: number, presence: number, infoBytes: number) 
           else stats.acked++;
         }
       };
-      await Promise.all(Array.from({ length: 100 }, lane));
+      await Promise.all(Array.from({ length: 32 }, lane));
     }),
   );
   stats.errors = stats.errors.slice(0, 5);

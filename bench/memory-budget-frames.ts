@@ -14,11 +14,14 @@ function padded(prefix: string): string {
   return prefix + (SHAPE === 'text' ? 'x' : '\u0436').repeat(TOPIC_LENGTH - prefix.length);
 }
 
-/** A JSON value whose text is exactly `bytes` long (at least 4). */
-function filler(bytes: number): unknown {
+/**
+ * A JSON value whose text is exactly `bytes` long (at least 4), with at most `maxObjects` empty
+ * objects in it (presence info may hold at most 32 objects and arrays).
+ */
+function filler(bytes: number, maxObjects = Infinity): unknown {
   if (SHAPE === 'text') return 'x'.repeat(bytes - 2);
   // `[{},{},…,"xx"]`: 1 + 3 per object + 3 for the string's quotes and bracket.
-  const objects = Math.floor((bytes - 4) / 3);
+  const objects = Math.min(maxObjects, Math.floor((bytes - 4) / 3));
   return [...Array.from({ length: objects }, () => ({})), 'x'.repeat(bytes - 4 - 3 * objects)];
 }
 
@@ -34,7 +37,7 @@ export function presenceTopic(index: number, k: number): string {
 
 /** Presence info whose JSON is exactly `bytes` long, as `maxPresenceInfoBytes` counts it. */
 export function presenceInfo(bytes: number): unknown {
-  return filler(bytes);
+  return filler(bytes, 31);
 }
 
 /** A `hold` event (answered only once the gate opens) of exactly `bytes` bytes. */

@@ -30,6 +30,14 @@ const CLIENT_EVENTS: ReadonlySet<string> = new Set([
 const BYTES_PER_CONTAINER = 64;
 const GATEWAY_EVENT_BYTES = 9 * 1024;
 
+/**
+ * What a frame waiting for its answer counts against `maxPendingBytes`: its bytes as received,
+ * its objects and arrays once parsed, and a gateway event's handler pipeline.
+ */
+export function pendingWeight(bytes: number, containers: number, gatewayEvent: boolean): number {
+  return bytes + containers * BYTES_PER_CONTAINER + (gatewayEvent ? GATEWAY_EVENT_BYTES : 0);
+}
+
 /** What routing a frame needs. */
 export interface RouterParts {
   runtime: RuntimeOptions;
@@ -40,8 +48,8 @@ export interface RouterParts {
 }
 
 /**
- * Every client frame's way in: charged to the connection's rate limit, decoded (or answered with
- * an error frame), then a reserved event for the library's handlers, in the connection's order,
+ * Every client frame's way in: decoded, charged to the connection's rate limit (and answered with
+ * an error frame when either refuses it), then a reserved event for the library's handlers, in the connection's order,
  * or any other event for the gateways' `@SubscribeMessage()` handlers. What a connection has
  * sent and not had answered is bounded (`maxPendingFrames`, `maxPendingBytes`): the server never
  * holds an unbounded backlog of one client's work.
@@ -73,10 +81,7 @@ export class FrameRouter {
     // Checked on arrival, before queueing: a flood is refused without costing a broker call.
     if (!this.admit(connection, kind, frame.id)) return;
     // What the frame will hold while it waits: its text, its parsed objects, a handler's pipeline.
-    const size =
-      data.length +
-      this.shape.containers * BYTES_PER_CONTAINER +
-      (kind === 'event' ? GATEWAY_EVENT_BYTES : 0);
+    const size = pendingWeight(data.length, this.shape.containers, kind === 'event');
     if (!this.hold(connection, size)) return;
     switch (frame.event) {
       case ReservedEvent.Subscribe:
