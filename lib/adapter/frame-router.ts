@@ -12,6 +12,7 @@ import { errorFrameFor } from './exception-mapper.js';
 import { dispatchToGateway } from './gateway-dispatch.js';
 import { admitFrame } from './frame-admission.js';
 import type { ReservedEventsHandler } from './reserved-events.handler.js';
+import type { PublishInFlight } from './publish.handler.js';
 import type { ResumeHandler } from './resume.handler.js';
 
 /** Client events the adapter handles itself; each is counted under its own name. */
@@ -136,29 +137,33 @@ export class FrameRouter {
 
   /**
    * Reserved events of a connection run one after the other, in arrival order. Those still
-   * waiting when the socket closes are dropped unrun: nobody would read their answers.
+   * waiting when the socket closes are dropped unrun: nobody would read their answers. A publish
+   * holds the line only until the broker has it (`PublishInFlight`): its ack follows when the
+   * broker confirms, while the next frames run.
    */
   private inOrder(
     connection: Connection,
     frame: ClientFrame,
     size: number,
-    run: () => Promise<string | null>,
+    run: () => Promise<string | PublishInFlight | null>,
   ): void {
     const { metrics } = this.parts;
+    const answer = (ack: string | null) => {
+      if (ack !== null && frame.id !== undefined) {
+        connection.send(ack);
+        metrics.framesSent('ack');
+      }
+      connection.answered(size);
+    };
+    const fail = (error: unknown) => {
+      connection.send(errorFrameFor(error, frame.id, metrics));
+      connection.answered(size);
+    };
     connection.queue = connection.queue
       .then(() => (connection.open ? run() : null))
-      .then(
-        (ack) => {
-          if (ack !== null && frame.id !== undefined) {
-            connection.send(ack);
-            metrics.framesSent('ack');
-          }
-          connection.answered(size);
-        },
-        (error) => {
-          connection.send(errorFrameFor(error, frame.id, metrics));
-          connection.answered(size);
-        },
-      );
+      .then((result) => {
+        if (result === null || typeof result === 'string') return answer(result);
+        void result.ack.then(answer, fail);
+      }, fail);
   }
 }

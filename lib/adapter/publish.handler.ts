@@ -7,10 +7,15 @@ import { ProtocolError } from '../protocol/protocol.error.js';
 import { orBrokerUnavailable } from './broker-unavailable.js';
 import type { Connection } from './connection.js';
 
+/** A publish handed to the broker: its `ack` frame comes once the broker confirms it. */
+export interface PublishInFlight {
+  /** Resolves with the `ack` frame carrying the offset, or rejects with what `errorFrameFor` answers. */
+  readonly ack: Promise<string>;
+}
+
 /**
  * `publish` from clients: the frame's shape, the topic policy (client rules and hooks), then the
- * broker. Resolves with the `ack` frame carrying the offset, or rejects with what
- * `errorFrameFor` answers. The rate limit is checked earlier, on arrival (`frame-admission.ts`).
+ * broker. The rate limit is checked earlier, on arrival (`frame-admission.ts`).
  */
 export class PublishHandler {
   constructor(
@@ -18,7 +23,14 @@ export class PublishHandler {
     private readonly broker: Broker,
   ) {}
 
-  async publish(connection: Connection, frame: ClientFrame): Promise<string> {
+  /**
+   * Checks the publish and hands it to the broker.
+   * @returns once the broker has it, in the connection's order: the broker keeps that order
+   *   within a shard, so the connection's next frame need not wait for the confirmation (a
+   *   backplane node that stalls then delays the publishes of its own shards only).
+   * @throws what `errorFrameFor` answers, for a publish refused before the broker.
+   */
+  async publish(connection: Connection, frame: ClientFrame): Promise<PublishInFlight> {
     const data = frame.data as { topic?: unknown; payload?: unknown } | undefined;
     if (!data || typeof data !== 'object' || !('payload' in data)) {
       throw new ProtocolError(
@@ -31,9 +43,9 @@ export class PublishHandler {
     const accepted = await this.policy.runPublishHooks(check, connection);
     if (accepted instanceof ProtocolError) throw accepted;
     const topic = check.topic;
-    const offset = await orBrokerUnavailable('The message could not be published', () =>
+    const published = orBrokerUnavailable('The message could not be published', () =>
       this.broker.publish({ topic, payload: JSON.stringify(accepted.payload) }),
     );
-    return encodeAck(frame.id, { topic, offset });
+    return { ack: published.then((offset) => encodeAck(frame.id, { topic, offset })) };
   }
 }

@@ -9,7 +9,7 @@ import { ConnectionRegistry } from './connection-registry.js';
 import type { Connection } from './connection.js';
 import { CredentialClock } from './credential-clock.js';
 import { PresenceRequestHandler } from './presence-request.handler.js';
-import { PublishHandler } from './publish.handler.js';
+import { PublishHandler, type PublishInFlight } from './publish.handler.js';
 import { RefreshHandler } from './refresh.handler.js';
 import { SubscriptionHandler } from './subscription.handler.js';
 
@@ -49,7 +49,7 @@ export class ReservedEventsHandler {
     return this.subscriptions.unsubscribe(connection, frame);
   }
 
-  publish(connection: Connection, frame: ClientFrame): Promise<string> {
+  publish(connection: Connection, frame: ClientFrame): Promise<PublishInFlight> {
     return this.publishes.publish(connection, frame);
   }
 
