@@ -3,7 +3,8 @@
  * publish→listener latency at a steady rate, then publish throughput into Redis of
  * `RedisStreamsBroker.publish` alone and of `Broadcaster.publish` in a Nest app (topic and
  * payload checks, JSON serialization, the broker), best of 3 rounds each. Prints numbers; not a
- * test.
+ * test. `REPLICAS=1` adds a replica (`--replicaof`); `PUBLISH_REPLICAS=1` (with it) sets
+ * `publishReplicas`, so that every publish waits for Redis `WAIT 1` (issue 18).
  */
 import 'reflect-metadata';
 import { Module } from '@nestjs/common';
@@ -12,11 +13,15 @@ import { performance } from 'node:perf_hooks';
 import type { BrokerMessage } from '../lib/broker/broker.interface.js';
 import { RedisStreamsBroker } from '../lib/broker/redis-streams/index.js';
 import { Broadcaster, DistributedWsModule } from '../lib/index.js';
+import { redisCli } from '../test/support/redis-cli.js';
 import { startRedisServer } from '../test/support/redis-server.js';
+import { waitFor } from '../test/support/wait-for.js';
 
 const MESSAGES = Number(process.argv[2] ?? 100_000);
 const IN_FLIGHT = Number(process.argv[3] ?? 1000);
 const RATE = 500;
+const REPLICAS = Number(process.env.REPLICAS ?? 0);
+const PUBLISH_REPLICAS = Number(process.env.PUBLISH_REPLICAS ?? 0);
 const SECONDS = 5;
 
 /** A chat-sized JSON payload of about 170 bytes. */
@@ -54,6 +59,7 @@ async function broadcasterThroughput(url: string): Promise<void> {
       DistributedWsModule.forRoot({
         broker: url,
         sessionSecret: 'bench-publish-secret-0123456789abcdef',
+        publishReplicas: PUBLISH_REPLICAS,
       }),
     ],
   })
@@ -87,13 +93,28 @@ async function latency(broker: RedisStreamsBroker, samples: number[]): Promise<v
 }
 
 const server = await startRedisServer();
+const replicas = await Promise.all(
+  Array.from({ length: REPLICAS }, () =>
+    startRedisServer({ args: ['--replicaof', '127.0.0.1', String(server.port)] }),
+  ),
+);
+await waitFor(
+  async () =>
+    ((await redisCli(server.port, ['INFO', 'replication'])).match(/state=online/g) ?? []).length ===
+    REPLICAS,
+  { timeout: 10_000, message: 'the replicas to be online' },
+);
+console.log(`${REPLICAS} replica(s), publishReplicas ${PUBLISH_REPLICAS}`);
 try {
   // Latency first, on empty streams: run after the throughput rounds (600,000 entries in
   // Redis, a large heap behind them), its tail measured those instead (p99 ~55 ms).
   const samples: number[] = [];
   let delivered = 0;
   let sampling = true;
-  const broker = new RedisStreamsBroker({ connection: server.url });
+  const broker = new RedisStreamsBroker({
+    connection: server.url,
+    publishReplicas: PUBLISH_REPLICAS,
+  });
   await broker.connect();
   await broker.start((batch: readonly BrokerMessage[]) => {
     delivered += batch.length;
@@ -116,5 +137,6 @@ try {
   await broker.close();
   await broadcasterThroughput(server.url);
 } finally {
+  await Promise.all(replicas.map((replica) => replica.stop()));
   await server.stop();
 }

@@ -55,6 +55,17 @@ export class RuntimeOptions {
         `option "replayCacheBytes" must be a non-negative integer (0 turns the replay window off), got ${String(merged.replayCacheBytes)}.`,
       );
     }
+    if (!Number.isSafeInteger(merged.publishReplicas) || merged.publishReplicas < 0) {
+      throw new DistributedWsConfigError(
+        `option "publishReplicas" must be a non-negative integer (0: acked once the Redis primary has it), got ${String(merged.publishReplicas)}.`,
+      );
+    }
+    const waitMs = merged.publishReplicasTimeoutMs;
+    if (!Number.isSafeInteger(waitMs) || waitMs <= 0 || waitMs >= 2000) {
+      throw new DistributedWsConfigError(
+        `option "publishReplicasTimeoutMs" must be a positive integer below 2000 (ms, the bound of a whole publish), got ${String(waitMs)}.`,
+      );
+    }
     if (merged.presenceTtlMs < 1000) {
       throw new DistributedWsConfigError(
         `option "presenceTtlMs" must be at least 1000 (ms), got ${merged.presenceTtlMs}: a shorter TTL would declare live instances dead after an ordinary pause.`,

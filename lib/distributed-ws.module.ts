@@ -69,6 +69,8 @@ import { SessionTokens } from './security/session-token.js';
           shards: options.shards,
           retentionMs: options.retentionMs,
           keyPrefix: options.keyPrefix,
+          publishReplicas: options.publishReplicas,
+          publishReplicasTimeoutMs: options.publishReplicasTimeoutMs,
         }),
       inject: [RuntimeOptions],
     },

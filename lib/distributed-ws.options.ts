@@ -22,10 +22,28 @@ export interface DistributedWsOptions {
   /**
    * The backplane. `'memory://'` is the embedded broker (one process, for development and
    * tests); `'redis://host:port/db'` or `'rediss://…'` a Redis server; `{ cluster: [{ host, port }] }`
-   * a Redis Cluster by its seed nodes; an ioredis `Redis`/`Cluster` instance; or any `Broker`.
+   * a Redis Cluster by its seed nodes; `{ sentinels: [{ host, port }], name: 'mymaster' }` a
+   * primary watched by Redis Sentinel (plus `password`, `sentinelPassword`, `tls`, `options`),
+   * followed through failovers; an ioredis `Redis`/`Cluster` instance; or any `Broker`.
    * @default 'memory://'
    */
   broker?: string | RedisConnectionInput | Broker;
+  /**
+   * Redis replicas that must hold a publish before it is acked (Redis `WAIT` after each batch,
+   * per shard's master). With it, an acked publish survives a failover unless every replica
+   * that acknowledged it is lost too. A publish that fewer replicas acknowledged within
+   * `publishReplicasTimeoutMs` fails with `DWS_ERR_BROKER_UNAVAILABLE` ("not replicated in
+   * time"): it is in the primary's log and may still be delivered. `0`: acked once the primary
+   * has it. Ignored by the embedded broker.
+   * @default 0
+   */
+  publishReplicas?: number;
+  /**
+   * How long a publish waits for `publishReplicas` replicas, in ms (below the broker's 2 s publish
+   * bound).
+   * @default 500
+   */
+  publishReplicasTimeoutMs?: number;
   /**
    * Number of shard streams topics are hashed onto. Fixed for a deployment: every instance must
    * use the same value.
@@ -304,6 +322,8 @@ export const DEFAULT_OPTIONS = {
   retentionMs: 300_000,
   // sessionTtlMs: retentionMs + SESSION_TTL_MARGIN_MS, derived at boot (distributed-ws.config.ts).
   keyPrefix: 'dws',
+  publishReplicas: 0,
+  publishReplicasTimeoutMs: 500,
   heartbeatIntervalMs: 25_000,
   maxPayload: 65_536,
   maxDepth: DEFAULT_MAX_DEPTH,

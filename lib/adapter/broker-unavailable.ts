@@ -1,4 +1,5 @@
 import { BrokerUnavailableError } from '../errors/broker-unavailable.error.js';
+import { NotReplicatedError } from '../errors/not-replicated.error.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import { ProtocolError } from '../protocol/protocol.error.js';
 
@@ -14,6 +15,13 @@ export async function orBrokerUnavailable<T>(failure: string, call: () => Promis
     return await call();
   } catch (error) {
     if (!(error instanceof BrokerUnavailableError)) throw error;
+    if (error instanceof NotReplicatedError) {
+      // Stored on the primary: not "unavailable", and a retry may deliver it twice (publishReplicas).
+      throw new ProtocolError(
+        ErrorCode.BrokerUnavailable,
+        `${failure}: not replicated in time (${error.acknowledged} of ${error.wanted} replicas); it may still be delivered.`,
+      );
+    }
     throw new ProtocolError(
       ErrorCode.BrokerUnavailable,
       `${failure}: the backplane is unavailable. Retry later.`,

@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import type { ConnectionOptions } from 'node:tls';
 import type { Cluster, Redis, RedisOptions, ClusterOptions } from 'ioredis';
 import type { Broker } from './broker.interface.js';
 import { InMemoryBroker } from './in-memory/in-memory.broker.js';
@@ -9,13 +10,37 @@ export interface RedisClusterInput {
   options?: ClusterOptions;
 }
 
+/**
+ * A primary watched by Redis Sentinel: `name` is the master name the Sentinels monitor. Every
+ * connection of the broker asks them for the current primary when it (re)connects, so a
+ * failover is followed without a restart. `password`/`username` are the Redis nodes',
+ * `sentinelPassword`/`sentinelUsername` the Sentinels'; `tls` is used to the nodes; `options`
+ * goes to ioredis as is.
+ */
+export interface RedisSentinelInput {
+  sentinels: { host: string; port: number }[];
+  name: string;
+  password?: string;
+  username?: string;
+  sentinelPassword?: string;
+  sentinelUsername?: string;
+  tls?: ConnectionOptions;
+  sentinelTLS?: ConnectionOptions;
+  db?: number;
+  options?: RedisOptions;
+}
+
 /** Everything that designates a Redis backplane. */
-export type RedisConnectionInput = string | RedisClusterInput | Redis | Cluster | RedisOptions;
+export type RedisConnectionInput =
+  string | RedisClusterInput | RedisSentinelInput | Redis | Cluster | RedisOptions;
 
 export interface BrokerSettings {
   shards: number;
   retentionMs: number;
   keyPrefix: string;
+  /** Replicas a publish waits for (`WAIT`); 0 = none. Redis only. */
+  publishReplicas?: number;
+  publishReplicasTimeoutMs?: number;
 }
 
 /** True for a value that already implements `Broker` (a custom backplane). */
@@ -34,9 +59,26 @@ export function isMemoryBroker(input: unknown): boolean {
   return input === undefined || input === 'memory://' || input === 'memory';
 }
 
+/** What is wrong with a `{ sentinels, name }` input, or null (also for every other form). */
+function sentinelInputProblem(input: unknown): string | null {
+  if (typeof input !== 'object' || input === null || !('sentinels' in input)) return null;
+  const { sentinels, name } = input as Partial<RedisSentinelInput>;
+  const valid = (s: unknown) =>
+    typeof (s as { host?: unknown })?.host === 'string' &&
+    Number.isInteger((s as { port?: unknown }).port);
+  if (!Array.isArray(sentinels) || sentinels.length === 0 || !sentinels.every(valid)) {
+    return '{ sentinels } needs at least one Sentinel as { host, port }, e.g. { sentinels: [{ host: "10.0.0.1", port: 26379 }], name: "mymaster" }.';
+  }
+  if (typeof name !== 'string' || name === '') {
+    return '{ sentinels } needs the master name the Sentinels monitor: { sentinels: [...], name: "mymaster" }.';
+  }
+  return null;
+}
+
 /**
  * Builds the broker the `broker` option designates.
- * @throws Error for a URL scheme that is neither `memory://`, `redis://` nor `rediss://`.
+ * @throws Error for a URL scheme that is neither `memory://`, `redis://` nor `rediss://`, or a
+ *   `{ sentinels }` form without Sentinels or master name.
  */
 export async function createBroker(
   input: string | RedisConnectionInput | Broker | undefined,
@@ -48,9 +90,11 @@ export async function createBroker(
   }
   if (typeof input === 'string' && !/^rediss?:\/\//.test(input)) {
     throw new Error(
-      `DistributedWsModule: broker "${input}" is not supported. Use "memory://", "redis://host:port/db", "rediss://…", { cluster: [...] } or an ioredis instance.`,
+      `DistributedWsModule: broker "${input}" is not supported. Use "memory://", "redis://host:port/db", "rediss://…", { cluster: [...] }, { sentinels: [...], name } or an ioredis instance.`,
     );
   }
+  const sentinelProblem = sentinelInputProblem(input);
+  if (sentinelProblem) throw new Error(`DistributedWsModule: broker ${sentinelProblem}`);
   // Loaded on demand so that the embedded broker never loads ioredis.
   const { RedisStreamsBroker } = await import('./redis-streams/redis-streams.broker.js');
   return new RedisStreamsBroker({
@@ -58,6 +102,8 @@ export async function createBroker(
     shards: settings.shards,
     retentionMs: settings.retentionMs,
     prefix: settings.keyPrefix,
+    publishReplicas: settings.publishReplicas,
+    publishReplicasTimeoutMs: settings.publishReplicasTimeoutMs,
     // Through Nest's logger, like the rest of the module, rather than the broker's console default.
     logger: new Logger('DistributedWs'),
   });

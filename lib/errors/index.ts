@@ -6,6 +6,7 @@ export { AsyncApiGenerationError } from './asyncapi-generation.error.js';
 export { BroadcastError } from './broadcast.error.js';
 export { BrokerUnavailableError } from './broker-unavailable.error.js';
 export { DistributedWsConfigError } from './config.error.js';
+export { NotReplicatedError } from './not-replicated.error.js';
 export { OptionalPackageError } from './optional-package.error.js';
 export { TopicTemplateError } from './topic-template.error.js';
 export { WsProxyConfigError } from './ws-proxy-config.error.js';

@@ -2,6 +2,7 @@ import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { keySlot } from './key-slot.js';
 import type {
   RedisClusterConnection,
+  RedisSentinelConnection,
   RedisStreamsConnection,
   ResolvedRedisStreamsOptions,
 } from './redis-streams.options.js';
@@ -53,6 +54,18 @@ function isClusterConnection(value: RedisStreamsConnection): value is RedisClust
   return typeof value === 'object' && Array.isArray((value as RedisClusterConnection).cluster);
 }
 
+/** `{ sentinels: [...], name }`: a primary found through Redis Sentinel. */
+export function isSentinelConnection(
+  value: RedisStreamsConnection,
+): value is RedisSentinelConnection {
+  return (
+    typeof value === 'object' &&
+    !(value instanceof Redis) &&
+    !(value instanceof Cluster) &&
+    Array.isArray((value as RedisSentinelConnection).sentinels)
+  );
+}
+
 function describe(connection: RedisStreamsConnection): string {
   if (typeof connection === 'string') {
     try {
@@ -68,6 +81,10 @@ function describe(connection: RedisStreamsConnection): string {
     return `the Redis Cluster at ${connection.cluster.map((n) => `${n.host}:${n.port}`).join(', ')}`;
   }
   const options: RedisOptions = connection instanceof Redis ? connection.options : connection;
+  if (isSentinelConnection(connection) || options.sentinels) {
+    const sentinels = (options.sentinels ?? []).map((n) => `${n.host}:${n.port ?? 26379}`);
+    return `the Redis master "${options.name}" of the Sentinels at ${sentinels.join(', ')}`;
+  }
   return `redis://${options.host ?? 'localhost'}:${options.port ?? 6379}`;
 }
 
@@ -81,6 +98,10 @@ function describe(connection: RedisStreamsConnection): string {
  *   script call per shard (stream-publisher.ts); ioredis' auto-pipelining on top added a
  *   Pipeline and a setImmediate per tick (`npm run bench:publish`: Broadcaster.publish 45–49k/s
  *   with it, 54–85k/s without). Readers hold their connection in a blocking XREAD.
+ * - `reconnectOnError` READONLY / UNBLOCKED: the node this connection reached was turned into a
+ *   replica (a failover: Sentinel reconfigures a returning old primary, a managed service
+ *   swaps its endpoint). Reconnecting asks Sentinel (or DNS) again and reaches the new primary;
+ *   the failed command is rejected, never resent (1, not 2: at most once, as above).
  * - `disconnectTimeout` (an ioredis default, missing from its types): disconnecting a
  *   connection whose socket already closed arms a timer that nothing clears, which kept Jest
  *   from exiting for its full 2000 ms default; 200 ms bounds that.
@@ -96,6 +117,34 @@ function ownedOptions(
     autoResendUnfulfilledCommands: false,
     connectTimeout: options.connectTimeoutMs,
     retryStrategy: (attempt: number) => backoff(attempt, options.maxReconnectDelayMs),
+    reconnectOnError: (error: Error) => (/^(READONLY|UNBLOCKED)/.test(error.message) ? 1 : false),
+  };
+}
+
+/**
+ * ioredis options of a Sentinel-managed primary. Every connection (publisher, each reader,
+ * and through the publisher presence and session claims) asks the Sentinels for the master on
+ * each (re)connect and checks the node's role, so a failover is followed by the ordinary
+ * reconnect (at most `maxReconnectDelayMs` after the promotion). ioredis' `failoverDetector` is
+ * left off: when its `+switch-master` arrives while a connection is resolving the master
+ * (reconnecting after the old one died), ioredis 5.11 ends that connection for good (status
+ * `end`, never retried); seen here about once in five failovers. A demoted primary that is
+ * still reachable has its clients killed by Sentinel, and READONLY reconnects (above).
+ */
+function sentinelOptions(
+  connection: RedisSentinelConnection,
+  options: ResolvedRedisStreamsOptions,
+): RedisOptions {
+  const { sentinels, name, tls, options: extra, ...auth } = connection;
+  return {
+    // A Sentinel that accepts the connection but never answers must not hold a reconnect.
+    sentinelCommandTimeout: options.connectTimeoutMs,
+    sentinelRetryStrategy: (attempt: number) => backoff(attempt, options.maxReconnectDelayMs),
+    ...(tls ? { tls, enableTLSForSentinelMode: true } : {}),
+    ...auth,
+    ...extra,
+    sentinels,
+    name,
   };
 }
 
@@ -134,7 +183,9 @@ export function createConnections(options: ResolvedRedisStreamsOptions): BrokerC
     publisher =
       typeof connection === 'string'
         ? new Redis(checkUrl(connection), own)
-        : new Redis({ ...connection, ...own });
+        : isSentinelConnection(connection)
+          ? new Redis({ ...sentinelOptions(connection, options), ...own })
+          : new Redis({ ...connection, ...own });
   }
   const readerOptions: RedisOptions = {
     ...common,

@@ -105,6 +105,8 @@ export class RedisStreamsBroker implements Broker, RedisBacked {
       publishTimeoutMs,
       this.candidates,
       this.status,
+      this.options.publishReplicas,
+      this.options.publishReplicasTimeoutMs,
     );
     this.publisher.attach();
     try {

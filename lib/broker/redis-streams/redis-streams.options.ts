@@ -1,3 +1,4 @@
+import type { ConnectionOptions } from 'node:tls';
 import type { Cluster, ClusterOptions, Redis, RedisOptions } from 'ioredis';
 
 /** A Redis Cluster given by its seed nodes; the other nodes are discovered. */
@@ -8,15 +9,41 @@ export interface RedisClusterConnection {
 }
 
 /**
+ * A primary watched by Redis Sentinel, found by asking the Sentinels for `name`'s master: every
+ * connection asks again when it reconnects, so that a failover (a replica promoted) is followed
+ * without restarting the application.
+ */
+export interface RedisSentinelConnection {
+  /** Some of the Sentinels (the others are learnt from them). */
+  sentinels: { host: string; port: number }[];
+  /** The master name the Sentinels monitor (`sentinel monitor <name> …`). */
+  name: string;
+  /** Password (and `username`, ACL) of the Redis nodes. */
+  password?: string;
+  username?: string;
+  /** Password (and `sentinelUsername`) of the Sentinels themselves, when they require one. */
+  sentinelPassword?: string;
+  sentinelUsername?: string;
+  /** TLS to the Redis nodes (ioredis `enableTLSForSentinelMode`); `sentinelTLS` for the Sentinels. */
+  tls?: ConnectionOptions;
+  sentinelTLS?: ConnectionOptions;
+  /** Database number. @default 0 */
+  db?: number;
+  /** Anything else, passed to ioredis (`natMap`, `sentinelCommandTimeout`, `failoverDetector`…). */
+  options?: RedisOptions;
+}
+
+/**
  * Where Redis is:
  * - a URL: `redis://[user:password@]host:port[/db]` or `rediss://…` (TLS);
  * - ioredis `RedisOptions` for one node;
  * - `{ cluster: [{ host, port }, …] }` for a Redis Cluster;
+ * - `{ sentinels: [{ host, port }, …], name }` for a primary watched by Redis Sentinel;
  * - an ioredis `Redis` or `Cluster` you own: the broker publishes through it, duplicates it
  *   for its readers and never closes it.
  */
 export type RedisStreamsConnection =
-  string | RedisOptions | RedisClusterConnection | Redis | Cluster;
+  string | RedisOptions | RedisClusterConnection | RedisSentinelConnection | Redis | Cluster;
 
 /** Where the broker reports what a caller cannot be told (a listener that threw). */
 export interface RedisStreamsLogger {
@@ -77,6 +104,21 @@ export interface RedisStreamsBrokerOptions {
    */
   maxReconnectDelayMs?: number;
   /**
+   * Replicas that must have each publish before it is acked: after the entries of a batch are
+   * appended, `WAIT publishReplicas publishReplicasTimeoutMs` runs on the same connection (on a
+   * cluster, on the shard's master). A batch that fewer replicas acknowledged in time is
+   * rejected with `BrokerUnavailableError` ("not replicated in time"); its entries stay in the
+   * log and may still be delivered. `0`: acked once the primary has it (asynchronous
+   * replication: a failover may lose it).
+   * @default 0
+   */
+  publishReplicas?: number;
+  /**
+   * How long a publish waits for `publishReplicas` replicas, in ms; less than `publishTimeoutMs`.
+   * @default 500
+   */
+  publishReplicasTimeoutMs?: number;
+  /**
    * Receives listener exceptions and shard resets (an epoch changed).
    * @default console
    */
@@ -94,6 +136,7 @@ const POSITIVE_INTEGERS = [
   'publishTimeoutMs',
   'connectTimeoutMs',
   'maxReconnectDelayMs',
+  'publishReplicasTimeoutMs',
 ] as const;
 
 /**
@@ -104,7 +147,7 @@ export function resolveOptions(options: RedisStreamsBrokerOptions): ResolvedRedi
   if (options?.connection === undefined || options.connection === null) {
     throw new Error(
       'RedisStreamsBroker: `connection` is required: a URL ("redis://localhost:6379"), ' +
-        'RedisOptions, { cluster: [{ host, port }] } or an ioredis instance.',
+        'RedisOptions, { cluster: [{ host, port }] }, { sentinels: [{ host, port }], name } or an ioredis instance.',
     );
   }
   const resolved: ResolvedRedisStreamsOptions = {
@@ -117,6 +160,8 @@ export function resolveOptions(options: RedisStreamsBrokerOptions): ResolvedRedi
     publishTimeoutMs: options.publishTimeoutMs ?? 2000,
     connectTimeoutMs: options.connectTimeoutMs ?? 5000,
     maxReconnectDelayMs: options.maxReconnectDelayMs ?? 1000,
+    publishReplicas: options.publishReplicas ?? 0,
+    publishReplicasTimeoutMs: options.publishReplicasTimeoutMs ?? 500,
     logger: options.logger ?? console,
   };
   for (const name of POSITIVE_INTEGERS) {
@@ -124,6 +169,17 @@ export function resolveOptions(options: RedisStreamsBrokerOptions): ResolvedRedi
     if (!Number.isSafeInteger(value) || value < 1) {
       throw new Error(`RedisStreamsBroker: \`${name}\` must be a positive integer, got ${value}.`);
     }
+  }
+  const { publishReplicas, publishReplicasTimeoutMs, publishTimeoutMs } = resolved;
+  if (!Number.isSafeInteger(publishReplicas) || publishReplicas < 0) {
+    throw new Error(
+      `RedisStreamsBroker: \`publishReplicas\` must be a non-negative integer (0: do not wait for replicas), got ${publishReplicas}.`,
+    );
+  }
+  if (publishReplicas > 0 && publishReplicasTimeoutMs >= publishTimeoutMs) {
+    throw new Error(
+      `RedisStreamsBroker: \`publishReplicasTimeoutMs\` (${publishReplicasTimeoutMs}) must be less than \`publishTimeoutMs\` (${publishTimeoutMs}), which bounds the whole publish.`,
+    );
   }
   if (!/^[\w.:-]+$/.test(resolved.prefix)) {
     throw new Error(

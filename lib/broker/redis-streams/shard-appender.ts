@@ -1,4 +1,6 @@
+import { Cluster, type Redis } from 'ioredis';
 import type { BrokerEntry } from '../broker.interface.js';
+import { keySlot } from './key-slot.js';
 import type { RedisClient } from './connection.js';
 import type { EpochCandidates, ShardKeys } from './keys.js';
 import { PUBLISH_COMMAND, PUBLISH_SCRIPT } from './lua/publish.script.js';
@@ -59,6 +61,30 @@ export class ShardAppender {
       this.trimDue(shard) ? this.retentionMs : '',
       ...triples,
     );
+  }
+
+  /**
+   * `WAIT replicas timeoutMs` on the connection that appended the shard's last batch: Redis
+   * answers how many replicas acknowledged every write made so far on that connection. WAIT is
+   * per connection (per node on a cluster: the shard's master, through the cluster's own
+   * connection to it). Sent after the script's reply, never pipelined with it: a script that
+   * fell back from EVALSHA to EVAL (a promoted replica without it) would be written after the
+   * WAIT, which would then count replicas of older writes.
+   * @returns how many replicas acknowledged.
+   * @throws (or rejects with) what the client throws, or when no known node holds the shard.
+   */
+  waitReplicas(shard: number, replicas: number, timeoutMs: number): Promise<number> {
+    return this.nodeOf(shard).call('WAIT', replicas, timeoutMs) as Promise<number>;
+  }
+
+  private nodeOf(shard: number): Redis | Cluster {
+    if (!(this.client instanceof Cluster)) return this.client;
+    const master = this.client.slots[keySlot(this.keys[shard].log)]?.[0];
+    const node = this.client
+      .nodes('master')
+      .find((n) => `${n.options.host}:${n.options.port}` === master);
+    if (!node) throw new Error(`no known Redis Cluster master holds shard ${shard}`);
+    return node;
   }
 
   private trimDue(shard: number): boolean {

@@ -1,5 +1,6 @@
 import { type BrokerEntry } from '../broker.interface.js';
 import { BrokerUnavailableError } from '../../errors/broker-unavailable.error.js';
+import { NotReplicatedError } from '../../errors/not-replicated.error.js';
 import { compareIds } from '../../protocol/offset.js';
 import type { RedisClient } from './connection.js';
 import type { EpochCandidates, ShardKeys } from './keys.js';
@@ -19,6 +20,10 @@ import type { StatusTracker } from './status-tracker.js';
  * afterwards: a caller told "failed" must not see its message delivered later. A batch in
  * flight when the connection drops fails as a whole; it may or may not have been stored
  * (at-most-once, DESIGN.md §3).
+ *
+ * With `replicas` > 0 a batch is confirmed only once Redis `WAIT` says that many replicas hold
+ * it (shard-appender.ts `waitReplicas`); fewer within `replicasTimeoutMs` fail the batch with
+ * `NotReplicatedError`: stored on the primary, not acked (docs/decisions.md).
  */
 export class StreamPublisher {
   /** Publishes of this tick, per shard, not sent yet. */
@@ -46,6 +51,8 @@ export class StreamPublisher {
     private readonly timeoutMs: number,
     candidates: EpochCandidates,
     private readonly status: StatusTracker,
+    private readonly replicas = 0,
+    private readonly replicasTimeoutMs = 500,
   ) {
     this.queued = keys.map(() => []);
     this.acked = keys.map(() => ({ epoch: '', id: '0-0' }));
@@ -114,13 +121,33 @@ export class StreamPublisher {
   private send(batch: Batch): void {
     if (batch.settled) return;
     try {
-      this.appender.append(batch.shard, batch.pending).then(
+      const appended = this.appender.append(batch.shard, batch.pending);
+      (this.replicas > 0 ? appended.then((reply) => this.replicated(batch, reply)) : appended).then(
         (reply) => this.settle(batch, undefined, reply),
         (error: unknown) => this.settle(batch, error),
       );
     } catch (error) {
       this.settle(batch, error);
     }
+  }
+
+  /** The script's reply once `replicas` replicas acknowledged it. @throws NotReplicatedError */
+  private async replicated(batch: Batch, reply: string[]): Promise<string[]> {
+    if (batch.settled) return reply;
+    const { replicas, replicasTimeoutMs } = this;
+    const acknowledged = await this.appender.waitReplicas(batch.shard, replicas, replicasTimeoutMs);
+    if (acknowledged >= replicas) return reply;
+    throw new NotReplicatedError('not replicated in time', replicas, acknowledged);
+  }
+
+  private notReplicated(topic: string, { wanted, acknowledged }: NotReplicatedError): Error {
+    return new NotReplicatedError(
+      `The message for "${topic}" is stored on the Redis primary but was not replicated in time ` +
+        `(${acknowledged} of ${wanted} replicas within ${this.replicasTimeoutMs} ms): it may ` +
+        'still be delivered, and a failover may lose it.',
+      wanted,
+      acknowledged,
+    );
   }
 
   private settle(batch: Batch, error: unknown, reply?: string[]): void {
@@ -140,7 +167,13 @@ export class StreamPublisher {
       for (let i = 0; i < pending.length; i++) pending[i].resolve([epoch, reply[i + 1]]);
     } else {
       const cause = error ?? new Error(`unexpected reply ${JSON.stringify(reply)}`);
-      for (const { entry, reject } of pending) reject(this.unavailable(entry.topic, cause));
+      for (const { entry, reject } of pending) {
+        const failure =
+          cause instanceof NotReplicatedError
+            ? this.notReplicated(entry.topic, cause)
+            : this.unavailable(entry.topic, cause);
+        reject(failure);
+      }
     }
     this.inFlight -= pending.length;
     if (this.inFlight === 0) this.drained?.();

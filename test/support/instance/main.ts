@@ -1,5 +1,6 @@
 // One app instance as its own process, for multi-instance tests and benchmarks.
-// Env: BROKER (URL) or BROKER_CLUSTER ("host:port,host:port"), DWS_SESSION_SECRET, PORT (0 = any),
+// Env: BROKER (URL), BROKER_CLUSTER ("host:port,host:port") or BROKER_SENTINELS ("host:port,…",
+// master name in BROKER_SENTINEL_NAME, default mymaster), DWS_SESSION_SECRET, PORT (0 = any),
 // LISTEN_BACKLOG (the accept queue's length; Node's default 511 when unset).
 // Prints "DWS_READY <port>" once listening.
 import 'reflect-metadata';
@@ -11,15 +12,23 @@ import { Broadcaster, DistributedWsModule } from '../../../lib/index.js';
 import { FixtureGateway } from '../../e2e/fixtures/fixture.gateway.js';
 import { ControlController } from './control.controller.js';
 
-const cluster = process.env.BROKER_CLUSTER?.split(',').map((seed) => {
-  const [host, port] = seed.split(':');
-  return { host, port: Number(port) };
-});
+const addresses = (list: string) =>
+  list.split(',').map((seed) => {
+    const [host, port] = seed.split(':');
+    return { host, port: Number(port) };
+  });
+const cluster = process.env.BROKER_CLUSTER ? addresses(process.env.BROKER_CLUSTER) : undefined;
+const sentinels = process.env.BROKER_SENTINELS
+  ? {
+      sentinels: addresses(process.env.BROKER_SENTINELS),
+      name: process.env.BROKER_SENTINEL_NAME ?? 'mymaster',
+    }
+  : undefined;
 
 @Module({
   imports: [
     DistributedWsModule.forRoot({
-      broker: cluster ? { cluster } : (process.env.BROKER ?? 'memory://'),
+      broker: cluster ? { cluster } : (sentinels ?? process.env.BROKER ?? 'memory://'),
       sessionSecret: process.env.DWS_SESSION_SECRET,
       ...(process.env.DWS_OPTIONS ? JSON.parse(process.env.DWS_OPTIONS) : {}),
     }),

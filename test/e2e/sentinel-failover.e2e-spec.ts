@@ -1,0 +1,307 @@
+import { afterAll, afterEach, describe, expect, it } from '@jest/globals';
+import { shardOfTopic } from '../../lib/protocol/offset.js';
+import { RedisStreamsBroker } from '../../lib/broker/redis-streams/index.js';
+import { type InstanceProcess, startInstance } from '../support/app-process.js';
+import { freePort } from '../support/free-port.js';
+import { redisCli } from '../support/redis-cli.js';
+import { type SentinelGroup, startSentinelGroup } from '../support/redis-sentinel.js';
+import { waitFor } from '../support/wait-for.js';
+import { WsTestClient } from '../support/ws-test-client.js';
+
+const SECRET = 'sentinel-failover-secret-0123456789abcdef';
+const logOf = (topic: string) => `dws:{s${shardOfTopic(topic, 16)}}:log`;
+const idOf = (offset: string) => offset.split(':')[2];
+const payloads = (from: string, count: number, first = 0) =>
+  Array.from({ length: count }, (_, k) => ({ seq: first + k, from }));
+
+/**
+ * Issue 18, "Redis primary failover": a primary, one replica (`--replicaof`) and one Sentinel
+ * (`down-after-milliseconds 1000`, `failover-timeout 3000`), real processes; the application
+ * runs in its own process on `{ sentinels, name: 'mymaster' }` and is never restarted.
+ */
+describe('Redis Sentinel failover', () => {
+  let group: SentinelGroup | undefined;
+  let app: InstanceProcess | undefined;
+  const clients: WsTestClient[] = [];
+  const stopped: number[] = [];
+
+  async function start(options: Record<string, unknown> = {}): Promise<InstanceProcess> {
+    group = await startSentinelGroup({ replicas: 1, sentinels: 1 });
+    app = await startInstance({
+      BROKER_SENTINELS: group.addresses.map((a) => `${a.host}:${a.port}`).join(','),
+      BROKER_SENTINEL_NAME: group.name,
+      DWS_SESSION_SECRET: SECRET,
+      DWS_OPTIONS: JSON.stringify(options),
+    });
+    return app;
+  }
+
+  async function connect(topic: string): Promise<WsTestClient> {
+    const client = await WsTestClient.connect(app!.url());
+    clients.push(client);
+    expect((await client.request('subscribe', { topic })).event).toBe('ack');
+    return client;
+  }
+
+  /** Publishes `{seq, from}` until `count` are acked, retrying a failed seq; returns when the first was. */
+  async function publishThrough(topic: string, from: string, count: number, since: number) {
+    let firstAckAfterMs = -1;
+    let failed = 0;
+    for (let seq = 0; seq < count;) {
+      try {
+        await app!.control('publish', { topic, payload: { seq, from } });
+        if (firstAckAfterMs < 0) firstAckAfterMs = Date.now() - since;
+        seq++;
+      } catch {
+        failed++;
+        expect(Date.now() - since).toBeLessThan(30_000);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    }
+    return { firstAckAfterMs, failed };
+  }
+
+  /** SIGKILLs the primary and waits until the Sentinel reports the replica as the new master. */
+  async function killPrimary(): Promise<number> {
+    const [primary, replica] = group!.nodes;
+    const killedAt = Date.now();
+    await primary.kill('SIGKILL');
+    await waitFor(async () => (await group!.masterPort()) === replica.port, {
+      timeout: 20_000,
+      interval: 50,
+      message: 'the Sentinel to promote the replica',
+    });
+    const promotedAfterMs = Date.now() - killedAt;
+    expect(await redisCli(replica.port, ['ROLE'])).toMatch(/^master/);
+    return promotedAfterMs;
+  }
+
+  afterEach(async () => {
+    clients.splice(0).forEach((c) => c.close());
+    for (const pid of stopped.splice(0)) process.kill(pid, 'SIGCONT');
+    await app?.kill('SIGKILL');
+    await group?.stop();
+    app = undefined;
+    group = undefined;
+  });
+  afterAll(async () => {
+    await app?.kill('SIGKILL');
+    await group?.stop();
+  });
+
+  // ioredis leaves a 2 s timer per Sentinel it asked (their disconnectTimeout): here, not in a
+  // unit spec, where Jest would wait for it.
+  it('names the master and the Sentinels when none answers within connectTimeoutMs', async () => {
+    const port = await freePort();
+    const broker = new RedisStreamsBroker({
+      connection: { sentinels: [{ host: '127.0.0.1', port }], name: 'mymaster' },
+      connectTimeoutMs: 300,
+      maxReconnectDelayMs: 50,
+    });
+    await expect(broker.connect()).rejects.toThrow(
+      `RedisStreamsBroker: cannot connect to the Redis master "mymaster" of the Sentinels at 127.0.0.1:${port} within 300 ms`,
+    );
+    await broker.close();
+  });
+
+  it('follows the promotion: publishes, deliveries, resumes and presence go on without a restart, nothing acked lost', async () => {
+    await start();
+    const topic = 'orders/7/status';
+    const live = await connect(topic);
+    expect((await live.request('subscribe', { topic: 'lobby/7' })).event).toBe('ack');
+    const away = await connect(topic);
+    const before = await app!.control('publish-many', { topic, count: 20, from: 'before' });
+    await away.until(() => away.messages(topic).length === 20);
+    const positions = away.positions();
+    away.close();
+    // The replica has every acked entry (asynchronous replication, caught up).
+    const newest = idOf(before.offsets.at(-1));
+    await waitFor(
+      async () =>
+        (await redisCli(group!.nodes[1].port, ['XRANGE', logOf(topic), newest, newest])) !== '',
+      {
+        message: 'the replica to hold the newest acked entry',
+      },
+    );
+
+    const killedAt = Date.now();
+    const promotedAfterMs = await killPrimary();
+    const outage = await publishThrough(topic, 'after', 10, killedAt);
+    await live.until(() => live.messages(topic).length === 30, 10_000);
+    const deliveredAfterMs = Date.now() - killedAt;
+    process.stdout.write(
+      `sentinel failover: promoted ${promotedAfterMs} ms after the kill, first publish acked ` +
+        `${outage.firstAckAfterMs} ms (${outage.failed} refused meanwhile), 10 delivered ${deliveredAfterMs} ms\n`,
+    );
+
+    // The live connection missed nothing and saw nothing twice, in order; it was never closed.
+    expect(live.messages(topic).map((m) => m.payload)).toEqual([
+      ...payloads('before', 20),
+      ...payloads('after', 10),
+    ]);
+    expect(live.closed).toBeNull();
+    // A session resumed after the failover (session claim, replay read) on the new primary: exact.
+    const resumed = await WsTestClient.connect(app!.url());
+    clients.push(resumed);
+    const ack = await resumed.request('resume', {
+      token: away.welcome.data.sessionToken,
+      topics: [topic],
+      positions,
+    });
+    expect(ack.data).toMatchObject({ recovered: true, replayed: 10 });
+    await resumed.until(() => resumed.messages(topic).length === 10);
+    expect(resumed.messages(topic).map((m) => m.payload)).toEqual(payloads('after', 10));
+    // Presence, stored through the same connection, answers from the new primary.
+    const presence = await app!.control('presence', { topic: 'lobby/7' });
+    expect(presence.members.map((m: { connectionId: string }) => m.connectionId)).toEqual([
+      live.welcome.data.connectionId,
+    ]);
+  }, 90_000);
+
+  it('answers recovered: false (epoch) when the promoted replica lacks acked entries, an exact replay elsewhere', async () => {
+    await start();
+    const lostTopic = 'orders/1/status';
+    const spareTopic = ['orders/2/status', 'orders/3/status', 'orders/4/status'].find(
+      (t) => shardOfTopic(t, 16) !== shardOfTopic(lostTopic, 16),
+    )!;
+    const affected = await connect(lostTopic);
+    const liveAffected = await connect(lostTopic);
+    const spared = await connect(spareTopic);
+    await app!.control('publish-many', { topic: lostTopic, count: 5, from: 'before' });
+    await app!.control('publish-many', { topic: spareTopic, count: 5, from: 'before' });
+    await affected.until(() => affected.messages(lostTopic).length === 5);
+    await spared.until(() => spared.messages(spareTopic).length === 5);
+    const affectedPositions = affected.positions();
+    const sparedPositions = spared.positions();
+    affected.close();
+    spared.close();
+
+    // Cut the replica off: stopped, and its link closed by the primary at the next write.
+    const [primary, replica] = group!.nodes;
+    process.kill(replica.pid, 'SIGSTOP');
+    stopped.push(replica.pid);
+    await redisCli(primary.port, ['CONFIG', 'SET', 'client-output-buffer-limit', 'replica 1 1 0']);
+    const lost = await app!.control('publish-many', {
+      topic: lostTopic,
+      count: 20,
+      from: 'lost',
+      intervalMs: 50,
+    });
+    expect(lost.offsets).toHaveLength(20);
+    await liveAffected.until(() => liveAffected.messages(lostTopic).length === 25);
+    expect(await redisCli(primary.port, ['INFO', 'replication'])).toContain('connected_slaves:0');
+    const killedAt = Date.now();
+    const kill = killPrimary();
+    process.kill(replica.pid, 'SIGCONT');
+    stopped.pop();
+    const promotedAfterMs = await kill;
+    const newestLost = idOf(lost.offsets.at(-1));
+    expect(await redisCli(replica.port, ['XRANGE', logOf(lostTopic), newestLost, newestLost])).toBe(
+      '',
+    );
+
+    // The live connection on the rewound shard is told (4006), within a bound after the promotion.
+    expect(await liveAffected.waitClosed(15_000)).toEqual({
+      code: 4006,
+      reason: 'messages lost by the backplane: resume',
+    });
+    const toldAfterMs = Date.now() - killedAt;
+    const outage = await publishThrough(spareTopic, 'after', 5, killedAt);
+    process.stdout.write(
+      `sentinel, lost entries: promoted ${promotedAfterMs} ms after the kill, 4006 ${toldAfterMs} ms, ` +
+        `first publish acked ${outage.firstAckAfterMs} ms\n`,
+    );
+
+    const resumedAffected = await WsTestClient.connect(app!.url());
+    const resumedSpared = await WsTestClient.connect(app!.url());
+    clients.push(resumedAffected, resumedSpared);
+    const notRecovered = await resumedAffected.request('resume', {
+      token: affected.welcome.data.sessionToken,
+      topics: [lostTopic],
+      positions: affectedPositions,
+    });
+    expect(notRecovered.data).toMatchObject({ recovered: false, reason: 'epoch', replayed: 0 });
+    const recovered = await resumedSpared.request('resume', {
+      token: spared.welcome.data.sessionToken,
+      topics: [spareTopic],
+      positions: sparedPositions,
+    });
+    expect(recovered.data).toMatchObject({ recovered: true, replayed: 5 });
+    await resumedSpared.until(() => resumedSpared.messages(spareTopic).length === 5);
+    expect(resumedSpared.messages(spareTopic).map((m) => m.payload)).toEqual(payloads('after', 5));
+    // Publishing on the rewound shard goes on, in its new epoch, to the resumed session.
+    await app!.control('publish', { topic: lostTopic, payload: { seq: 0, from: 'new-epoch' } });
+    await resumedAffected.until(() => resumedAffected.messages(lostTopic).length === 1);
+    expect(resumedAffected.messages(lostTopic)[0].payload).toEqual({ seq: 0, from: 'new-epoch' });
+  }, 90_000);
+
+  it('with publishReplicas 1: a publish the replica cannot take fails within the timeout, acked ones survive the promotion', async () => {
+    await start({ publishReplicas: 1, publishReplicasTimeoutMs: 500 });
+    const topic = 'orders/9/status';
+    const replica = group!.nodes[1];
+    const live = await connect(topic);
+    const away = await connect(topic);
+
+    // The replica stopped: the publish is refused after the WAIT timeout, and stays in the log.
+    process.kill(replica.pid, 'SIGSTOP');
+    stopped.push(replica.pid);
+    const started = Date.now();
+    const refused = await live.request('publish', {
+      topic,
+      payload: { seq: 0, from: 'unreplicated' },
+    });
+    const refusedAfterMs = Date.now() - started;
+    process.kill(replica.pid, 'SIGCONT');
+    stopped.pop();
+    expect(refused).toMatchObject({
+      event: 'error',
+      data: {
+        code: 'DWS_ERR_BROKER_UNAVAILABLE',
+        message:
+          'The message could not be published: not replicated in time (0 of 1 replicas); it may still be delivered.',
+      },
+    });
+    expect(refusedAfterMs).toBeGreaterThanOrEqual(500);
+    expect(refusedAfterMs).toBeLessThan(2000);
+    await away.until(() => away.messages(topic).length === 1);
+    expect(away.messages(topic)[0].payload).toEqual({ seq: 0, from: 'unreplicated' });
+    const positions = away.positions();
+    away.close();
+
+    // The replica running: acked means on the replica too; kill the primary at once.
+    const acked = await app!.control('publish-many', { topic, count: 20, from: 'acked' });
+    const newest = idOf(acked.offsets.at(-1));
+    expect(await redisCli(replica.port, ['XRANGE', logOf(topic), newest, newest])).not.toBe('');
+    await killPrimary();
+    // The promoted replica is alone: once the app reached it, no replica can acknowledge, so a
+    // publish is stored there and refused as not replicated (before, it is refused unstored).
+    const killedAt = Date.now();
+    const notReplicated =
+      'The message could not be published: not replicated in time (0 of 1 replicas); it may still be delivered.';
+    for (;;) {
+      const answer = await live.request('publish', { topic, payload: { seq: 0, from: 'alone' } });
+      expect(answer.data.code).toBe('DWS_ERR_BROKER_UNAVAILABLE');
+      if (answer.data.message === notReplicated) break;
+      expect(Date.now() - killedAt).toBeLessThan(20_000);
+    }
+    // ...and delivered: it is in the new primary's log. An earlier attempt sent just as the
+    // connection came back may be stored too, refused by the 2 s publish bound (at most once).
+    await live.until(() => live.messages(topic).some((m) => m.payload.from === 'alone'));
+    const alone = live.messages(topic).filter((m) => m.payload.from === 'alone').length;
+    expect(alone).toBeLessThanOrEqual(2);
+    const resumed = await WsTestClient.connect(app!.url());
+    clients.push(resumed);
+    const ack = await resumed.request('resume', {
+      token: away.welcome.data.sessionToken,
+      topics: [topic],
+      positions,
+    });
+    expect(ack.data).toMatchObject({ recovered: true, replayed: 20 + alone });
+    await resumed.until(() => resumed.messages(topic).length === 20 + alone);
+    expect(resumed.messages(topic).map((m) => m.payload)).toEqual([
+      ...payloads('acked', 20),
+      ...Array.from({ length: alone }, () => ({ seq: 0, from: 'alone' })),
+    ]);
+    expect(live.closed).toBeNull();
+  }, 90_000);
+});
