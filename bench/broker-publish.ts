@@ -75,10 +75,14 @@ async function broadcasterThroughput(url: string): Promise<void> {
 }
 
 async function latency(broker: RedisStreamsBroker, samples: number[]): Promise<void> {
+  const acks: number[] = [];
   const perTick = RATE / 100;
   for (let tick = 0; tick < SECONDS * 100; tick++) {
     for (let i = 0; i < perTick; i++) {
-      void broker.publish({ topic: `chat/rooms/${i}`, payload: payload(tick * perTick + i) });
+      const sent = performance.now();
+      void broker
+        .publish({ topic: `chat/rooms/${i}`, payload: payload(tick * perTick + i) })
+        .then(() => acks.push(performance.now() - sent));
     }
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
@@ -89,6 +93,11 @@ async function latency(broker: RedisStreamsBroker, samples: number[]): Promise<v
     `latency at ${RATE} msg/s for ${SECONDS} s (${sorted.length} messages): ` +
       `p50 ${percentile(sorted, 50).toFixed(2)} ms, p99 ${percentile(sorted, 99).toFixed(2)} ms, ` +
       `max ${sorted[sorted.length - 1].toFixed(2)} ms`,
+  );
+  const acked = acks.sort((a, b) => a - b);
+  console.log(
+    `publish -> ack at ${RATE} msg/s: p50 ${percentile(acked, 50).toFixed(2)} ms, ` +
+      `p99 ${percentile(acked, 99).toFixed(2)} ms, max ${acked[acked.length - 1].toFixed(2)} ms`,
   );
 }
 

@@ -37,7 +37,10 @@ export const ErrorCode = {
   TooManySubscriptions: 'DWS_ERR_TOO_MANY_SUBSCRIPTIONS',
   /** The connection sends frames faster than its rate limit (`rateLimit`) allows. */
   RateLimited: 'DWS_ERR_RATE_LIMITED',
-  /** The backplane cannot take the message right now (Redis unreachable); retry later. */
+  /**
+   * The backplane cannot take the message right now (Redis unreachable); retry later. Also a
+   * publish stored on the Redis primary but not on `publishReplicas` replicas in time.
+   */
   BrokerUnavailable: 'DWS_ERR_BROKER_UNAVAILABLE',
   /** The session token is malformed, forged, expired, signed with another secret or owned by someone else. */
   InvalidSession: 'DWS_ERR_INVALID_SESSION',
