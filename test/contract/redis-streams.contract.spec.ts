@@ -55,6 +55,27 @@ describe('RedisStreamsBroker under faults', () => {
     return seen;
   }
 
+  it('answers a range whose last entry is gone from the log (rewound by a promotion) as an epoch change', async () => {
+    const created = broker({ connection: server.url, prefix: 'rewound' });
+    await listening(created);
+    const offsets = [];
+    for (let i = 0; i < 3; i++)
+      offsets.push(await created.publish({ topic: 't/1', payload: `${i}` }));
+    const [first, second, third] = offsets.map((offset) => parseOffset(offset)!);
+    const range = (untilId: string) => ({ ...first, afterId: first.id, untilId });
+    const all = () => true;
+    expect(await created.readRanges([range(third.id)], 10, all)).toEqual([
+      expect.objectContaining({ status: 'ok', lastId: third.id, done: true }),
+    ]);
+    // What a replica promoted without the newest entry holds.
+    await redisCli(server.port, ['XDEL', `rewound:{s${first.shard}}:log`, third.id]);
+    expect(await created.readRanges([range(third.id)], 10, all)).toEqual([
+      { status: 'epoch-changed' },
+    ]);
+    const [kept] = await created.readRanges([range(second.id)], 10, all);
+    expect(kept).toMatchObject({ status: 'ok', lastId: second.id, done: true });
+  });
+
   it('delivers 2000 messages exactly once, in order, while reader connections are killed', async () => {
     // The writer logs in as another ACL user, so that CLIENT KILL TYPE normal USER default
     // drops the listening broker's connections and never a publish in flight.

@@ -57,7 +57,7 @@ export async function readRangePages(
 }
 
 function toPage(
-  { shard, epoch, afterId }: ReplayRange,
+  { shard, epoch, afterId, untilId }: ReplayRange,
   storedEpoch: string | null,
   trimmed: string | null,
   entries: RawEntry[],
@@ -76,5 +76,11 @@ function toPage(
     if (wanted(topicOf(entries[i]))) messages.push(toMessage(shard, offsetBase, entries[i]));
   }
   const lastId = count > 0 ? entries[count - 1][0] : afterId;
+  // A range ends at an entry a reader delivered. A log without it was rewound (a replica promoted
+  // without its newest entries) and the reader has not noticed yet: answer as the new epoch it is
+  // about to get, never with what is left, which would be a silent gap.
+  if (done && untilId !== LOG_END && compareIds(afterId, untilId) < 0 && lastId !== untilId) {
+    return { status: 'epoch-changed' };
+  }
   return { status: 'ok', messages, lastId, done };
 }
