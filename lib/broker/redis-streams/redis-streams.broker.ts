@@ -316,11 +316,22 @@ export class RedisStreamsBroker implements Broker, RedisBacked {
     }
   }
 
-  /** The newer of what the reader delivered and what a publish was acked, in the current epoch. */
+  /**
+   * The newer of what the reader delivered and what a publish was acked, in the current epoch:
+   * acked before the publisher's connection last broke, while the reader has not read past it
+   * (what a promoted replica acks afterwards says nothing about what the old primary lost).
+   */
   private newestKnown(shard: number): string {
     const delivered = this.state.ids[shard];
-    const acked = this.publisher?.acked[shard];
-    if (!acked || acked.epoch !== this.state.epochs[shard]) return delivered;
+    const epoch = this.state.epochs[shard];
+    const publisher = this.publisher;
+    if (!publisher) return delivered;
+    const before = publisher.ackedBeforeLoss[shard];
+    if (before && (before.epoch !== epoch || compareIds(before.id, delivered) <= 0)) {
+      publisher.ackedBeforeLoss[shard] = null;
+    }
+    const acked = publisher.ackedBeforeLoss[shard] ?? publisher.acked[shard];
+    if (acked.epoch !== epoch) return delivered;
     return compareIds(acked.id, delivered) > 0 ? acked.id : delivered;
   }
 

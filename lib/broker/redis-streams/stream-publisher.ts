@@ -34,7 +34,10 @@ export class StreamPublisher {
   private drained: (() => void) | null = null;
   private lastError: Error | undefined;
   private readonly onReady = () => this.ready();
-  private readonly onClose = () => this.status.down('publisher', this.lastError);
+  private readonly onClose = () => {
+    this.keepAckedBeforeLoss();
+    this.status.down('publisher', this.lastError);
+  };
   private readonly onError = (error: Error) => (this.lastError = error);
   private readonly appender: ShardAppender;
   private readonly flush = () => this.sendQueued();
@@ -43,6 +46,12 @@ export class StreamPublisher {
    * log still holds it (shard-state.ts `recheckShards`).
    */
   readonly acked: { epoch: string; id: string }[];
+  /**
+   * Per shard, `acked` as it was when the connection last broke, until the reader has read past
+   * it: the witness of a failover. A publish acked by a promoted replica afterwards moves
+   * `acked` to an entry the new log holds, which would hide the loss of the older ones.
+   */
+  readonly ackedBeforeLoss: ({ epoch: string; id: string } | null)[];
 
   constructor(
     private readonly client: RedisClient,
@@ -56,6 +65,7 @@ export class StreamPublisher {
   ) {
     this.queued = keys.map(() => []);
     this.acked = keys.map(() => ({ epoch: '', id: '0-0' }));
+    this.ackedBeforeLoss = keys.map(() => null);
     this.appender = new ShardAppender(client, keys, retentionMs, candidates);
   }
 
@@ -177,6 +187,14 @@ export class StreamPublisher {
     }
     this.inFlight -= pending.length;
     if (this.inFlight === 0) this.drained?.();
+  }
+
+  private keepAckedBeforeLoss(): void {
+    this.acked.forEach((acked, shard) => {
+      if (this.ackedBeforeLoss[shard] === null && acked.id !== '0-0') {
+        this.ackedBeforeLoss[shard] = { ...acked };
+      }
+    });
   }
 
   private ready(): void {
