@@ -39,6 +39,7 @@ export class StreamPublisher {
     this.status.down('publisher', this.lastError);
   };
   private readonly onError = (error: Error) => (this.lastError = error);
+  private readonly onNodeLost = () => this.keepAckedBeforeLoss();
   private readonly appender: ShardAppender;
   private readonly flush = () => this.sendQueued();
   /**
@@ -74,12 +75,15 @@ export class StreamPublisher {
     this.client.on('ready', this.onReady);
     this.client.on('close', this.onClose);
     this.client.on('error', this.onError);
+    // A Cluster client stays up while one master dies: it only drops that node's connection.
+    this.client.on('-node', this.onNodeLost);
   }
 
   detach(): void {
     this.client.off('ready', this.onReady);
     this.client.off('close', this.onClose);
     this.client.off('error', this.onError);
+    this.client.off('-node', this.onNodeLost);
   }
 
   /**
