@@ -27,6 +27,8 @@ interface Client {
 
 /** Latency histogram of the current phase, 1 ms buckets up to 10 s. */
 let latency = new Uint32Array(10_001);
+/** The same, from the moment Redis appended the message (its stream id) to delivery. */
+let fromAppend = new Uint32Array(10_001);
 let phaseAt = 0;
 const clients: Client[] = [];
 
@@ -54,9 +56,14 @@ function open(i: number): Promise<void> {
     client.moved = true;
   });
   sdk.on('notRecovered', () => client.notRecovered++);
-  return sdk.subscribe(client.topic, (payload: any) => {
+  return sdk.subscribe(client.topic, (payload: any, { offset }) => {
     client.seqs.set(payload.seq, (client.seqs.get(payload.seq) ?? 0) + 1);
-    if (!client.moved) latency[Math.min(10_000, Math.max(0, Date.now() - payload.at))]++;
+    if (client.moved) return;
+    const now = Date.now();
+    latency[Math.min(10_000, Math.max(0, now - payload.at))]++;
+    // The stream id's milliseconds: when Redis appended it (same host clock).
+    const appended = Number(offset.slice(offset.lastIndexOf(':') + 1, offset.lastIndexOf('-')));
+    fromAppend[Math.min(10_000, Math.max(0, now - appended))]++;
   }).ready as Promise<void>;
 }
 
@@ -71,6 +78,7 @@ for await (const line of createInterface({ input: process.stdin })) {
   if (command.cmd === 'phase') {
     phaseAt = command.at;
     latency = new Uint32Array(10_001);
+    fromAppend = new Uint32Array(10_001);
     for (const c of clients) {
       c.moved = !c.connected;
       c.backAt = 0;
@@ -82,6 +90,7 @@ for await (const line of createInterface({ input: process.stdin })) {
       back: moved.filter((c) => c.connected && c.backAt > 0).length,
       backMs: moved.filter((c) => c.backAt > 0).map((c) => c.backAt - phaseAt),
       latency: Array.from(latency),
+      fromAppend: Array.from(fromAppend),
     };
   } else if (command.cmd === 'report') {
     let lost = 0;

@@ -8,6 +8,9 @@
 // (clients on the survivors that never move: their latency is the live latency during the
 // SIGKILL wave; 300), BENCH_CPU_PROF (a directory: instances write .cpuprofile files there).
 import { type ChildProcess, spawn } from 'node:child_process';
+import { cpuMicros } from './common.js';
+import { Agent, request } from 'node:http';
+import { loadavg } from 'node:os';
 import { createInterface } from 'node:readline';
 import { type InstanceProcess, startInstance } from '../test/support/app-process.js';
 import { freePort } from '../test/support/free-port.js';
@@ -93,7 +96,46 @@ const lastSeq: Record<string, number> = {};
 let publishTo = 1;
 let publishing: NodeJS.Timeout | null = null;
 let publishErrors = 0;
+/** How long each publish's HTTP request took (answered once Redis appended it), this wave. */
+let publishMs = new Uint32Array(10_001);
 const inFlight = new Set<Promise<unknown>>();
+
+/**
+ * Keep-alive sockets, used in turn (FIFO: none idles into the server's 5 s keep-alive timeout), as
+ * a backend publisher holds them: a new TCP connection to a survivor during a wave waits in its
+ * accept queue behind the wave's (Node accepts one connection per event-loop turn), which `fetch`
+ * did whenever its requests overlapped (p99 of the publish request 2–5 s, docs/reliability.md).
+ */
+const agent = new Agent({ keepAlive: true, maxSockets: 16, scheduling: 'fifo' });
+
+/** POSTs `body` to /publish on `port`; resolves with the response's status. */
+function post(port: number, body: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      { port, host: '127.0.0.1', path: '/publish', method: 'POST', agent },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** Opens the agent's 16 sockets to `port` now (16 requests at once; any answer will do). */
+async function warm(port: number): Promise<void> {
+  const get = () =>
+    new Promise<void>((resolve) =>
+      request({ port, host: '127.0.0.1', path: '/warm', agent }, (res) => {
+        res.resume();
+        res.on('end', resolve);
+      })
+        .on('error', () => resolve())
+        .end(),
+    );
+  await Promise.all(Array.from({ length: 16 }, get));
+}
 
 function startPublishing(): void {
   let n = 0;
@@ -101,12 +143,11 @@ function startPublishing(): void {
     const topic = `orders/${n++ % TOPICS}/status`;
     const seq = (lastSeq[topic] ?? -1) + 1;
     lastSeq[topic] = seq;
-    const sent = fetch(`http://127.0.0.1:${ports[publishTo]}/publish`, {
-      method: 'POST',
-      body: JSON.stringify({ topic, payload: { seq, at: Date.now() } }),
-    })
-      .then((r) => {
-        if (!r.ok) publishErrors++;
+    const started = Date.now();
+    const sent = post(ports[publishTo], JSON.stringify({ topic, payload: { seq, at: Date.now() } }))
+      .then((status) => {
+        if (status !== 200) publishErrors++;
+        publishMs[Math.min(10_000, Date.now() - started)]++;
       })
       .catch(() => publishErrors++);
     inFlight.add(sent);
@@ -119,6 +160,12 @@ const all = async (command: object) => Promise.all(procs.map((p) => p.ask(comman
 /** Starts a wave now; resolves when every client that moved is back and recovered. */
 async function wave(name: string, action: () => Promise<void>, timeoutMs = 120_000) {
   const at = Date.now();
+  const fromUs = process.hrtime.bigint() / 1000n;
+  // CPU of the instances that live through the wave (the survivors), from /proc.
+  const survivors = instances.filter((i): i is InstanceProcess => i !== null);
+  const cpuBefore = survivors.map((i) => cpuMicros(i.pid));
+  publishMs = new Uint32Array(10_001);
+  await warm(ports[publishTo]);
   await all({ cmd: 'phase', at });
   await action();
   let answers: any[] = [];
@@ -129,18 +176,37 @@ async function wave(name: string, action: () => Promise<void>, timeoutMs = 120_0
     if ((moved > 0 && back === moved) || Date.now() - at > timeoutMs) break;
     await new Promise((r) => setTimeout(r, 250));
   }
+  const toUs = process.hrtime.bigint() / 1000n;
+  const cpu = survivors
+    .map((i, k) =>
+      instances.includes(i)
+        ? `${i.pid} ${Math.round((cpuMicros(i.pid) - cpuBefore[k]) / 1000)} ms`
+        : '',
+    )
+    .filter(Boolean);
   await new Promise((r) => setTimeout(r, 1000));
   answers = await all({ cmd: 'back' });
   const backMs = answers.flatMap((a) => a.backMs).sort((a: number, b: number) => a - b);
-  const histogram = answers[0].latency.map((_: number, ms: number) =>
-    answers.reduce((s, a) => s + a.latency[ms], 0),
-  );
+  const sumOf = (key: 'latency' | 'fromAppend') =>
+    answers[0][key].map((_: number, ms: number) => answers.reduce((s, a) => s + a[key][ms], 0));
+  const histogram = sumOf('latency');
+  const fromAppend = sumOf('fromAppend');
   const moved = answers.reduce((s, a) => s + a.moved, 0);
   process.stdout.write(
     `${name}: ${backMs.length}/${moved} back and recovered; time to back p50 ${percentile(backMs, 0.5)} ms, ` +
       `p99 ${percentile(backMs, 0.99)} ms, max ${backMs[backMs.length - 1]} ms; live latency of clients ` +
-      `that stayed p50 ${histogramPercentile(histogram, 0.5)} ms, p99 ${histogramPercentile(histogram, 0.99)} ms\n`,
+      `that stayed p50 ${histogramPercentile(histogram, 0.5)} ms, p99 ${histogramPercentile(histogram, 0.99)} ms\n` +
+      `  of which from Redis's append to delivery: p50 ${histogramPercentile(fromAppend, 0.5)} ms, p99 ${histogramPercentile(fromAppend, 0.99)} ms; ` +
+      `publish request (to instance ${publishTo}, until appended): p50 ${histogramPercentile([...publishMs], 0.5)} ms, p99 ${histogramPercentile([...publishMs], 0.99)} ms\n` +
+      `  CPU of the survivors until all were back: ${cpu.join(', ')}; load average ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')}\n`,
   );
+  if (process.env.BENCH_CPU_PROF) {
+    // CLOCK_MONOTONIC, as the profiles' timestamps: node bench/profile-summary.mjs <file> from to
+    const pids = instances.map((i) => i?.pid ?? '-').join(' ');
+    process.stdout.write(`  profile window ${fromUs} ${toUs} µs; instance pids ${pids}\n`);
+  }
 }
 
 try {
@@ -186,6 +252,7 @@ try {
   );
 } finally {
   clearInterval(publishing ?? undefined);
+  agent.destroy();
   await Promise.all(procs.map((p) => p.ask({ cmd: 'close' }).catch(() => undefined)));
   for (const p of procs) p.child.kill('SIGKILL');
   await Promise.all(instances.map((i) => i?.kill('SIGTERM')));

@@ -18,6 +18,7 @@ import { startHeartbeat } from './heartbeat.js';
 import { SessionTokenIssuer } from './session-token-renewal.js';
 import type { ReservedEventsHandler } from './reserved-events.handler.js';
 import type { ResumeHandler } from './resume.handler.js';
+import { Stage } from './admission-queue.js';
 
 /** Collaborators the module hands to the adapter. */
 export interface AdapterParts {
@@ -64,7 +65,13 @@ export class DistributedWsAdapter extends WsAdapter {
       verifyClient: (info: VerifyInfo, done: VerifyDone) =>
         this.shuttingDown
           ? done(false, 503, 'Service shutting down')
-          : this.gate.verify(info, done),
+          : this.gate.verify(info, (ok, ...refusal) =>
+              // Admitted: the `101` and the welcome wait for their turn (a wave's upgrades
+              // arrive by the hundred in one poll; live deliveries go on between turns).
+              ok
+                ? this.parts.resume.admission.run(Stage.Upgrade, () => this.complete(done))
+                : done(ok, ...refusal),
+            ),
       handleProtocols: options.handleProtocols ?? selectProtocol,
       WebSocket: GatewaySocket,
     });
@@ -103,6 +110,12 @@ export class DistributedWsAdapter extends WsAdapter {
         this.router.route(connection, data, isBinary),
       );
     }
+  }
+
+  /** Completes an admitted upgrade, unless shutdown began while it waited for its turn. */
+  private complete(done: VerifyDone): void {
+    if (this.shuttingDown) done(false, 503, 'Service shutting down');
+    else done(true);
   }
 
   /** Stops accepting, closes every connection with 1012 and waits (bounded) for the closes. */

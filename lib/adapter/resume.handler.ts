@@ -19,6 +19,16 @@ import { SessionReplay } from './resume/session-replay.js';
 import { SessionTakeover } from './resume/session-takeover.js';
 import { SessionVerification } from './resume/session-verification.js';
 import { ReplaySlots } from './resume/replay-slots.js';
+import { AdmissionQueue, Stage } from './admission-queue.js';
+
+/**
+ * Upgrades completed and resume steps run per turn of the event loop during a wave (issue 18:
+ * bench:failover, docs/reliability.md). A returning client takes three (its upgrade, its claim,
+ * its take-over and replay), about 1 ms of CPU in all on the 2-core test machine. Node accepts
+ * one connection per turn, so a turn holds about one client's work: accepts keep pace with
+ * what is served, and the readers' batches and publishes are handled between turns.
+ */
+const ADMITTED_PER_TURN = 4;
 
 /**
  * `resume`: a client back from a lost connection continues its session on this instance.
@@ -39,6 +49,8 @@ export class ResumeHandler {
   private readonly replay: SessionReplay;
   private readonly handover: LiveHandover;
   private readonly slots: ReplaySlots;
+  /** Shared with the adapter, which completes upgrades through it. */
+  readonly admission = new AdmissionQueue(ADMITTED_PER_TURN);
 
   constructor(
     connections: ConnectionRegistry,
@@ -74,11 +86,15 @@ export class ResumeHandler {
 
   private async resumeSession(connection: Connection, frame: ClientFrame): Promise<void> {
     const { token, topics, positions, info } = parseResumeRequest(frame);
+    // The token's HMAC and the claim; then, once claimed, the take-over, replay and answer.
+    await this.admission.turn(Stage.Claim);
+    if (!connection.open) return;
     const claims = await this.verification.claimsOf(connection, token);
     const { accepted, rejected } = await this.verification.authorize(connection, topics, info);
     const release = await this.slots.acquire();
     let outcome: ResumeOutcome;
     try {
+      await this.admission.turn(Stage.Answer);
       // The socket may have closed while this resume waited (its hooks, its turn): a closed
       // connection must not take the session over, or it would stay registered for good.
       if (!connection.open) return;

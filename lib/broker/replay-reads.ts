@@ -2,6 +2,15 @@ import type { Broker, RangePage, ReplayRange } from './broker.interface.js';
 import type { ReplayWindow } from './replay-window.js';
 
 const everyTopic = () => true;
+/**
+ * A page read from the backplane is shared with identical ranges asked for this long after it
+ * came back, too: resumes are admitted a few per event-loop turn (adapter/admission-queue.ts),
+ * so those of one wave no longer ask in the same turn. A range of one epoch never changes but
+ * by trimming, and a page is reused only while the reader is still in that epoch.
+ */
+const SHARE_AFTER_MS = 250;
+/** Pages kept that way at most (each up to a read's page, ~1 MiB); beyond, they go at once. */
+const SHARED_PAGES_KEPT = 64;
 
 /** How the ranges of replays were answered since boot (bench and tests read it). */
 export interface ReplayReadStats {
@@ -9,7 +18,7 @@ export interface ReplayReadStats {
   fromWindow: number;
   /** Ranges read from the backplane. */
   fromLog: number;
-  /** Ranges that joined an identical read already in flight instead of reading again. */
+  /** Ranges that joined an identical read in flight (or just back) instead of reading again. */
   shared: number;
 }
 
@@ -22,6 +31,8 @@ export interface ReplayReadStats {
 export class ReplayReads implements Pick<Broker, 'readRanges'> {
   readonly stats: ReplayReadStats = { fromWindow: 0, fromLog: 0, shared: 0 };
   private readonly inFlight = new Map<string, Promise<RangePage>>();
+  /** Pages back from the backplane kept in `inFlight` for late identical ranges. */
+  private kept = 0;
 
   constructor(
     private readonly broker: Broker,
@@ -37,7 +48,8 @@ export class ReplayReads implements Pick<Broker, 'readRanges'> {
     const pages: (RangePage | Promise<RangePage>)[] = new Array(ranges.length);
     const toRead: ReplayRange[] = [];
     const settlers: { resolve(page: RangePage): void; reject(error: unknown): void }[] = [];
-    this.window?.follow(this.broker.positions());
+    const positions = this.broker.positions();
+    this.window?.follow(positions);
     ranges.forEach((range, i) => {
       const cached = this.window?.page(range, limit, wanted);
       if (cached) {
@@ -47,6 +59,8 @@ export class ReplayReads implements Pick<Broker, 'readRanges'> {
       }
       const key = `${range.shard}|${range.epoch}|${range.afterId}|${range.untilId}|${limit}`;
       let shared = this.inFlight.get(key);
+      // A page read in an epoch the reader has left is not reused: the log now answers otherwise.
+      if (shared && positions[range.shard]?.epoch !== range.epoch) shared = undefined;
       if (shared) this.stats.shared++;
       else {
         shared = new Promise<RangePage>((resolve, reject) => settlers.push({ resolve, reject }));
@@ -54,8 +68,19 @@ export class ReplayReads implements Pick<Broker, 'readRanges'> {
         shared.catch(() => undefined);
         this.inFlight.set(key, shared);
         toRead.push(range);
-        const forget = () => this.inFlight.delete(key);
-        shared.then(forget, forget);
+        const forget = () => {
+          if (this.inFlight.get(key) === mine) this.inFlight.delete(key);
+        };
+        const mine = shared;
+        const keep = () => {
+          if (this.kept >= SHARED_PAGES_KEPT) return forget();
+          this.kept++;
+          setTimeout(() => {
+            this.kept--;
+            forget();
+          }, SHARE_AFTER_MS).unref();
+        };
+        shared.then(keep, forget);
       }
       pages[i] = shared.then((page) => onlyWanted(page, wanted));
     });

@@ -21,6 +21,9 @@ interface ShardWindow {
   /** Every entry of the log after `floor` and up to the last kept one is kept, in order. */
   floor: string;
   readonly entries: BrokerMessage[];
+  /** The entries' ids as numbers, index for index: `<ms>` and `<seq>` (searched without parsing). */
+  readonly ms: number[];
+  readonly seq: number[];
   head: number;
   bytes: number;
 }
@@ -33,6 +36,21 @@ export function entryBytes(m: BrokerMessage): number {
 /** Milliseconds part of a stream id. */
 function idMs(id: string): number {
   return Number(id.slice(0, id.indexOf('-')));
+}
+
+/**
+ * Sequence part of a stream id. Both parts of a Redis id are below 2^53; a client's position
+ * may say more (16 digits): as Infinity it stays after every kept id of the same milliseconds.
+ */
+function idSeq(id: string): number {
+  const seq = Number(id.slice(id.indexOf('-') + 1));
+  return Number.isSafeInteger(seq) ? seq : Infinity;
+}
+
+/** `idMs`, with the same bound as `idSeq`. */
+function idMsBounded(id: string): number {
+  const ms = idMs(id);
+  return Number.isSafeInteger(ms) ? ms : Infinity;
 }
 
 /**
@@ -61,6 +79,8 @@ export class ReplayWindow {
       offsetBase: '',
       floor: '0-0',
       entries: [],
+      ms: [],
+      seq: [],
       head: 0,
       bytes: 0,
     }));
@@ -97,6 +117,8 @@ export class ReplayWindow {
       }
       const bytes = entryBytes(m);
       w.entries.push(m);
+      w.ms.push(idMs(m.id));
+      w.seq.push(idSeq(m.id));
       w.bytes += bytes;
       this.order.push(m);
       this.bytes += bytes;
@@ -135,31 +157,35 @@ export class ReplayWindow {
     if (untilId === '+' || compareIds(afterId, w.floor) < 0) return null;
     const last = w.entries.length > w.head ? w.entries[w.entries.length - 1].id : w.floor;
     if (compareIds(untilId, last) > 0) return null;
-    let start = this.firstAfter(w, afterId);
+    let start = this.firstAfter(w, idMsBounded(afterId), idSeq(afterId));
     const end = w.entries.length;
-    if (start < end && compareIds(w.entries[start].id, untilId) <= 0) {
-      if (idMs(w.entries[start].id) < this.now() - this.maxAgeMs + TRIM_MARGIN_MS) return null;
+    const untilMs = idMsBounded(untilId);
+    const untilSeq = idSeq(untilId);
+    // Whether the entry at `i` is after `untilId`.
+    const past = (i: number) => w.ms[i] > untilMs || (w.ms[i] === untilMs && w.seq[i] > untilSeq);
+    if (start < end && !past(start)) {
+      if (w.ms[start] < this.now() - this.maxAgeMs + TRIM_MARGIN_MS) return null;
     }
     const messages: BrokerMessage[] = [];
     let read = 0;
     let lastId = afterId;
     for (; start < end && read < limit; start++, read++) {
+      if (past(start)) break;
       const m = w.entries[start];
-      if (compareIds(m.id, untilId) > 0) break;
       lastId = m.id;
       if (wanted(m.topic)) messages.push(m);
     }
-    const done = start >= end || compareIds(w.entries[start].id, untilId) > 0;
+    const done = start >= end || past(start);
     return { status: 'ok', messages, lastId, done };
   }
 
-  /** Index of the first kept entry after `id` (binary search; ids increase). */
-  private firstAfter(w: ShardWindow, id: string): number {
+  /** Index of the first kept entry after the id `ms`-`seq` (binary search; ids increase). */
+  private firstAfter(w: ShardWindow, ms: number, seq: number): number {
     let lo = w.head;
     let hi = w.entries.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (compareIds(w.entries[mid].id, id) <= 0) lo = mid + 1;
+      if (w.ms[mid] < ms || (w.ms[mid] === ms && w.seq[mid] <= seq)) lo = mid + 1;
       else hi = mid;
     }
     return lo;
@@ -170,6 +196,8 @@ export class ReplayWindow {
     if (w === undefined) return;
     this.bytes -= w.bytes;
     w.entries.length = 0;
+    w.ms.length = 0;
+    w.seq.length = 0;
     w.head = 0;
     w.bytes = 0;
     w.epoch = epoch;
@@ -184,7 +212,7 @@ export class ReplayWindow {
       const m = this.order[this.orderHead];
       const w = this.windows[m.shard];
       const kept = w.entries[w.head] === m;
-      if (kept && this.bytes <= this.maxBytes && idMs(m.id) >= oldest) break;
+      if (kept && this.bytes <= this.maxBytes && w.ms[w.head] >= oldest) break;
       this.orderHead++;
       if (!kept) continue; // dropped with its shard already
       const bytes = entryBytes(m);
@@ -194,6 +222,8 @@ export class ReplayWindow {
       w.floor = m.id;
       if (w.head > 1024 && w.head * 2 > w.entries.length) {
         w.entries.splice(0, w.head);
+        w.ms.splice(0, w.head);
+        w.seq.splice(0, w.head);
         w.head = 0;
       }
     }

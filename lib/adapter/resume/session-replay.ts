@@ -29,6 +29,11 @@ export class SessionReplay {
   /** Which topics of the log the session receives: its implicit topics and `filters`. */
   wanted(connection: Connection, filters: readonly string[]): (topic: string) => boolean {
     const implicit = new Set(implicitTopics(connection.id, connection.userId));
+    // Exact filters only (the common case): one set lookup per message scanned.
+    if (!filters.some(hasWildcard)) {
+      for (const filter of filters) implicit.add(filter);
+      return (topic) => implicit.has(topic);
+    }
     return (topic) => implicit.has(topic) || filters.some((f) => matchesFilter(f, topic));
   }
 
