@@ -113,5 +113,24 @@ export class ResumeHandler {
       release();
     }
     await this.handover.answer(connection, frame, outcome);
+    this.confirmWhenReceived(connection);
+  }
+
+  /**
+   * Confirms the resume's claim once the client has its ack: a pong to a ping sent after the ack
+   * proves it (one stream, in order), with the claim's id as payload so that the pong of an
+   * earlier heartbeat ping does not count.
+   */
+  private confirmWhenReceived(connection: Connection): void {
+    const id = this.verification.claimToConfirm(connection);
+    if (id === null || !connection.open) return;
+    const payload = Buffer.from(id);
+    const onPong = (data: Buffer) => {
+      if (!payload.equals(data)) return;
+      connection.ws.off('pong', onPong);
+      this.verification.confirmClaim(connection);
+    };
+    connection.ws.on('pong', onPong);
+    connection.ws.ping(payload);
   }
 }

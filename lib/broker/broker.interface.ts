@@ -147,9 +147,10 @@ export interface Broker {
 
   /**
    * Moves session `sessionId` to `generation` (recording `claim`, an id of the caller's, for
-   * `releaseSession`) when that is greater than the generation stored for it (0 when none),
-   * atomically, for every instance: of two calls with the same
-   * generation, exactly one gets true. What is stored is forgotten `ttlMs` after this call.
+   * `confirmSession` and `releaseSession`) when that is greater than the generation stored for
+   * it (0 when none), or equal to it while the stored claim is not confirmed, atomically, for
+   * every instance: once a claim is confirmed, every other call with its generation gets false.
+   * What is stored is forgotten `ttlMs` after this call.
    * Session tokens use it so that a resume supersedes every earlier token (SessionVerification).
    * Optional for a custom broker: without it, superseded tokens are refused only on the
    * instance that saw the resume (lib/broker/session-generations.ts; a warning at boot).
@@ -161,6 +162,19 @@ export interface Broker {
     generation: number,
     ttlMs: number,
     claim?: string,
+  ): Promise<boolean>;
+
+  /**
+   * Marks the `advanceSession` made with `claim` confirmed: its client has the token of that
+   * generation, and the token before it is superseded for good. A no-op (false) when the session
+   * is no longer at this claim. Implemented together with `advanceSession`.
+   * @throws BrokerUnavailableError when the backplane cannot answer.
+   */
+  confirmSession?(
+    sessionId: string,
+    generation: number,
+    ttlMs: number,
+    claim: string,
   ): Promise<boolean>;
 
   /**

@@ -9,7 +9,7 @@ export class LocalSessionGenerations {
   /** In write order, hence in expiry order when every call passes the same TTL. */
   private readonly entries = new Map<
     string,
-    { generation: number; claim: string; expiresAt: number }
+    { generation: number; claim: string; confirmed: boolean; expiresAt: number }
   >();
 
   /** {@link Broker.advanceSession}, in memory. */
@@ -22,10 +22,29 @@ export class LocalSessionGenerations {
   ): boolean {
     this.sweep(now);
     const stored = this.entries.get(sessionId);
-    const current = stored && stored.expiresAt > now ? stored.generation : 0;
-    if (generation <= current) return false;
+    const live = stored && stored.expiresAt > now ? stored : null;
+    const current = live?.generation ?? 0;
+    if (generation < current || (generation === current && (live?.confirmed ?? true))) {
+      return false;
+    }
     this.entries.delete(sessionId);
-    this.entries.set(sessionId, { generation, claim, expiresAt: now + ttlMs });
+    this.entries.set(sessionId, { generation, claim, confirmed: false, expiresAt: now + ttlMs });
+    return true;
+  }
+
+  /** {@link Broker.confirmSession}, in memory. */
+  confirm(
+    sessionId: string,
+    generation: number,
+    ttlMs: number,
+    claim: string,
+    now = Date.now(),
+  ): boolean {
+    const stored = this.entries.get(sessionId);
+    if (!stored || stored.expiresAt <= now || stored.confirmed) return false;
+    if (stored.generation !== generation || stored.claim !== claim) return false;
+    this.entries.delete(sessionId);
+    this.entries.set(sessionId, { generation, claim, confirmed: true, expiresAt: now + ttlMs });
     return true;
   }
 
@@ -38,10 +57,15 @@ export class LocalSessionGenerations {
     now = Date.now(),
   ): boolean {
     const stored = this.entries.get(sessionId);
-    if (!stored || stored.expiresAt <= now) return false;
+    if (!stored || stored.expiresAt <= now || stored.confirmed) return false;
     if (stored.generation !== generation || stored.claim !== claim) return false;
     this.entries.delete(sessionId);
-    this.entries.set(sessionId, { generation: generation - 1, claim: '', expiresAt: now + ttlMs });
+    this.entries.set(sessionId, {
+      generation: generation - 1,
+      claim: '',
+      confirmed: true,
+      expiresAt: now + ttlMs,
+    });
     return true;
   }
 
@@ -65,6 +89,8 @@ export interface SessionGenerationStore {
   advance(sessionId: string, generation: number, ttlMs: number, claim: string): Promise<boolean>;
   /** {@link Broker.releaseSession}. */
   release(sessionId: string, generation: number, ttlMs: number, claim: string): Promise<boolean>;
+  /** {@link Broker.confirmSession}. */
+  confirm(sessionId: string, generation: number, ttlMs: number, claim: string): Promise<boolean>;
   /** False for a custom broker without `advanceSession`: only this instance's resumes count. */
   readonly shared: boolean;
 }
@@ -82,6 +108,8 @@ export function sessionGenerationStore(broker: Broker): SessionGenerationStore {
         broker.advanceSession!(sessionId, generation, ttlMs, claim),
       release: async (sessionId, generation, ttlMs, claim) =>
         (await broker.releaseSession?.(sessionId, generation, ttlMs, claim)) ?? false,
+      confirm: async (sessionId, generation, ttlMs, claim) =>
+        (await broker.confirmSession?.(sessionId, generation, ttlMs, claim)) ?? false,
     };
   }
   const local = new LocalSessionGenerations();
@@ -91,5 +119,7 @@ export function sessionGenerationStore(broker: Broker): SessionGenerationStore {
       local.advance(sessionId, generation, ttlMs, claim),
     release: async (sessionId, generation, ttlMs, claim) =>
       local.release(sessionId, generation, ttlMs, claim),
+    confirm: async (sessionId, generation, ttlMs, claim) =>
+      local.confirm(sessionId, generation, ttlMs, claim),
   };
 }

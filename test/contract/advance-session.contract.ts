@@ -8,29 +8,42 @@ import type { BrokerContractSetup, Connect } from './contract-harness.js';
  * instance (SessionVerification). Every built-in broker has it.
  */
 export function advanceSessionCases(setup: BrokerContractSetup, connected: Connect): void {
-  it('advanceSession stores only a greater generation, from 0 for an unknown session', async () => {
+  it('advanceSession stores only a greater generation, from 0 for an unknown session, or the same one again until it is confirmed', async () => {
     const broker = await connected(setup.backplane());
-    const advance = (generation: number) => broker.advanceSession!('s1', generation, 60_000);
-    expect(await advance(0)).toBe(false);
-    expect(await advance(1)).toBe(true);
-    expect(await advance(1)).toBe(false);
-    expect(await advance(3)).toBe(true);
-    expect(await advance(2)).toBe(false);
-    expect(await broker.advanceSession!('s2', 1, 60_000)).toBe(true);
+    const advance = (generation: number, claim: string) =>
+      broker.advanceSession!('s1', generation, 60_000, claim);
+    expect(await advance(0, 'a')).toBe(false);
+    expect(await advance(1, 'a')).toBe(true);
+    // Not confirmed: the client whose answer was lost retries with the same token.
+    expect(await advance(1, 'b')).toBe(true);
+    expect(await broker.confirmSession!('s1', 1, 60_000, 'a')).toBe(false);
+    expect(await broker.confirmSession!('s1', 1, 60_000, 'b')).toBe(true);
+    expect(await advance(1, 'c')).toBe(false);
+    expect(await advance(3, 'd')).toBe(true);
+    expect(await advance(2, 'e')).toBe(false);
+    expect(await broker.advanceSession!('s2', 1, 60_000, 'f')).toBe(true);
   });
 
-  it('advanceSession grants one of 20 concurrent claims of the same generation', async () => {
+  it('advanceSession: once one of 20 concurrent claims is confirmed, the generation is refused', async () => {
     const broker = await connected(setup.backplane());
     const claims = await Promise.all(
-      Array.from({ length: 20 }, () => broker.advanceSession!('race', 1, 60_000)),
+      Array.from({ length: 20 }, (_, k) => broker.advanceSession!('race', 1, 60_000, `c${k}`)),
     );
-    expect(claims.filter(Boolean)).toHaveLength(1);
+    expect(claims.every(Boolean)).toBe(true);
+    // The last one stored is the session's claim: only it can be confirmed.
+    const confirmed = await Promise.all(
+      Array.from({ length: 20 }, (_, k) => broker.confirmSession!('race', 1, 60_000, `c${k}`)),
+    );
+    expect(confirmed.filter(Boolean)).toHaveLength(1);
+    expect(await broker.advanceSession!('race', 1, 60_000, 'late')).toBe(false);
+    expect(await broker.advanceSession!('race', 2, 60_000, 'next')).toBe(true);
   });
 
   it('advanceSession forgets a session after its TTL', async () => {
     const broker = await connected(setup.backplane());
-    expect(await broker.advanceSession!('short', 5, 200)).toBe(true);
-    expect(await broker.advanceSession!('short', 5, 200)).toBe(false);
+    expect(await broker.advanceSession!('short', 5, 200, 'a')).toBe(true);
+    expect(await broker.confirmSession!('short', 5, 200, 'a')).toBe(true);
+    expect(await broker.advanceSession!('short', 5, 200, 'b')).toBe(false);
     await waitFor(async () => broker.advanceSession!('short', 1, 200), {
       message: 'generation 1 accepted once the stored 5 expired',
       timeout: 3000,
@@ -44,8 +57,10 @@ export function advanceSessionCases(setup: BrokerContractSetup, connected: Conne
     expect(await broker.releaseSession!('r1', 2, 60_000, 'mine')).toBe(false);
     expect(await broker.releaseSession!('r1', 1, 60_000, 'mine')).toBe(true);
     expect(await broker.releaseSession!('r1', 1, 60_000, 'mine')).toBe(false);
-    // Back at 0: the token of generation 0 may claim 1 again, and only once.
+    // Back at 0: the token of generation 0 may claim 1 again; once confirmed, only once.
     expect(await broker.advanceSession!('r1', 1, 60_000, 'retry')).toBe(true);
+    expect(await broker.confirmSession!('r1', 1, 60_000, 'retry')).toBe(true);
+    expect(await broker.releaseSession!('r1', 1, 60_000, 'retry')).toBe(false);
     expect(await broker.advanceSession!('r1', 1, 60_000, 'thief')).toBe(false);
   });
 
@@ -61,13 +76,12 @@ export function advanceSessionCases(setup: BrokerContractSetup, connected: Conne
     it('advanceSession: a generation claimed on one instance is refused on another', async () => {
       const make = setup.backplane();
       const [a, b] = [await connected(make), await connected(make)];
-      const claims = await Promise.all([
-        a.advanceSession!('shared', 1, 60_000),
-        b.advanceSession!('shared', 1, 60_000),
-      ]);
-      expect(claims.filter(Boolean)).toHaveLength(1);
-      expect(await b.advanceSession!('shared', 2, 60_000)).toBe(true);
-      expect(await a.advanceSession!('shared', 2, 60_000)).toBe(false);
+      expect(await a.advanceSession!('shared', 1, 60_000, 'on-a')).toBe(true);
+      expect(await b.confirmSession!('shared', 1, 60_000, 'on-a')).toBe(true);
+      expect(await b.advanceSession!('shared', 1, 60_000, 'on-b')).toBe(false);
+      expect(await b.advanceSession!('shared', 2, 60_000, 'on-b')).toBe(true);
+      expect(await b.confirmSession!('shared', 2, 60_000, 'on-b')).toBe(true);
+      expect(await a.advanceSession!('shared', 2, 60_000, 'on-a')).toBe(false);
     });
   }
 }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { RuntimeOptions } from '../../distributed-ws.config.js';
+import { CloseCode } from '../../protocol/close-codes.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import type { ResumeAck } from '../../protocol/frames.js';
 import { ProtocolError } from '../../protocol/protocol.error.js';
@@ -81,6 +82,38 @@ export class SessionVerification {
       );
     }
     return { ...claims, generation };
+  }
+
+  /**
+   * Confirms the claim of `connection`'s resume once its client has the ack's token: the token
+   * it presented is then superseded for good. Until this, a resume presenting that token again
+   * is accepted (the client whose ack was lost retries with it, and must not lose its session).
+   * @returns the claim's id, sent as the payload of the ping whose pong proves it (a pong from
+   *   an earlier ping must not count), or null when there is nothing to confirm.
+   */
+  claimToConfirm(connection: Connection): string | null {
+    const claim = this.claimed.get(connection);
+    return claim && connection.sessionGeneration === claim.generation ? claim.id : null;
+  }
+
+  /**
+   * Records the confirmation of `claimToConfirm`'s claim. When the session is no longer at this
+   * claim, a resume with the same token took it over before this client confirmed (two resumes
+   * at once): this socket is then the obsolete one, and is closed with 4003. Best effort when
+   * the backplane does not answer.
+   */
+  confirmClaim(connection: Connection): void {
+    const claim = this.claimed.get(connection);
+    if (!claim || connection.sessionGeneration !== claim.generation) return;
+    const { sessionId, generation, ttlMs, id } = claim;
+    this.generations.confirm(sessionId, generation, ttlMs, id).then(
+      (confirmed) => {
+        if (!confirmed && connection.id === sessionId) {
+          connection.close(CloseCode.SessionTakenOver, 'session resumed on another connection');
+        }
+      },
+      () => undefined,
+    );
   }
 
   /**

@@ -138,6 +138,15 @@ export class InMemoryBroker implements Broker {
     return this.sessions.release(sessionId, generation, ttlMs, claim);
   }
 
+  async confirmSession(
+    sessionId: string,
+    generation: number,
+    ttlMs: number,
+    claim: string,
+  ): Promise<boolean> {
+    return this.sessions.confirm(sessionId, generation, ttlMs, claim);
+  }
+
   onStatus(_listener: (status: BrokerStatus, error?: Error) => void): void {
     // Always up: there is nothing between the publisher and the log.
   }

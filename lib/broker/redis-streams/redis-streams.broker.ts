@@ -230,11 +230,24 @@ export class RedisStreamsBroker implements Broker, RedisBacked {
     return this.sessionScript(sessionId, generation, ttlMs, 'release', claim);
   }
 
+  /**
+   * The same script, confirming a claim.
+   * @throws BrokerUnavailableError when Redis is unreachable or does not answer within `publishTimeoutMs`.
+   */
+  confirmSession(
+    sessionId: string,
+    generation: number,
+    ttlMs: number,
+    claim: string,
+  ): Promise<boolean> {
+    return this.sessionScript(sessionId, generation, ttlMs, 'confirm', claim);
+  }
+
   private async sessionScript(
     sessionId: string,
     generation: number,
     ttlMs: number,
-    mode: '' | 'release',
+    mode: '' | 'release' | 'confirm',
     claim: string,
   ): Promise<boolean> {
     const client = this.requireConnected().publisher;
