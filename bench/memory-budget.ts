@@ -12,14 +12,13 @@
 import 'reflect-metadata';
 import { Injectable } from '@nestjs/common';
 import { MessageBody, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import type { Connection } from '../lib/adapter/connection.js';
 import { ConnectionRegistry } from '../lib/adapter/connection-registry.js';
 import { DWS_BROKER } from '../lib/distributed-ws.constants.js';
 import { DEFAULT_OPTIONS } from '../lib/distributed-ws.options.js';
 import { Topic } from '../lib/index.js';
 import { CommandProcess } from '../test/support/command-process.js';
+import { heapAfterGc } from '../test/support/heap.js';
 import { startTestApp } from '../test/support/test-app.js';
 import { waitFor } from '../test/support/wait-for.js';
 import { pendingWeight } from '../lib/adapter/frame-router.js';
@@ -91,9 +90,6 @@ class MemoryBudgetGateway {
   }
 }
 
-// A full GC without --expose-gc: contexts created after the flag is set get a `gc` function.
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const started = Date.now();
 /** Progress on stderr: a run takes a minute or more on a busy machine. */
@@ -110,10 +106,9 @@ interface Snapshot {
 /** Memory after the instance settled (presence windows flushed) and a full GC. */
 async function snapshot(): Promise<Snapshot> {
   await sleep(500);
-  gc();
-  gc();
-  const { heapUsed, external, arrayBuffers, rss } = process.memoryUsage();
-  return { heap: heapUsed, external, arrayBuffers, rss };
+  const heap = heapAfterGc();
+  const { external, arrayBuffers, rss } = process.memoryUsage();
+  return { heap, external, arrayBuffers, rss };
 }
 
 const kib = (bytes: number) => (bytes / 1024).toFixed(1);

@@ -1,7 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { Broadcaster } from '../../lib/index.js';
 import { CloseCode } from '../../lib/protocol/close-codes.js';
 import { DEFAULT_MAX_DEPTH } from '../../lib/protocol/codec.js';
@@ -10,6 +8,7 @@ import { prng, type FuzzPools } from '../support/fuzz-frames.js';
 import { FrameGenerator } from '../support/fuzz-generator.js';
 import { FuzzLane, type LaneReport } from '../support/fuzz-lane.js';
 import { frameBytes, type RawEnd, RawWsSocket } from '../support/raw-ws-socket.js';
+import { heapAfterGc } from '../support/heap.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { WsTestClient } from '../support/ws-test-client.js';
 import { FixtureGateway } from './fixtures/fixture.gateway.js';
@@ -24,14 +23,6 @@ const MAX_PAYLOAD = 65_536; // the documented default
 const HEAP_GROWTH_BOUND = 4 * 1024 * 1024;
 const DOCUMENTED_CLOSES = new Set<number>(Object.values(CloseCode));
 
-// A full GC without --expose-gc: contexts created after the flag is set get a `gc` function.
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
-const heapAfterGc = () => {
-  gc();
-  gc();
-  return process.memoryUsage().heapUsed;
-};
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 
 const pools = (lane: () => FuzzLane): FuzzPools => ({

@@ -16,6 +16,13 @@ describe('resume on another instance (Redis)', () => {
   const fleet = useFailoverFleet({ DWS_SESSION_SECRET: SECRET });
   const clients: WsTestClient[] = [];
   const instances: InstanceProcess[] = [];
+  /** XRANGE calls Redis has served so far: what the replays read. */
+  const xranges = async () =>
+    Number(
+      /cmdstat_xrange:calls=(\d+)/.exec(
+        await redisCli(fleet.cluster.redis.port, ['INFO', 'commandstats']),
+      )?.[1] ?? 0,
+    );
   afterEach(async () => {
     clients.splice(0).forEach((c) => c.close());
     await Promise.all(instances.splice(0).map((instance) => instance.kill('SIGKILL')));
@@ -93,12 +100,6 @@ describe('resume on another instance (Redis)', () => {
   }, 60_000);
 
   it('reads only the shards that can hold the topics of a session without wildcards', async () => {
-    const xranges = async () =>
-      Number(
-        /cmdstat_xrange:calls=(\d+)/.exec(
-          await redisCli(fleet.cluster.redis.port, ['INFO', 'commandstats']),
-        )?.[1] ?? 0,
-      );
     // Without a replay window: this resume must read Redis (replay-window.e2e-spec.ts has the window).
     const reader = await startInstance({
       ...fleet.cluster.env,
@@ -148,12 +149,6 @@ describe('resume on another instance (Redis)', () => {
   }, 30_000);
 
   it('answers a resume from positions beyond the log at once: one XRANGE per shard, no wait', async () => {
-    const xranges = async () =>
-      Number(
-        /cmdstat_xrange:calls=(\d+)/.exec(
-          await redisCli(fleet.cluster.redis.port, ['INFO', 'commandstats']),
-        )?.[1] ?? 0,
-      );
     const first = await WsTestClient.connect(fleet.spare.url());
     clients.push(first);
     await first.request('subscribe', { topic: 'orders/8/status' });

@@ -1,22 +1,14 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { ConnectionRegistry } from '../../lib/adapter/connection-registry.js';
 import { Broadcaster, type DistributedWsOptions } from '../../lib/index.js';
+import { expectBystanderUnaffected as expectUnaffected } from '../support/bystander.js';
+import { heapAfterGc } from '../support/heap.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { waitFor } from '../support/wait-for.js';
 import type { WsTestClient } from '../support/ws-test-client.js';
 import { FixtureGateway } from './fixtures/fixture.gateway.js';
 import { Gate, SlowGateway } from './fixtures/slow.gateway.js';
 
-// A full GC without --expose-gc: contexts created after the flag is set get a `gc` function.
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
-const heapAfterGc = () => {
-  gc();
-  gc();
-  return process.memoryUsage().heapUsed;
-};
 const MB = 1024 * 1024;
 
 /** Issue 17, items 1–3: what one client can make the server hold, and what it gets at the limit. */
@@ -27,16 +19,6 @@ describe('security: what a client can make the server hold', () => {
     return app;
   };
   const registry = () => app!.app.get(ConnectionRegistry);
-  /** A bystander that must notice nothing: its own publish comes back, it stays open. */
-  const expectUnaffected = async (bystander: WsTestClient, text: string) => {
-    await bystander.request('subscribe', { topic: 'chat/rooms/calm' });
-    await bystander.request('publish', { topic: 'chat/rooms/calm', payload: { text } });
-    const message = await bystander.next(
-      (f) => f.event === 'message' && f.data.payload.text === text.toUpperCase(),
-    );
-    expect(message.data.topic).toBe('chat/rooms/calm');
-    expect(bystander.closed).toBeNull();
-  };
 
   /** `n` sessions subscribed to `topic`, left: what each would resume with. */
   const leftSessions = async (n: number, topic: string) => {

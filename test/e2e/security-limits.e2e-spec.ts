@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import type { ClientOptions } from 'ws';
 import { ConnectionRegistry } from '../../lib/adapter/connection-registry.js';
 import type { DistributedWsOptions } from '../../lib/index.js';
+import { expectBystanderUnaffected } from '../support/bystander.js';
 import { refusedUpgrade } from '../support/refused-upgrade.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { waitFor } from '../support/wait-for.js';
@@ -19,16 +20,6 @@ describe('security: limits', () => {
     const client = await WsTestClient.connect(app!.url(), options);
     clients.push(client);
     return client;
-  };
-  /** A subscriber and a publisher that must notice nothing of the abuse next to them. */
-  const expectBystanderUnaffected = async (bystander: WsTestClient, text: string) => {
-    await bystander.request('subscribe', { topic: 'chat/rooms/calm' });
-    await bystander.request('publish', { topic: 'chat/rooms/calm', payload: { text } });
-    const message = await bystander.next(
-      (f) => f.event === 'message' && f.data.payload.text === text.toUpperCase(),
-    );
-    expect(message.data.topic).toBe('chat/rooms/calm');
-    expect(bystander.closed).toBeNull();
   };
 
   afterEach(async () => {
