@@ -75,6 +75,7 @@ try {
 
   // New sockets first, measured apart: the resume phase then costs the resumes alone.
   const connectStart = cpuMicros(instance.pid);
+  const connectStartUs = process.hrtime.bigint() / 1000n;
   const clients: WsTestClient[] = [];
   await inBatches(sessions, IN_FLIGHT, async () => {
     clients.push(await WsTestClient.connect(url));
@@ -83,6 +84,7 @@ try {
 
   const cpuStart = cpuMicros(instance.pid);
   const started = process.hrtime.bigint();
+  const connectWindow = `${connectStartUs} ${started / 1000n}`;
   await inBatches([...sessions.keys()], IN_FLIGHT, async (i) => {
     const { topic, filter, token, positions } = sessions[i];
     const client = clients[i];
@@ -109,6 +111,13 @@ try {
       `  server CPU per connection: ${Math.round(connectCpu / RESUMES)} µs\n` +
       `  resumes/s (${IN_FLIGHT} in flight): ${Math.round(RESUMES / seconds)}\n`,
   );
+  if (process.env.BENCH_CPU_PROF) {
+    // CLOCK_MONOTONIC µs, as the profile's: node bench/profile-summary.mjs <file> <from> <to>
+    const resumeWindow = `${started / 1000n} ${process.hrtime.bigint() / 1000n}`;
+    process.stdout.write(
+      `  profile windows: connections ${connectWindow}, resumes ${resumeWindow}\n`,
+    );
+  }
   for (const problem of problems.slice(0, 5)) process.stdout.write(`PROBLEM ${problem}\n`);
 } finally {
   await instance.kill();
