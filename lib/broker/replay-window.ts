@@ -33,24 +33,29 @@ export function entryBytes(m: BrokerMessage): number {
   return m.payload.length + m.topic.length + m.offset.length + m.id.length + ENTRY_OVERHEAD_BYTES;
 }
 
-/** Milliseconds part of a stream id. */
-function idMs(id: string): number {
-  return Number(id.slice(0, id.indexOf('-')));
-}
+const DASH = 0x2d;
+const ZERO = 0x30;
 
 /**
- * Sequence part of a stream id. Both parts of a Redis id are below 2^53; a client's position
- * may say more (16 digits): as Infinity it stays after every kept id of the same milliseconds.
+ * `<ms>` of a stream id `"<ms>-<seq>"`, read digit by digit (no substring: this runs for every
+ * message the reader delivers). Both parts of a Redis id are below 2^53; a client's position may
+ * say more (16 digits): as Infinity it stays after every kept id.
  */
-function idSeq(id: string): number {
-  const seq = Number(id.slice(id.indexOf('-') + 1));
-  return Number.isSafeInteger(seq) ? seq : Infinity;
+function idMs(id: string): number {
+  let n = 0;
+  for (let i = 0; i < id.length; i++) {
+    const c = id.charCodeAt(i);
+    if (c === DASH) break;
+    n = n * 10 + (c - ZERO);
+  }
+  return n <= Number.MAX_SAFE_INTEGER ? n : Infinity;
 }
 
-/** `idMs`, with the same bound as `idSeq`. */
-function idMsBounded(id: string): number {
-  const ms = idMs(id);
-  return Number.isSafeInteger(ms) ? ms : Infinity;
+/** `<seq>` of a stream id, as {@link idMs}. */
+function idSeq(id: string): number {
+  let n = 0;
+  for (let i = id.indexOf('-') + 1; i < id.length; i++) n = n * 10 + (id.charCodeAt(i) - ZERO);
+  return n <= Number.MAX_SAFE_INTEGER ? n : Infinity;
 }
 
 /**
@@ -157,9 +162,9 @@ export class ReplayWindow {
     if (untilId === '+' || compareIds(afterId, w.floor) < 0) return null;
     const last = w.entries.length > w.head ? w.entries[w.entries.length - 1].id : w.floor;
     if (compareIds(untilId, last) > 0) return null;
-    let start = this.firstAfter(w, idMsBounded(afterId), idSeq(afterId));
+    let start = this.firstAfter(w, idMs(afterId), idSeq(afterId));
     const end = w.entries.length;
-    const untilMs = idMsBounded(untilId);
+    const untilMs = idMs(untilId);
     const untilSeq = idSeq(untilId);
     // Whether the entry at `i` is after `untilId`.
     const past = (i: number) => w.ms[i] > untilMs || (w.ms[i] === untilMs && w.seq[i] > untilSeq);

@@ -65,6 +65,30 @@ describe('ReplayWindow', () => {
     await broker.close();
   });
 
+  it('orders positions of 16 digits (past 2^53) as the log does', async () => {
+    const { broker, window, delivered } = await fedWindow(64 * 1024 * 1024);
+    await publishAll(broker, 40, delivered);
+    const shard = delivered[0].shard;
+    const ids = delivered.filter((m) => m.shard === shard).map((m) => m.id);
+    const [ms] = ids[2].split('-');
+    const { epoch } = broker.positions()[shard];
+    const untilId = ids[ids.length - 1];
+    // After every entry of that millisecond; after everything kept; at the first entry.
+    for (const afterId of [`${ms}-9999999999999999`, `${ms}-9007199254740993`, ids[0]]) {
+      const range = { shard, epoch, afterId, untilId };
+      const [fromLog] = await broker.readRanges([range], 1000, () => true);
+      expect(window.page(range, 1000, () => true)).toEqual(fromLog);
+    }
+    const beyond = { shard, epoch, afterId: '9999999999999999-0', untilId };
+    expect(window.page(beyond, 1000, () => true)).toEqual({
+      status: 'ok',
+      messages: [],
+      lastId: '9999999999999999-0',
+      done: true,
+    });
+    await broker.close();
+  });
+
   it('drops the oldest entries over its byte budget and leaves ranges before them to the log', async () => {
     const budget = 20 * entryBytes(sample());
     const small = await fedWindow(budget);
@@ -133,6 +157,38 @@ describe('ReplayReads', () => {
     for (const [i, topic] of ['t/0', 't/1', 't/2', 't/0'].entries()) {
       expect(pages[i]).toEqual(await readRanges([range], 100, only(topic)));
     }
+    await broker.close();
+  });
+
+  it('shares a page for 250 ms after it came back, not across an epoch change', async () => {
+    const { broker, delivered } = await fedWindow(0);
+    await publishAll(broker, 30, delivered);
+    const reads = new ReplayReads(broker, null);
+    let backplaneReads = 0;
+    const readRanges = broker.readRanges.bind(broker);
+    broker.readRanges = (ranges, limit, wanted) => {
+      backplaneReads++;
+      return readRanges(ranges, limit, wanted);
+    };
+    const position = broker.positions()[delivered[0].shard];
+    const range = { ...position, afterId: '0-0', untilId: position.id };
+    const first = await reads.readRanges([range], 100, () => true);
+    // Later, in another turn: the page that came back is shared.
+    await new Promise((r) => setTimeout(r, 20));
+    expect(await reads.readRanges([range], 100, () => true)).toEqual(first);
+    expect(backplaneReads).toBe(1);
+    expect(reads.stats).toEqual({ fromWindow: 0, fromLog: 1, shared: 1 });
+    // A reader now in another epoch of that shard: the log answers again.
+    const positions = broker.positions.bind(broker);
+    broker.positions = () =>
+      positions().map((p) => (p.shard === range.shard ? { ...p, epoch: 'other' } : p));
+    await reads.readRanges([range], 100, () => true);
+    expect(backplaneReads).toBe(2);
+    // Past 250 ms (the same epoch again): read again.
+    broker.positions = positions;
+    await new Promise((r) => setTimeout(r, 300));
+    await reads.readRanges([range], 100, () => true);
+    expect(backplaneReads).toBe(3);
     await broker.close();
   });
 });
