@@ -20,6 +20,12 @@ import { ReaderLag } from './metrics/reader-lag.js';
  * the boot), start reading in `onApplicationBootstrap` (just before clients are accepted),
  * flush and close in `onApplicationShutdown` (after connections were closed with 1012).
  */
+/**
+ * How far back a starting instance fills its replay window from the log: the positions of the
+ * clients a rolling restart sends it next are up to a heartbeat old, plus their time away.
+ */
+const REPLAY_FILL_MS = 60_000;
+
 @Injectable()
 export class DistributedWsLifecycle
   implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown
@@ -72,7 +78,12 @@ export class DistributedWsLifecycle
     });
     // Readers deliver only after a round trip to the backplane, so nothing was delivered yet;
     // a batch that was would be behind these positions, and the window starts after it.
-    this.window.begin(this.broker.positions());
+    const positions = this.broker.positions();
+    this.window.begin(positions);
+    // Not awaited: until it is done, resumes read Redis for what the window does not hold yet.
+    this.window.fill(this.broker, positions, REPLAY_FILL_MS).catch((error: Error) => {
+      this.logger.warn(`Replay window not filled from the backplane: ${error.message}`);
+    });
     await this.presence.start();
   }
 

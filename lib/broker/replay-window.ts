@@ -1,4 +1,10 @@
-import type { BrokerMessage, RangePage, ReplayRange, ShardPosition } from './broker.interface.js';
+import type {
+  Broker,
+  BrokerMessage,
+  RangePage,
+  ReplayRange,
+  ShardPosition,
+} from './broker.interface.js';
 import { compareIds, formatOffset } from '../protocol/offset.js';
 
 /**
@@ -103,6 +109,87 @@ export class ReplayWindow {
   begin(positions: readonly ShardPosition[]): void {
     if (this.maxBytes <= 0) return;
     for (const p of positions) this.reset(p.shard, p.epoch, p.id);
+  }
+
+  /**
+   * Reads from the log what each shard held before `positions` (those `begin` was given), back
+   * to `sinceMs` ago, and keeps it as if it had been delivered (issue 18): a freshly started
+   * instance then answers from memory the resumes of clients whose positions are older than its
+   * start (the next wave of a rolling restart). At most a quarter of the byte budget is read, in
+   * shard order; a shard whose window changed meanwhile (reset, evicted) is left as it is.
+   * @throws BrokerUnavailableError when the log cannot be read (nothing is kept then).
+   */
+  async fill(
+    log: Pick<Broker, 'readRanges'>,
+    positions: readonly ShardPosition[],
+    sinceMs: number,
+  ): Promise<void> {
+    if (this.maxBytes <= 0) return;
+    let budget = this.maxBytes / 4;
+    const afterId = `${Math.max(0, this.now() - Math.min(sinceMs, this.maxAgeMs - TRIM_MARGIN_MS))}-0`;
+    const everyTopic = () => true;
+    for (const p of positions) {
+      if (budget <= 0) return;
+      if (compareIds(afterId, p.id) >= 0) continue;
+      const read: BrokerMessage[] = [];
+      let bytes = 0;
+      let from = afterId;
+      for (;;) {
+        const [page] = await log.readRanges(
+          [{ shard: p.shard, epoch: p.epoch, afterId: from, untilId: p.id }],
+          1000,
+          everyTopic,
+        );
+        if (page.status !== 'ok') break;
+        for (const m of page.messages) bytes += entryBytes(m);
+        read.push(...page.messages);
+        if (bytes > budget) break;
+        if (page.done) {
+          this.prepend(p, afterId, read, bytes);
+          break;
+        }
+        from = page.lastId;
+      }
+      budget -= bytes;
+    }
+  }
+
+  /** Keeps `entries`, the log's after `floor` up to `position`, before what `begin` started. */
+  private prepend(
+    position: ShardPosition,
+    floor: string,
+    entries: readonly BrokerMessage[],
+    bytes: number,
+  ): void {
+    const w = this.windows[position.shard];
+    if (w === undefined || w.epoch !== position.epoch || w.floor !== position.id) return;
+    const kept = w.entries.splice(w.head);
+    const keptMs = w.ms.splice(w.head);
+    const keptSeq = w.seq.splice(w.head);
+    w.entries.length = 0;
+    w.ms.length = 0;
+    w.seq.length = 0;
+    w.head = 0;
+    for (const m of entries) {
+      w.entries.push(m);
+      w.ms.push(idMs(m.id));
+      w.seq.push(idSeq(m.id));
+    }
+    for (let i = 0; i < kept.length; i++) {
+      w.entries.push(kept[i]);
+      w.ms.push(keptMs[i]);
+      w.seq.push(keptSeq[i]);
+    }
+    w.bytes += bytes;
+    w.floor = floor;
+    // Oldest first in the eviction order too (a shard's entries keep their order there).
+    const rest = this.order.splice(this.orderHead);
+    this.order.length = 0;
+    this.orderHead = 0;
+    for (const m of entries) this.order.push(m);
+    for (const m of rest) this.order.push(m);
+    this.bytes += bytes;
+    this.evict();
   }
 
   /** Called with every batch the reader delivers, before the fan-out. */

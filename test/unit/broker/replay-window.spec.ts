@@ -65,6 +65,64 @@ describe('ReplayWindow', () => {
     await broker.close();
   });
 
+  it('started after messages were published, fills itself from the log and answers as the log does', async () => {
+    const broker = new InMemoryBroker({ shards: SHARDS });
+    const delivered: BrokerMessage[] = [];
+    await broker.connect();
+    await broker.start((batch) => {
+      window.record(batch);
+      delivered.push(...batch);
+    });
+    const window = new ReplayWindow(SHARDS, 64 * 1024 * 1024, 300_000);
+    await publishAll(broker, 60, delivered);
+    const start = broker.positions();
+    window.begin(start);
+    const earlier = [...delivered];
+    await publishAll(broker, 20, delivered);
+    const range = (shard: number) => ({
+      ...start[shard],
+      afterId: earlier.find((m) => m.shard === shard)!.id,
+      untilId: broker.positions()[shard].id,
+    });
+    // Before the fill: ranges that begin before its start are the log's.
+    expect(window.page(range(0), 1000, () => true)).toBeNull();
+    await window.fill(broker, start, 60_000);
+    let compared = 0;
+    for (let shard = 0; shard < SHARDS; shard++) {
+      for (const limit of [3, 1000]) {
+        const [fromLog] = await broker.readRanges([range(shard)], limit, () => true);
+        expect(window.page(range(shard), limit, () => true)).toEqual(fromLog);
+        compared++;
+      }
+    }
+    expect(compared).toBe(2 * SHARDS);
+    expect(window.size.entries).toBe(80);
+    await broker.close();
+  });
+
+  it('does not fill a shard whose window changed meanwhile, nor beyond a quarter of its bytes', async () => {
+    const { broker, delivered } = await fedWindow(64 * 1024 * 1024);
+    await publishAll(broker, 40, delivered);
+    const start = broker.positions();
+    const first = (shard: number) => delivered.find((m) => m.shard === shard)!.id;
+    const late = new ReplayWindow(SHARDS, 64 * 1024 * 1024, 300_000);
+    late.begin(start);
+    late.drop({ ...start[1], id: '0-1' }); // shard 1 reset meanwhile
+    await late.fill(broker, start, 60_000);
+    expect(
+      late.page({ ...start[1], afterId: first(1), untilId: start[1].id }, 1000, () => true),
+    ).toBeNull();
+    expect(
+      late.page({ ...start[0], afterId: first(0), untilId: start[0].id }, 1000, () => true),
+    ).not.toBeNull();
+    // A budget of 4 × one entry: a quarter of it holds no shard's history.
+    const small = new ReplayWindow(SHARDS, 4 * entryBytes(delivered[0]), 300_000);
+    small.begin(start);
+    await small.fill(broker, start, 60_000);
+    expect(small.size.entries).toBe(0);
+    await broker.close();
+  });
+
   it('orders positions of 16 digits (past 2^53) as the log does', async () => {
     const { broker, window, delivered } = await fedWindow(64 * 1024 * 1024);
     await publishAll(broker, 40, delivered);
