@@ -62,7 +62,12 @@ export function dialUpstream(
       upstream = socket;
       track(socket);
       socket.on('error', () => settle({ unavailable: true }));
-      socket.once('open', () => settle({ upstream: socket }));
+      socket.once('open', () => {
+        // Nothing is read until the link listens: the upstream's first frames (the `welcome`)
+        // arrive while the client's upgrade is still being completed, and would be dropped.
+        socket.pause();
+        settle({ upstream: socket });
+      });
       socket.once('unexpected-response', (_request, response) => {
         settle({
           refusal: {

@@ -210,6 +210,7 @@ export class WebSocketProxy implements OnApplicationBootstrap, BeforeApplication
       return;
     }
     const link = new ProxyLink(client, pending.upstream, this.options.highWaterMark);
+    pending.upstream.resume();
     this.links.add(link);
     void link.closed.then(() => this.links.delete(link));
   }
