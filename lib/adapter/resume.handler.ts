@@ -128,7 +128,7 @@ export class ResumeHandler {
     const onPong = (data: Buffer) => {
       if (!payload.equals(data)) return;
       connection.ws.off('pong', onPong);
-      this.verification.confirmClaim(connection);
+      this.verification.confirmClaim(connection, id);
     };
     connection.ws.on('pong', onPong);
     connection.ws.ping(payload);

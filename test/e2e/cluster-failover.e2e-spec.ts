@@ -10,6 +10,7 @@ import {
   type RedisCluster,
   startRedisCluster,
 } from '../support/redis-cluster.js';
+import { waitFor } from '../support/wait-for.js';
 import { WsTestClient } from '../support/ws-test-client.js';
 
 const SECRET = 'cluster-failover-secret-0123456789abcdef';
@@ -81,7 +82,9 @@ describe('Redis Cluster master failover that loses acked entries', () => {
     affected.close();
     spared.close();
 
-    // Cut the replica off: stopped, and its link closed by the master at the next write.
+    // Cut the replica off before the entries it must lose: stopped (it cannot reconnect), its
+    // link closed by the master now, and again at the next write should it come back. Closed
+    // before the writes, nothing of them can sit in a socket buffer the replica reads later.
     const [replica] = victim.replicas;
     process.kill(replica.pid, 'SIGSTOP');
     stopped.push(replica.pid);
@@ -91,6 +94,14 @@ describe('Redis Cluster master failover that loses acked entries', () => {
       'client-output-buffer-limit',
       'replica 1 1 0',
     ]);
+    await redisCli(victim.master.port, ['CLIENT', 'KILL', 'TYPE', 'replica']);
+    await waitFor(
+      async () =>
+        (await redisCli(victim.master.port, ['INFO', 'replication'])).includes(
+          'connected_slaves:0',
+        ),
+      { message: 'the master without its replica' },
+    );
     const lost = await a.control('publish-many', {
       topic: lostTopic,
       count: 20,

@@ -36,7 +36,7 @@ export class SessionVerification {
   /** The claim of each connection's latest resume, for {@link releaseClaim}. */
   private readonly claimed = new WeakMap<
     Connection,
-    { sessionId: string; generation: number; ttlMs: number; id: string }
+    { sessionId: string; generation: number; ttlMs: number; id: string; granted: boolean }
   >();
 
   /**
@@ -73,9 +73,11 @@ export class SessionVerification {
     const ttlMs = this.tokens.ttlMs + CLOCK_SKEW_MARGIN_MS;
     // Remembered before the answer: a claim whose answer timed out may still land (releaseClaim).
     const id = randomBytes(9).toString('base64url');
-    this.claimed.set(connection, { sessionId: claims.sessionId, generation, ttlMs, id });
-    if (!(await this.generations.advance(claims.sessionId, generation, ttlMs, id))) {
-      this.claimed.delete(connection);
+    const claim = { sessionId: claims.sessionId, generation, ttlMs, id, granted: false };
+    this.claimed.set(connection, claim);
+    claim.granted = await this.generations.advance(claims.sessionId, generation, ttlMs, id);
+    if (!claim.granted) {
+      if (this.claimed.get(connection) === claim) this.claimed.delete(connection);
       throw new ProtocolError(
         ErrorCode.InvalidSession,
         'Session token was superseded: the session was resumed since it was issued. Resume with the token of the latest resume ack.',
@@ -93,7 +95,7 @@ export class SessionVerification {
    */
   claimToConfirm(connection: Connection): string | null {
     const claim = this.claimed.get(connection);
-    return claim && connection.sessionGeneration === claim.generation ? claim.id : null;
+    return claim?.granted && connection.sessionGeneration === claim.generation ? claim.id : null;
   }
 
   /**
@@ -102,13 +104,16 @@ export class SessionVerification {
    * at once): this socket is then the obsolete one, and is closed with 4003. Best effort when
    * the backplane does not answer.
    */
-  confirmClaim(connection: Connection): void {
+  confirmClaim(connection: Connection, id: string): void {
     const claim = this.claimed.get(connection);
-    if (!claim || connection.sessionGeneration !== claim.generation) return;
-    const { sessionId, generation, ttlMs, id } = claim;
+    // A later resume on this very connection claimed since: it confirms its own claim.
+    if (claim?.id !== id || !claim.granted) return;
+    if (connection.sessionGeneration !== claim.generation) return;
+    const { sessionId, generation, ttlMs } = claim;
     this.generations.confirm(sessionId, generation, ttlMs, id).then(
       (confirmed) => {
-        if (!confirmed && connection.id === sessionId) {
+        // Not confirmed, and no later resume of this connection either: another took it over.
+        if (!confirmed && connection.id === sessionId && this.claimed.get(connection) === claim) {
           connection.close(CloseCode.SessionTakenOver, 'session resumed on another connection');
         }
       },
