@@ -200,14 +200,15 @@ describe('credentials that expire while connected', () => {
 
   describe('the client SDK', () => {
     it('refreshes by itself across 3 expiries without a disconnect', async () => {
-      const expiries: number[] = [];
+      const expiries: (number | undefined)[] = [];
       const getToken = () => {
-        expiries.push(Date.now() + LIFETIME_MS);
+        // The fourth token does not expire: no fifth refresh is asked, however late this runs.
+        expiries.push(expiries.length < 3 ? Date.now() + LIFETIME_MS : undefined);
         return expiringToken('erin', expiries.at(-1));
       };
       const { client, events } = await sdk({ getToken });
       await waitFor(() => expiries.length === 4, { timeout: 4 * LIFETIME_MS });
-      await passed(expiries[2] + LATE_MS);
+      await passed(expiries[2]! + LATE_MS);
 
       expect(expiries).toHaveLength(4);
       expect(events.disconnected).toEqual([]);
@@ -219,7 +220,6 @@ describe('credentials that expire while connected', () => {
         userId: 'erin',
         name: 'erin',
         role: 'user',
-        expiresAt: expiries[3],
       });
     });
 
