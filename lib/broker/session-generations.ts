@@ -1,5 +1,12 @@
 import type { Broker } from './broker.interface.js';
 
+interface SessionEntry {
+  generation: number;
+  claim: string;
+  confirmed: boolean;
+  expiresAt: number;
+}
+
 /**
  * Session generations kept in one process: `Broker.advanceSession` for the in-memory broker,
  * and the per-instance stand-in for a custom broker that lacks it. Entries expire, so memory
@@ -7,10 +14,7 @@ import type { Broker } from './broker.interface.js';
  */
 export class LocalSessionGenerations {
   /** In write order, hence in expiry order when every call passes the same TTL. */
-  private readonly entries = new Map<
-    string,
-    { generation: number; claim: string; confirmed: boolean; expiresAt: number }
-  >();
+  private readonly entries = new Map<string, SessionEntry>();
 
   /** {@link Broker.advanceSession}, in memory. */
   advance(
@@ -27,8 +31,7 @@ export class LocalSessionGenerations {
     if (generation < current || (generation === current && (live?.confirmed ?? true))) {
       return false;
     }
-    this.entries.delete(sessionId);
-    this.entries.set(sessionId, { generation, claim, confirmed: false, expiresAt: now + ttlMs });
+    this.store(sessionId, { generation, claim, confirmed: false, expiresAt: now + ttlMs });
     return true;
   }
 
@@ -40,11 +43,8 @@ export class LocalSessionGenerations {
     claim: string,
     now = Date.now(),
   ): boolean {
-    const stored = this.entries.get(sessionId);
-    if (!stored || stored.expiresAt <= now || stored.confirmed) return false;
-    if (stored.generation !== generation || stored.claim !== claim) return false;
-    this.entries.delete(sessionId);
-    this.entries.set(sessionId, { generation, claim, confirmed: true, expiresAt: now + ttlMs });
+    if (!this.isPending(sessionId, generation, claim, now)) return false;
+    this.store(sessionId, { generation, claim, confirmed: true, expiresAt: now + ttlMs });
     return true;
   }
 
@@ -56,17 +56,23 @@ export class LocalSessionGenerations {
     claim: string,
     now = Date.now(),
   ): boolean {
+    if (!this.isPending(sessionId, generation, claim, now)) return false;
+    const previous = { generation: generation - 1, claim: '', confirmed: true };
+    this.store(sessionId, { ...previous, expiresAt: now + ttlMs });
+    return true;
+  }
+
+  /** Whether the session is still at `claim`, unconfirmed and unexpired. */
+  private isPending(sessionId: string, generation: number, claim: string, now: number): boolean {
     const stored = this.entries.get(sessionId);
     if (!stored || stored.expiresAt <= now || stored.confirmed) return false;
-    if (stored.generation !== generation || stored.claim !== claim) return false;
+    return stored.generation === generation && stored.claim === claim;
+  }
+
+  /** Re-inserted, not updated: the map stays in expiry order. */
+  private store(sessionId: string, entry: SessionEntry): void {
     this.entries.delete(sessionId);
-    this.entries.set(sessionId, {
-      generation: generation - 1,
-      claim: '',
-      confirmed: true,
-      expiresAt: now + ttlMs,
-    });
-    return true;
+    this.entries.set(sessionId, entry);
   }
 
   /** Sessions remembered (expired ones are dropped on the next `advance`). */
