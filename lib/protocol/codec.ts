@@ -34,11 +34,6 @@ export function jsonContainers(text: string, maxDepth: number): number {
   return containers;
 }
 
-/** Whether a JSON text nests deeper than `maxDepth` (see {@link jsonContainers}). */
-export function jsonDepthExceeds(text: string, maxDepth: number): boolean {
-  return jsonContainers(text, maxDepth) < 0;
-}
-
 /** What decoding a frame learned about its shape, for callers that bound its memory. */
 export interface FrameShape {
   /** Objects and arrays in the frame, itself included. */
