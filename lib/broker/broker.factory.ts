@@ -1,8 +1,8 @@
 import { Logger } from '@nestjs/common';
-import type { ConnectionOptions } from 'node:tls';
 import type { Cluster, Redis, RedisOptions, ClusterOptions } from 'ioredis';
 import type { Broker } from './broker.interface.js';
 import { InMemoryBroker } from './in-memory/in-memory.broker.js';
+import type { RedisSentinelConnection } from './redis-streams/redis-streams.options.js';
 
 /** A Redis Cluster given by its seed nodes. */
 export interface RedisClusterInput {
@@ -11,24 +11,10 @@ export interface RedisClusterInput {
 }
 
 /**
- * A primary watched by Redis Sentinel: `name` is the master name the Sentinels monitor. Every
- * connection of the broker asks them for the current primary when it (re)connects, so a
- * failover is followed without a restart. `password`/`username` are the Redis nodes',
- * `sentinelPassword`/`sentinelUsername` the Sentinels'; `tls` is used to the nodes; `options`
- * goes to ioredis as is.
+ * A primary watched by Redis Sentinel: `name` is the master name the Sentinels monitor
+ * ({@link RedisSentinelConnection} documents each field).
  */
-export interface RedisSentinelInput {
-  sentinels: { host: string; port: number }[];
-  name: string;
-  password?: string;
-  username?: string;
-  sentinelPassword?: string;
-  sentinelUsername?: string;
-  tls?: ConnectionOptions;
-  sentinelTLS?: ConnectionOptions;
-  db?: number;
-  options?: RedisOptions;
-}
+export type RedisSentinelInput = RedisSentinelConnection;
 
 /** Everything that designates a Redis backplane. */
 export type RedisConnectionInput =
