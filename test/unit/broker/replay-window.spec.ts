@@ -198,19 +198,14 @@ describe('ReplayReads', () => {
     const { broker, delivered } = await fedWindow(0);
     await publishAll(broker, 30, delivered);
     const reads = new ReplayReads(broker, null);
-    let backplaneReads = 0;
-    const readRanges = broker.readRanges.bind(broker);
-    broker.readRanges = (ranges, limit, wanted) => {
-      backplaneReads++;
-      return readRanges(ranges, limit, wanted);
-    };
+    const { readRanges, backplaneReads } = countReads(broker);
     const position = broker.positions()[delivered[0].shard];
     const range = { ...position, afterId: '0-0', untilId: position.id };
     const only = (topic: string) => (t: string) => t === topic;
     const pages: RangePage[][] = await Promise.all(
       ['t/0', 't/1', 't/2', 't/0'].map((topic) => reads.readRanges([range], 100, only(topic))),
     );
-    expect(backplaneReads).toBe(1);
+    expect(backplaneReads()).toBe(1);
     expect(reads.stats).toEqual({ fromWindow: 0, fromLog: 1, shared: 3 });
     for (const [i, topic] of ['t/0', 't/1', 't/2', 't/0'].entries()) {
       expect(pages[i]).toEqual(await readRanges([range], 100, only(topic)));
@@ -222,34 +217,40 @@ describe('ReplayReads', () => {
     const { broker, delivered } = await fedWindow(0);
     await publishAll(broker, 30, delivered);
     const reads = new ReplayReads(broker, null);
-    let backplaneReads = 0;
-    const readRanges = broker.readRanges.bind(broker);
-    broker.readRanges = (ranges, limit, wanted) => {
-      backplaneReads++;
-      return readRanges(ranges, limit, wanted);
-    };
+    const { backplaneReads } = countReads(broker);
     const position = broker.positions()[delivered[0].shard];
     const range = { ...position, afterId: '0-0', untilId: position.id };
     const first = await reads.readRanges([range], 100, () => true);
     // Later, in another turn: the page that came back is shared.
     await new Promise((r) => setTimeout(r, 20));
     expect(await reads.readRanges([range], 100, () => true)).toEqual(first);
-    expect(backplaneReads).toBe(1);
+    expect(backplaneReads()).toBe(1);
     expect(reads.stats).toEqual({ fromWindow: 0, fromLog: 1, shared: 1 });
     // A reader now in another epoch of that shard: the log answers again.
     const positions = broker.positions.bind(broker);
     broker.positions = () =>
       positions().map((p) => (p.shard === range.shard ? { ...p, epoch: 'other' } : p));
     await reads.readRanges([range], 100, () => true);
-    expect(backplaneReads).toBe(2);
+    expect(backplaneReads()).toBe(2);
     // Past 250 ms (the same epoch again): read again.
     broker.positions = positions;
     await new Promise((r) => setTimeout(r, 300));
     await reads.readRanges([range], 100, () => true);
-    expect(backplaneReads).toBe(3);
+    expect(backplaneReads()).toBe(3);
     await broker.close();
   });
 });
+
+/** Counts `broker.readRanges` calls; the returned `readRanges` reads without being counted. */
+function countReads(broker: InMemoryBroker) {
+  let reads = 0;
+  const readRanges = broker.readRanges.bind(broker);
+  broker.readRanges = (ranges, limit, wanted) => {
+    reads++;
+    return readRanges(ranges, limit, wanted);
+  };
+  return { readRanges, backplaneReads: () => reads };
+}
 
 function sample(): BrokerMessage {
   return { topic: 't/0', payload: '{"n":0}', shard: 0, id: '1-0', offset: '0:e:1-0' };
