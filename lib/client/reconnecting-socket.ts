@@ -70,15 +70,7 @@ export class ReconnectingSocket {
    * would change nothing). Reports a provider that throws, and resolves undefined then.
    */
   async renewToken(): Promise<string | undefined> {
-    let fresh: string | undefined;
-    try {
-      fresh = await this.tokens.ask();
-    } catch (error) {
-      this.listener.error(
-        failure(ClientErrorCode.HandlerFailed, 'The `token` provider threw', error),
-      );
-      return undefined;
-    }
+    const fresh = await this.askToken();
     if (fresh === undefined || !this.tokens.renewedWith(fresh)) return undefined;
     return fresh;
   }
@@ -198,16 +190,21 @@ export class ReconnectingSocket {
     reason: string,
     wasReady: boolean,
   ): Promise<void> {
-    let fresh: string | undefined;
+    const fresh = await this.askToken();
+    if (this.closed) return;
+    this.settle({ code, reason, wasReady, willReconnect: this.tokens.retryWith(fresh) });
+  }
+
+  /** The provider's token, or undefined without a provider or when it throws (reported). */
+  private async askToken(): Promise<string | undefined> {
     try {
-      fresh = await this.tokens.ask();
+      return await this.tokens.ask();
     } catch (error) {
       this.listener.error(
         failure(ClientErrorCode.HandlerFailed, 'The `token` provider threw', error),
       );
+      return undefined;
     }
-    if (this.closed) return;
-    this.settle({ code, reason, wasReady, willReconnect: this.tokens.retryWith(fresh) });
   }
 
   private settle(loss: SocketLoss): void {
