@@ -1,5 +1,4 @@
 import { isBroker, isMemoryBroker } from './broker/broker.factory.js';
-import type { RateLimitOptions } from './auth.options.js';
 import {
   DEFAULT_OPTIONS,
   SESSION_TTL_MARGIN_MS,
@@ -8,7 +7,7 @@ import {
 } from './distributed-ws.options.js';
 import { metricsOptionsProblem } from './metrics.options.js';
 import { serveOptionsProblem } from './serve.options.js';
-import { rateLimitProblem, type RateLimitInput } from './auth.options.js';
+import { rateLimitProblem, type RateLimitInput, type RateLimitOptions } from './auth.options.js';
 import { randomBytes } from 'node:crypto';
 import { DistributedWsConfigError } from './errors/config.error.js';
 
@@ -43,23 +42,15 @@ export class RuntimeOptions {
       'maxConcurrentReplays',
       'replayDrainTimeoutMs',
     ] as const) {
-      const value = merged[key];
-      if (!Number.isSafeInteger(value) || value <= 0) {
-        throw new DistributedWsConfigError(
-          `option "${key}" must be a positive integer, got ${String(value)}.`,
-        );
-      }
+      requireInteger(key, merged[key], 1);
     }
-    if (!Number.isSafeInteger(merged.replayCacheBytes) || merged.replayCacheBytes < 0) {
-      throw new DistributedWsConfigError(
-        `option "replayCacheBytes" must be a non-negative integer (0 turns the replay window off), got ${String(merged.replayCacheBytes)}.`,
-      );
-    }
-    if (!Number.isSafeInteger(merged.publishReplicas) || merged.publishReplicas < 0) {
-      throw new DistributedWsConfigError(
-        `option "publishReplicas" must be a non-negative integer (0: acked once the Redis primary has it), got ${String(merged.publishReplicas)}.`,
-      );
-    }
+    requireInteger('replayCacheBytes', merged.replayCacheBytes, 0, '0 turns the replay window off');
+    requireInteger(
+      'publishReplicas',
+      merged.publishReplicas,
+      0,
+      '0: acked once the Redis primary has it',
+    );
     const waitMs = merged.publishReplicasTimeoutMs;
     if (!Number.isSafeInteger(waitMs) || waitMs <= 0 || waitMs >= 2000) {
       throw new DistributedWsConfigError(
@@ -190,15 +181,23 @@ const PUBLISH_ONLY: RateLimitOptions['cost'] = {
 function sessionTtlOf(input: DistributedWsOptions, merged: ResolvedDistributedWsOptions): number {
   const least = 3 * merged.heartbeatIntervalMs;
   const ttl = input.sessionTtlMs ?? Math.max(merged.retentionMs + SESSION_TTL_MARGIN_MS, least);
-  if (!Number.isSafeInteger(ttl) || ttl <= 0) {
-    throw new DistributedWsConfigError(
-      `option "sessionTtlMs" must be a positive integer, got ${String(ttl)}.`,
-    );
-  }
+  requireInteger('sessionTtlMs', ttl, 1);
   if (ttl < least) {
     throw new DistributedWsConfigError(
       `option "sessionTtlMs" (${ttl}) must be at least 3 × heartbeatIntervalMs (${least} ms): connected clients get a renewed token with the heartbeat, and it must outlive the next ones. Raise sessionTtlMs or lower heartbeatIntervalMs.`,
     );
   }
   return ttl;
+}
+
+/**
+ * Refuses `value` unless it is a safe integer of at least `least` (1: positive, 0: non-negative).
+ * @throws DistributedWsConfigError naming the option, with `note` on what the bound means.
+ */
+function requireInteger(key: string, value: unknown, least: 0 | 1, note?: string): void {
+  if (Number.isSafeInteger(value) && (value as number) >= least) return;
+  const kind = least === 1 ? 'a positive integer' : 'a non-negative integer';
+  throw new DistributedWsConfigError(
+    `option "${key}" must be ${kind}${note ? ` (${note})` : ''}, got ${String(value)}.`,
+  );
 }
