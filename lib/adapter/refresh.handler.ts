@@ -4,8 +4,7 @@ import { encodeAck } from '../protocol/codec.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import type { ClientFrame, RefreshAck } from '../protocol/frames.js';
 import { ProtocolError } from '../protocol/protocol.error.js';
-import { credentialExpiry } from '../security/credential-expiry.js';
-import { hasUsableUserId } from '../security/handshake-gate.js';
+import { checkPrincipal } from '../security/credential-expiry.js';
 import type { CredentialClock } from './credential-clock.js';
 import type { Connection } from './connection.js';
 
@@ -45,20 +44,14 @@ export class RefreshHandler {
     if (principal === null || principal === undefined) {
       throw new ProtocolError(ErrorCode.Unauthorized, 'The new token was refused.');
     }
-    if (!hasUsableUserId(principal)) {
-      this.logger.error(
-        'authenticate() must return null or an object whose "userId" is a string of 1–128 characters without "/", "+", "#" or spaces.',
-      );
+    const expiry = checkPrincipal(principal);
+    if ('problem' in expiry) {
+      this.logger.error(expiry.problem);
       throw new ProtocolError(ErrorCode.Internal, 'Internal server error.');
     }
     // The user's personal topic and the session token are bound to the user id: it can't change.
     if (principal.userId !== connection.userId) {
       throw new ProtocolError(ErrorCode.Forbidden, 'The new token belongs to another user.');
-    }
-    const expiry = credentialExpiry(principal);
-    if ('problem' in expiry) {
-      this.logger.error(expiry.problem);
-      throw new ProtocolError(ErrorCode.Internal, 'Internal server error.');
     }
     const { expiresAt } = expiry;
     const now = Date.now();

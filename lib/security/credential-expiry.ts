@@ -1,8 +1,11 @@
 /**
- * When a principal's credentials expire (`AuthenticatedPrincipal.expiresAt`), checked the same
- * way at the handshake and at every `refresh`.
+ * What `authenticate` returned (`AuthenticatedPrincipal`: its `userId`, when its credentials
+ * expire), checked the same way at the handshake and at every `refresh`.
  */
 
+const USER_ID = /^[^/+#\s]{1,128}$/;
+const UNUSABLE_USER_ID =
+  'authenticate() must return null or an object whose "userId" is a string of 1–128 characters without "/", "+", "#" or spaces.';
 // Below this, a number of ms since the epoch is in 1973: it is a JWT's `exp` in seconds.
 const EARLIEST_MS = 1e11;
 // The longest delay `setTimeout` keeps (about 24.8 days); a longer one fires at once.
@@ -14,6 +17,16 @@ const REFRESH_LEAD_MAX_MS = 30_000;
 
 /** The principal's expiry in ms since the epoch, null when it has none, or what is wrong with it. */
 export type CredentialExpiry = { expiresAt: number | null } | { problem: string };
+
+/**
+ * A principal's expiry, or what is wrong with it: a `userId` the library can't use, or an
+ * unusable `expiresAt`. A problem is the application's bug: logged, never told the client.
+ */
+export function checkPrincipal(principal: object): CredentialExpiry {
+  const userId = (principal as { userId?: unknown }).userId;
+  if (typeof userId !== 'string' || !USER_ID.test(userId)) return { problem: UNUSABLE_USER_ID };
+  return credentialExpiry(principal);
+}
 
 /** Reads `expiresAt` of what `authenticate` returned. */
 export function credentialExpiry(principal: object): CredentialExpiry {

@@ -7,7 +7,7 @@ import type {
   OriginAllowList,
   TokenSource,
 } from '../auth.options.js';
-import { credentialExpiry } from './credential-expiry.js';
+import { checkPrincipal } from './credential-expiry.js';
 import { AUTH_TIMED_OUT, RefusedSockets, UNAUTHORIZED, type Refusal } from './refused-sockets.js';
 import { extractToken } from './token-extraction.js';
 
@@ -37,7 +37,6 @@ export type VerifyDone = (
 export type Admission = { principal: AuthenticatedPrincipal | null } | Refusal;
 
 const ANONYMOUS: Admission = { principal: null };
-const USER_ID = /^[^/+#\s]{1,128}$/;
 // At most one "cap reached" warning per this many ms: a connection storm must not flood the log.
 const WARN_EVERY_MS = 10_000;
 
@@ -125,16 +124,9 @@ export class HandshakeGate {
     }
     if (timedOut) return;
     if (principal === null || principal === undefined) return this.refuse(req, release, done, 401);
-    if (!hasUsableUserId(principal)) {
-      // A programming error in the app, not the client's: say so in the log, not on the wire.
-      this.logger.error(
-        'authenticate() must return null or an object whose "userId" is a string of 1–128 characters without "/", "+", "#" or spaces.',
-      );
-      release();
-      return done(false, 500);
-    }
-    const expiry = credentialExpiry(principal);
+    const expiry = checkPrincipal(principal);
     if ('problem' in expiry) {
+      // A programming error in the app, not the client's: say so in the log, not on the wire.
       this.logger.error(expiry.problem);
       release();
       return done(false, 500);
@@ -196,12 +188,6 @@ export class HandshakeGate {
       `maxConnections (${this.options.maxConnections}) reached: new WebSocket upgrades get HTTP 503 until connections close.`,
     );
   }
-}
-
-/** Whether `authenticate` returned an object with a `userId` the library can use. */
-export function hasUsableUserId(principal: unknown): boolean {
-  const userId = (principal as { userId?: unknown } | null)?.userId;
-  return typeof principal === 'object' && typeof userId === 'string' && USER_ID.test(userId);
 }
 
 /** An `HttpException`'s status if it is an error status, 401 for anything else thrown. */
