@@ -10,7 +10,7 @@ interface Waiter {
  * Whether a reader at `delivered` has delivered everything up to `target`: it is at or past the
  * target's id, or it reads another epoch (the target's log is gone, there is nothing to wait for).
  */
-export function hasReached(delivered: ShardPosition, target: ShardPosition): boolean {
+function hasReached(delivered: ShardPosition, target: ShardPosition): boolean {
   return delivered.epoch !== target.epoch || compareIds(delivered.id, target.id) >= 0;
 }
 
