@@ -197,7 +197,7 @@ export class ShardReader {
       let offsetBase = formatOffset(shard, state.epochs[shard], '');
       for (const entry of entries) {
         const message = toMessage(shard, offsetBase, entry);
-        if (message.control !== undefined && message.control === EPOCH_MARK) {
+        if (message.control === EPOCH_MARK) {
           // What came before the mark belongs to the old epoch: handed over before the reset.
           this.handOver(batch);
           batch = [];
