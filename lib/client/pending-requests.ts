@@ -57,12 +57,15 @@ export class PendingRequests {
     const frame = JSON.stringify({ event, id, data });
     const timer = setTimeout(() => {
       this.byId.delete(id);
+      // Its slot is given back: a late answer finds no entry, so nothing else would ever free it.
+      if (pending.sent) this.inFlight--;
       callback(
         new DwsClientError(
           ClientErrorCode.Timeout,
           `No answer to "${event}" within ${this.timeoutMs} ms.`,
         ),
       );
+      if (this.lastSend) this.flush(this.lastSend);
     }, this.timeoutMs);
     const pending: Pending = { frame, sent: false, callback, timer };
     // Registered before sending: an answer can never arrive before its entry exists.

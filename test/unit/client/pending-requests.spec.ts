@@ -37,6 +37,17 @@ describe('PendingRequests: staying inside the server limits', () => {
     ]);
   });
 
+  it('gives the slot of a request that timed out to the next one waiting', () => {
+    const { sent, outcomes, add } = setup();
+    for (let i = 0; i < 33; i++) add(`t${i}`);
+    expect(sent).toHaveLength(32);
+    jest.advanceTimersByTime(10_000);
+    expect(sent.map((f) => f.id).slice(32)).toEqual([33]);
+    expect(outcomes.map(([, error]) => error?.code)).toEqual(
+      Array.from({ length: 33 }, () => 'DWS_CLIENT_TIMEOUT'),
+    );
+  });
+
   it('sends a rate-limited request again after retryAfterMs, in order, without reporting the refusal', () => {
     const { requests, sent, outcomes, add } = setup();
     for (let i = 0; i < 3; i++) add(`t${i}`);
