@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { InstanceProcess } from '../support/app-process.js';
+import { anonymousMember as member, presenceFrames } from '../support/presence.js';
 import { rssOf } from '../support/proc-stats.js';
 import { redisCli } from '../support/redis-cli.js';
 import { type RedisInstances, startRedisInstances } from '../support/redis-instances.js';
@@ -11,11 +12,6 @@ const SECRET = 'presence-limits-secret-0123456789abcdef';
 const WINDOW_MS = 200;
 const ATTACK_MS = 3000;
 
-const member = (client: WsTestClient, info: unknown = null) => ({
-  connectionId: client.welcome.data.connectionId as string,
-  userId: null,
-  info,
-});
 /** A presence info whose JSON is exactly `bytes` (≥ 2) bytes: a string, whose quotes count. */
 const infoOf = (bytes: number) => 'x'.repeat(bytes - 2);
 /** The presence topic keys in Redis, sorted. */
@@ -31,9 +27,6 @@ async function presenceMemory(port: number): Promise<number> {
   }
   return bytes;
 }
-
-const presenceFrames = (client: WsTestClient) =>
-  client.frames.filter((f) => f.event === 'presence').map((f) => f.data);
 
 /** Calls of each Redis command so far (INFO commandstats; commands run by scripts included). */
 async function commandCalls(port: number): Promise<Record<string, number>> {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { InstanceProcess } from '../support/app-process.js';
+import { anonymousMember as member, presenceFrames } from '../support/presence.js';
 import { redisCli } from '../support/redis-cli.js';
 import { type RedisInstances, startRedisInstances } from '../support/redis-instances.js';
 import { waitFor } from '../support/wait-for.js';
@@ -10,13 +11,6 @@ const SECRET = 'presence-multi-instance-secret-0123456789';
 const TTL_MS = 2000;
 const TOPIC = 'lobby/main';
 
-const presenceFrames = (client: WsTestClient) =>
-  client.frames.filter((f) => f.event === 'presence').map((f) => f.data);
-const member = (client: WsTestClient, info: unknown = null) => ({
-  connectionId: client.welcome.data.connectionId as string,
-  userId: null,
-  info,
-});
 const sorted = <T extends { connectionId: string }>(list: T[]) =>
   [...list].sort((x, y) => (x.connectionId < y.connectionId ? -1 : 1));
 

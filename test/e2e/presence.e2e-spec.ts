@@ -11,6 +11,7 @@ import {
   type SubscribeContext,
   Topic,
 } from '../../lib/index.js';
+import { presenceFrames } from '../support/presence.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { waitFor } from '../support/wait-for.js';
 import { type Frame, WsTestClient } from '../support/ws-test-client.js';
@@ -35,9 +36,6 @@ class PresenceGateway {
 const authenticate = (_request: IncomingMessage, token: string | null) => ({
   userId: token ?? 'anonymous',
 });
-
-const presenceFrames = (client: WsTestClient) =>
-  client.frames.filter((f) => f.event === 'presence').map((f) => f.data);
 
 describe('presence on one instance (memory broker)', () => {
   let app: TestApp;
