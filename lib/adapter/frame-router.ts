@@ -15,14 +15,23 @@ import type { ReservedEventsHandler } from './reserved-events.handler.js';
 import type { PublishInFlight } from './publish.handler.js';
 import type { ResumeHandler } from './resume.handler.js';
 
-/** Client events the adapter handles itself; each is counted under its own name. */
-const CLIENT_EVENTS: ReadonlySet<string> = new Set([
-  ReservedEvent.Subscribe,
-  ReservedEvent.Unsubscribe,
-  ReservedEvent.Publish,
-  ReservedEvent.Resume,
-  ReservedEvent.Presence,
-  ReservedEvent.Refresh,
+type ReservedRun = (
+  parts: RouterParts,
+  connection: Connection,
+  frame: ClientFrame,
+) => Promise<string | PublishInFlight | null>;
+
+/**
+ * Client events the adapter handles itself, in the connection's order; each is counted, and
+ * charged, under its own name. Any other event goes to the gateways.
+ */
+const RESERVED: ReadonlyMap<string, ReservedRun> = new Map<string, ReservedRun>([
+  [ReservedEvent.Subscribe, ({ reserved }, c, f) => reserved.subscribe(c, f)],
+  [ReservedEvent.Unsubscribe, ({ reserved }, c, f) => reserved.unsubscribe(c, f)],
+  [ReservedEvent.Publish, ({ reserved }, c, f) => reserved.publish(c, f)],
+  [ReservedEvent.Resume, ({ resume }, c, f) => resume.resume(c, f)],
+  [ReservedEvent.Presence, ({ reserved }, c, f) => reserved.presence(c, f)],
+  [ReservedEvent.Refresh, ({ reserved }, c, f) => reserved.refresh(c, f)],
 ]);
 
 // What a waiting frame costs besides its bytes (measured with bench/memory-budget.ts): about 64
@@ -64,7 +73,7 @@ export class FrameRouter {
   route(connection: Connection, data: Buffer, isBinary: boolean): void {
     // Once the server decided to close (rate limit, slow consumer, take-over) nothing more is served.
     if (!connection.open || connection.closing) return;
-    const { metrics, reserved, runtime } = this.parts;
+    const { metrics, runtime } = this.parts;
     const frame = isBinary
       ? new ProtocolError(
           ErrorCode.BinaryFrame,
@@ -77,33 +86,18 @@ export class FrameRouter {
       connection.send(errorFrameFor(frame, frame.id, metrics));
       return;
     }
-    const kind = CLIENT_EVENTS.has(frame.event) ? (frame.event as ReceivedFrameKind) : 'event';
+    const run = RESERVED.get(frame.event);
+    const kind = run ? (frame.event as ReceivedFrameKind) : 'event';
     metrics.frameReceived(kind);
     // Checked on arrival, before queueing: a flood is refused without costing a broker call.
     if (!this.admit(connection, kind, frame.id)) return;
     // What the frame will hold while it waits: its text, its parsed objects, a handler's pipeline.
     const size = pendingWeight(data.length, this.shape.containers, kind === 'event');
     if (!this.hold(connection, size)) return;
-    switch (frame.event) {
-      case ReservedEvent.Subscribe:
-        return this.inOrder(connection, frame, size, () => reserved.subscribe(connection, frame));
-      case ReservedEvent.Unsubscribe:
-        return this.inOrder(connection, frame, size, () => reserved.unsubscribe(connection, frame));
-      case ReservedEvent.Publish:
-        return this.inOrder(connection, frame, size, () => reserved.publish(connection, frame));
-      case ReservedEvent.Resume:
-        return this.inOrder(connection, frame, size, () =>
-          this.parts.resume.resume(connection, frame),
-        );
-      case ReservedEvent.Presence:
-        return this.inOrder(connection, frame, size, () => reserved.presence(connection, frame));
-      case ReservedEvent.Refresh:
-        return this.inOrder(connection, frame, size, () => reserved.refresh(connection, frame));
-      default:
-        return dispatchToGateway(connection, frame, this.parts.topics, metrics, () =>
-          connection.answered(size),
-        );
-    }
+    if (run) return this.inOrder(connection, frame, size, () => run(this.parts, connection, frame));
+    dispatchToGateway(connection, frame, this.parts.topics, metrics, () =>
+      connection.answered(size),
+    );
   }
 
   private admit(connection: Connection, kind: RateLimitedFrame, id: ClientFrame['id']): boolean {
