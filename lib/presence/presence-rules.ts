@@ -57,7 +57,7 @@ export function presenceInfoBytes(info: unknown): number {
  * bytes: 1 KiB of `[{},{},…]` would hold 20 KiB (bench/memory-budget.ts). An info describes a
  * member (`{ name, avatar, status }`), which takes one or two.
  */
-export const MAX_PRESENCE_INFO_CONTAINERS = 32;
+const MAX_PRESENCE_INFO_CONTAINERS = 32;
 
 /**
  * The `info` a client attached to a subscription (null when none).

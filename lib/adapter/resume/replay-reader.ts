@@ -44,7 +44,7 @@ interface ShardReplay {
 }
 
 /** Approximate bytes of a message as sent: its payload and topic (JSON text, mostly ASCII). */
-export function messageBytes(message: BrokerMessage): number {
+function messageBytes(message: BrokerMessage): number {
   return message.payload.length + message.topic.length;
 }
 
