@@ -209,8 +209,10 @@ describe('presence under attack (Redis, two instances)', () => {
     // the ~1.2 MB that 1000 of them held before the limit.
     expect(held).toBeGreaterThan(16 * 1024);
     expect(held).toBeLessThan(32 * 1024);
-    // Its topics' hashes are gone; the instance's own topic list keeps its allocation (≤ 128 B).
-    expect(after).toBeLessThanOrEqual(128);
+    // Its topics' hashes are gone (the key list above); the instance's own topic list keeps an
+    // allocation that depends on what the earlier tests of this file left in it: 0 alone, 128 or
+    // 384 bytes after them, against 25 KB while the hoarder was connected.
+    expect(after).toBeLessThanOrEqual(512);
   });
 
   it('answers a presence request on a topic with 20,000 members with 1000 of them, truncated, and the total', async () => {
