@@ -1,5 +1,11 @@
 import { Inject, Module } from '@nestjs/common';
-import { APP_INTERCEPTOR, ApplicationConfig, DiscoveryModule, HttpAdapterHost } from '@nestjs/core';
+import {
+  APP_INTERCEPTOR,
+  ApplicationConfig,
+  DiscoveryModule,
+  HttpAdapterHost,
+  ModuleRef,
+} from '@nestjs/core';
 import { ConnectionRegistry } from './adapter/connection-registry.js';
 import { DistributedWsAdapter } from './adapter/distributed-ws.adapter.js';
 import { GatewayExceptionInterceptor } from './adapter/gateway-exception.interceptor.js';
@@ -138,13 +144,28 @@ import { SessionTokens } from './security/session-token.js';
         broker: Broker,
         connections: ConnectionRegistry,
         lag: ReaderLag,
+        replayWindow: ReplayWindow,
+        replayReads: ReplayReads,
+        modules: ModuleRef,
       ) =>
         createMetrics(isDocsOnlyMode() ? false : runtime.options.metrics, {
           broker,
           connections,
           lag,
+          replayWindow,
+          replayReads,
+          // The resume handler reports to the metrics: its queue is looked up when scraped.
+          admission: () => modules.get(ResumeHandler).admission,
         }),
-      inject: [RuntimeOptions, DWS_BROKER, ConnectionRegistry, ReaderLag],
+      inject: [
+        RuntimeOptions,
+        DWS_BROKER,
+        ConnectionRegistry,
+        ReaderLag,
+        ReplayWindow,
+        ReplayReads,
+        ModuleRef,
+      ],
     },
     {
       provide: DWS_METRICS,

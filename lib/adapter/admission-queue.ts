@@ -1,3 +1,5 @@
+import type { AdmissionStage, AdmissionStats } from '../metrics/metrics.interface.js';
+
 /**
  * The stages of a returning client, in the order the queue serves them when several wait: work
  * already begun first, so that a wave finishes clients instead of starting ever more of them.
@@ -46,10 +48,12 @@ class Waiting {
  * A task admitted while the turn has room and nothing of its stage or an earlier one waits runs
  * at once, in the caller's turn: outside a wave this adds nothing but a counter.
  */
-export class AdmissionQueue {
+export class AdmissionQueue implements AdmissionStats {
   private readonly stages = [new Waiting(), new Waiting(), new Waiting()];
   /** Tasks admitted since the last tick. */
   private admitted = 0;
+  /** Tasks admitted since the queue began, by stage (read by the metrics when scraped). */
+  private readonly ran = [0, 0, 0];
   private scheduled = false;
 
   constructor(private readonly perTurn: number) {}
@@ -59,11 +63,16 @@ export class AdmissionQueue {
     return this.stages[0].length + this.stages[1].length + this.stages[2].length;
   }
 
+  /** By stage: tasks waiting for a later turn now, and tasks admitted since the queue began. */
+  get stats(): Record<AdmissionStage, { waiting: number; admitted: number }> {
+    const of = (s: Stage) => ({ waiting: this.stages[s].length, admitted: this.ran[s] });
+    return { upgrade: of(Stage.Upgrade), claim: of(Stage.Claim), answer: of(Stage.Answer) };
+  }
+
   /** Runs `task` now when this turn has room, else in a later turn. */
   run(stage: Stage, task: () => void): void {
     if (this.hasRoom(stage)) {
-      this.admitted++;
-      this.schedule();
+      this.admit(stage);
       task();
       return;
     }
@@ -74,14 +83,19 @@ export class AdmissionQueue {
   /** Resolves in the caller's turn: at once (a microtask) when there is room, else later. */
   turn(stage: Stage): Promise<void> {
     if (this.hasRoom(stage)) {
-      this.admitted++;
-      this.schedule();
+      this.admit(stage);
       return Promise.resolve();
     }
     return new Promise<void>((resolve) => {
       this.stages[stage].tasks.push(resolve);
       this.schedule();
     });
+  }
+
+  private admit(stage: Stage): void {
+    this.admitted++;
+    this.ran[stage]++;
+    this.schedule();
   }
 
   private hasRoom(stage: Stage): boolean {
@@ -105,6 +119,7 @@ export class AdmissionQueue {
       while (this.admitted < this.perTurn && waiting.length > 0) {
         const task = waiting.shift();
         this.admitted++;
+        this.ran[s]++;
         try {
           task();
         } catch (error) {

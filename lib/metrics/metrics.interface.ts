@@ -12,6 +12,21 @@ export interface ConnectionStats {
   values(): Iterable<{ readonly filters: ReadonlySet<string> }>;
 }
 
+/**
+ * The stages of a returning client's work that a wave's admission queue serves: an upgrade's
+ * `101` and `welcome`, a resume's token check and claim, a claimed resume's take-over, replay
+ * and answer.
+ */
+export type AdmissionStage = 'upgrade' | 'claim' | 'answer';
+
+/** What the metrics read of the admission queue of a wave (issue 18), at scrape time. */
+export interface AdmissionStats {
+  /** By stage: tasks waiting for a later event-loop turn now, and tasks admitted in all. */
+  readonly stats: Readonly<
+    Record<AdmissionStage, { readonly waiting: number; readonly admitted: number }>
+  >;
+}
+
 /** DI token of the {@link DwsMetrics} in use (a no-op unless the `metrics` option is set). */
 export const DWS_METRICS = Symbol('dws:metrics');
 

@@ -3,9 +3,10 @@ import type { ConnectionStats, ReceivedFrameKind, SentFrameKind } from './metric
 import type { PromInstruments } from './prom-instruments.js';
 import type { ReaderLag } from './reader-lag.js';
 import type { Tally } from './tally.js';
+import { registerWaveCollectors, type WaveSources } from './wave-collectors.js';
 
 /** What the scrape reads: plain state the runtime keeps anyway. */
-export interface MetricSources {
+export interface MetricSources extends WaveSources {
   readonly connections: ConnectionStats;
   readonly broker: Broker;
   readonly lag: ReaderLag;
@@ -23,9 +24,10 @@ export interface FrameTallies {
  */
 export function registerScrapeCollectors(
   instruments: PromInstruments,
-  { connections, broker, lag }: MetricSources,
+  sources: MetricSources,
   { received, sent }: FrameTallies,
 ): void {
+  const { connections, broker, lag } = sources;
   instruments.gauge('connections', 'WebSocket connections open on this instance.', [], function () {
     this.set(connections.size);
   });
@@ -84,4 +86,5 @@ export function registerScrapeCollectors(
       sent.flushInto(this, 'kind');
     },
   );
+  registerWaveCollectors(instruments, sources);
 }

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Registry } from 'prom-client';
 import { Broadcaster } from '../../lib/index.js';
+import { shardOfTopic } from '../../lib/protocol/offset.js';
+import { BROADCAST_TOPIC, connectionTopic } from '../../lib/topics/implicit-topics.js';
 import type { InstanceProcess } from '../support/app-process.js';
 import { type RedisInstances, startRedisInstances } from '../support/redis-instances.js';
 import { startTestApp } from '../support/test-app.js';
@@ -132,6 +134,12 @@ describe('metrics of two instances on one Redis', () => {
     });
     await b.control('publish-many', { topic: 'news/world', count: 2, from: 'B' });
     await onA[1].until(() => onA[1].messages('news/world').length === 7, 10_000);
+    // B's reader keeps every message it delivers (before its fan-out) in its replay window.
+    await onB[0].until(() => onB[0].messages('news/world').length === 7, 10_000);
+    const beforeResume = await scrape(b.port);
+    expect(beforeResume.get('dws_replay_window_entries')).toBe(7);
+    // Each entry costs its strings and ~180 bytes of objects (replay-window.ts).
+    expect(beforeResume.get('dws_replay_window_bytes')).toBeGreaterThan(7 * 180);
 
     const back = await WsTestClient.connect(b.url());
     const lost = await WsTestClient.connect(b.url());
@@ -162,7 +170,30 @@ describe('metrics of two instances on one Redis', () => {
     expect(fromB.get('dws_frames_sent_total{kind="replay"}')).toBe(2);
     expect(fromB.get('dws_frames_received_total{kind="resume"}')).toBe(2);
     expect(fromB.get('dws_connections')).toBe(4);
-    expect(nonZero(await scrape(a.port), 'dws_replays_total')).toEqual({});
+    // The recovered resume read, in one round, the shards of its topic and of its implicit
+    // topics: all inside B's window (B ran since before the first message). The other resume had
+    // no positions and read nothing.
+    const shards = new Set(
+      ['news/world', BROADCAST_TOPIC, connectionTopic(away.welcome.data.connectionId)].map((t) =>
+        shardOfTopic(t, 16),
+      ),
+    );
+    expect(nonZero(fromB, 'dws_replay_ranges_total')).toEqual({
+      'dws_replay_ranges_total{source="window"}': shards.size,
+    });
+    // At rest nothing waits; four upgrades (two earlier, two here), two claims, two answers.
+    expect(nonZero(fromB, 'dws_admission_waiting')).toEqual({});
+    expect(nonZero(fromB, 'dws_admission_admitted_total')).toEqual({
+      'dws_admission_admitted_total{stage="upgrade"}': 4,
+      'dws_admission_admitted_total{stage="claim"}': 2,
+      'dws_admission_admitted_total{stage="answer"}': 2,
+    });
+    const fromA = await scrape(a.port);
+    expect(nonZero(fromA, 'dws_replays_total')).toEqual({});
+    expect(nonZero(fromA, 'dws_replay_ranges_total')).toEqual({});
+    expect(nonZero(fromA, 'dws_admission_admitted_total')).toEqual({
+      'dws_admission_admitted_total{stage="upgrade"}': 3,
+    });
   }, 30_000);
 });
 

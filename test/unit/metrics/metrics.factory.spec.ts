@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { Registry } from 'prom-client';
+import { AdmissionQueue } from '../../../lib/adapter/admission-queue.js';
 import { ConnectionRegistry } from '../../../lib/adapter/connection-registry.js';
 import { RuntimeOptions } from '../../../lib/distributed-ws.config.js';
 import { DistributedWsConfigError } from '../../../lib/errors/config.error.js';
@@ -12,6 +13,9 @@ const parts = (broker: InMemoryBroker) => ({
   broker,
   connections: new ConnectionRegistry(),
   lag: new ReaderLag(),
+  replayWindow: { size: { bytes: 0, entries: 0 } },
+  replayReads: { stats: { fromWindow: 0, fromLog: 0, shared: 0 } },
+  admission: () => new AdmissionQueue(4),
 });
 
 async function count(registry: Registry, series: string): Promise<number | undefined> {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { Registry } from 'prom-client';
+import { AdmissionQueue, Stage } from '../../../lib/adapter/admission-queue.js';
 import type { ConnectionRegistry } from '../../../lib/adapter/connection-registry.js';
 import type { Broker, BrokerHealth, BrokerMessage } from '../../../lib/broker/broker.interface.js';
 import { PromMetrics } from '../../../lib/metrics/prom-metrics.js';
@@ -18,11 +19,24 @@ function sources() {
   let health: BrokerHealth = { backplane: 'redis', up: true };
   const broker = { health: () => health } as unknown as Broker;
   const lag = new ReaderLag();
+  const replayWindow = { size: { bytes: 0, entries: 0 } };
+  const replayReads = { stats: { fromWindow: 0, fromLog: 0, shared: 0 } };
+  const admission = new AdmissionQueue(2);
   return {
-    parts: { connections: connections as unknown as ConnectionRegistry, broker, lag },
+    parts: {
+      connections: connections as unknown as ConnectionRegistry,
+      broker,
+      lag,
+      replayWindow,
+      replayReads,
+      admission: () => admission,
+    },
     connections,
     filters,
     lag,
+    replayWindow,
+    replayReads,
+    admission,
     setHealth: (next: BrokerHealth) => (health = next),
   };
 }
@@ -66,6 +80,49 @@ describe('PromMetrics', () => {
     s.connections.deliveries = 45;
     expect(await sample(registry, 'dws_deliveries_total')).toBe(45);
     expect(await sample(registry, 'dws_deliveries_total')).toBe(45);
+  });
+
+  it('reads the admission queue and the replay window at scrape time', async () => {
+    const registry = new Registry();
+    const s = sources();
+    new PromMetrics(await import('prom-client'), settings(registry), s.parts);
+    for (const stage of ['upgrade', 'claim', 'answer']) {
+      expect(await sample(registry, `dws_admission_waiting{stage="${stage}"}`)).toBe(0);
+      expect(await sample(registry, `dws_admission_admitted_total{stage="${stage}"}`)).toBe(0);
+    }
+    for (const source of ['window', 'log', 'shared']) {
+      expect(await sample(registry, `dws_replay_ranges_total{source="${source}"}`)).toBe(0);
+    }
+    expect(await sample(registry, 'dws_replay_window_bytes')).toBe(0);
+    expect(await sample(registry, 'dws_replay_window_entries')).toBe(0);
+
+    // Two tasks per turn: of four upgrades and a claim, two upgrades run now, three wait.
+    for (let i = 0; i < 4; i++) s.admission.run(Stage.Upgrade, () => undefined);
+    const claimed = s.admission.turn(Stage.Claim);
+    expect(await sample(registry, 'dws_admission_waiting{stage="upgrade"}')).toBe(2);
+    expect(await sample(registry, 'dws_admission_waiting{stage="claim"}')).toBe(1);
+    expect(await sample(registry, 'dws_admission_admitted_total{stage="upgrade"}')).toBe(2);
+    expect(await sample(registry, 'dws_admission_admitted_total{stage="claim"}')).toBe(0);
+    await claimed;
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(await sample(registry, 'dws_admission_waiting{stage="upgrade"}')).toBe(0);
+    expect(await sample(registry, 'dws_admission_waiting{stage="claim"}')).toBe(0);
+    expect(await sample(registry, 'dws_admission_admitted_total{stage="upgrade"}')).toBe(4);
+    expect(await sample(registry, 'dws_admission_admitted_total{stage="claim"}')).toBe(1);
+    expect(await sample(registry, 'dws_admission_admitted_total{stage="answer"}')).toBe(0);
+
+    s.replayWindow.size = { bytes: 4096, entries: 20 };
+    Object.assign(s.replayReads.stats, { fromWindow: 7, fromLog: 2, shared: 5 });
+    expect(await sample(registry, 'dws_replay_window_bytes')).toBe(4096);
+    expect(await sample(registry, 'dws_replay_window_entries')).toBe(20);
+    expect(await sample(registry, 'dws_replay_ranges_total{source="window"}')).toBe(7);
+    expect(await sample(registry, 'dws_replay_ranges_total{source="log"}')).toBe(2);
+    expect(await sample(registry, 'dws_replay_ranges_total{source="shared"}')).toBe(5);
+    // Running totals: a second scrape adds only what happened since.
+    s.replayReads.stats.fromWindow = 9;
+    expect(await sample(registry, 'dws_replay_ranges_total{source="window"}')).toBe(9);
+    expect(await sample(registry, 'dws_replay_ranges_total{source="window"}')).toBe(9);
+    expect(await sample(registry, 'dws_admission_admitted_total{stage="upgrade"}')).toBe(4);
   });
 
   it('counts frames, errors by code, resumes and slow consumers; every series starts at 0', async () => {
@@ -156,6 +213,11 @@ describe('PromMetrics', () => {
       'dws_deliveries_total counter',
       'dws_frames_received_total counter',
       'dws_frames_sent_total counter',
+      'dws_admission_waiting gauge',
+      'dws_admission_admitted_total counter',
+      'dws_replay_window_bytes gauge',
+      'dws_replay_window_entries gauge',
+      'dws_replay_ranges_total counter',
       'dws_errors_total counter',
       'dws_slow_consumer_closes_total counter',
       'dws_replays_total counter',
@@ -166,7 +228,7 @@ describe('PromMetrics', () => {
 
     // Another prefix is another set of names.
     new PromMetrics(prom, { ...settings(registry), prefix: 'ws2_' }, sources().parts);
-    expect(registry.getMetricsAsArray()).toHaveLength(26);
+    expect(registry.getMetricsAsArray()).toHaveLength(36);
     first.unregister();
     expect(
       registry
