@@ -1,0 +1,171 @@
+import { afterAll, afterEach, describe, expect, it } from '@jest/globals';
+import { shardOfTopic } from '../../lib/protocol/offset.js';
+import { type InstanceProcess, startInstance } from '../support/app-process.js';
+import { redisCli } from '../support/redis-cli.js';
+import {
+  type RedisSentinel,
+  type SentinelGroup,
+  startSentinelGroup,
+} from '../support/redis-sentinel.js';
+import { waitFor } from '../support/wait-for.js';
+import { WsTestClient } from '../support/ws-test-client.js';
+
+const SECRET = 'sentinel-quorum-secret-0123456789abcdef';
+const logOf = (topic: string) => `dws:{s${shardOfTopic(topic, 16)}}:log`;
+const idOf = (offset: string) => offset.split(':')[2];
+const payloads = (from: string, count: number) =>
+  Array.from({ length: count }, (_, seq) => ({ seq, from }));
+
+/** A field of `SENTINEL master mymaster` as `sentinel` reports it. */
+async function masterField(sentinel: RedisSentinel, name: string): Promise<string> {
+  const lines = (await redisCli(sentinel.port, ['SENTINEL', 'master', 'mymaster'])).split('\n');
+  return lines[lines.indexOf(name) + 1];
+}
+
+/**
+ * Issue 18, "Redis primary failover" with a Sentinel majority: a primary, one replica and three
+ * Sentinels (quorum 2), real processes; the application runs in its own process on
+ * `{ sentinels, name: 'mymaster' }` and is never restarted. The primary is SIGKILLed, with all
+ * three Sentinels up, or after one of them was SIGKILLed (the two left are still a quorum and
+ * a majority of the three, so they may authorize the failover).
+ */
+describe('Redis Sentinel failover with three Sentinels, quorum 2', () => {
+  let group: SentinelGroup | undefined;
+  let app: InstanceProcess | undefined;
+  const clients: WsTestClient[] = [];
+
+  afterEach(async () => {
+    clients.splice(0).forEach((c) => c.close());
+    await app?.kill('SIGKILL');
+    await group?.stop();
+    app = undefined;
+    group = undefined;
+  });
+  afterAll(async () => {
+    await app?.kill('SIGKILL');
+    await group?.stop();
+  });
+
+  async function connect(topic: string): Promise<WsTestClient> {
+    const client = await WsTestClient.connect(app!.url());
+    clients.push(client);
+    expect((await client.request('subscribe', { topic })).event).toBe('ack');
+    return client;
+  }
+
+  /**
+   * Publishes `early` messages a session then leaves with, and `before` messages acked (and
+   * replicated) before the primary dies; kills `killSentinel` Sentinels first, then the primary;
+   * publishes `after` messages once the app reaches the promoted replica. Checks the live
+   * subscriber's sequence and the resumed session's replay, both exact.
+   */
+  async function failover(killSentinel: boolean, options: Record<string, unknown>) {
+    const started = Date.now();
+    group = await startSentinelGroup({ replicas: 1, sentinels: 3 });
+    for (const sentinel of group.sentinels) {
+      expect(await masterField(sentinel, 'quorum')).toBe('2');
+      expect(await redisCli(sentinel.port, ['SENTINEL', 'ckquorum', 'mymaster'])).toBe(
+        'OK 3 usable Sentinels. Quorum and failover authorization can be reached',
+      );
+    }
+    app = await startInstance({
+      BROKER_SENTINELS: group.addresses.map((a) => `${a.host}:${a.port}`).join(','),
+      BROKER_SENTINEL_NAME: group.name,
+      DWS_SESSION_SECRET: SECRET,
+      DWS_OPTIONS: JSON.stringify(options),
+    });
+    const topic = 'orders/31/status';
+    const live = await connect(topic);
+    const away = await connect(topic);
+    await app.control('publish-many', { topic, count: 5, from: 'early' });
+    await away.until(() => away.messages(topic).length === 5);
+    const positions = away.positions();
+    away.close();
+    const before = await app.control('publish-many', { topic, count: 20, from: 'before' });
+    await live.until(() => live.messages(topic).length === 25);
+    const [primary, replica] = group.nodes;
+    const newestBefore = idOf(before.offsets.at(-1));
+    await waitFor(
+      async () =>
+        (await redisCli(replica.port, ['XRANGE', logOf(topic), newestBefore, newestBefore])) !== '',
+      { message: 'the replica to hold the newest acked entry' },
+    );
+
+    // The first Sentinel is the one the app's ioredis asks first: it finds it gone on reconnect.
+    let watching = group.sentinels;
+    if (killSentinel) {
+      await group.sentinels[0].stop();
+      watching = group.sentinels.slice(1);
+      for (const sentinel of watching) {
+        await waitFor(
+          async () =>
+            (await redisCli(sentinel.port, ['SENTINEL', 'ckquorum', 'mymaster'])) ===
+            'OK 2 usable Sentinels. Quorum and failover authorization can be reached',
+          { timeout: 10_000, interval: 50, message: 'the Sentinels to count 2 usable' },
+        );
+      }
+    }
+
+    const killedAt = Date.now();
+    await primary.kill('SIGKILL');
+    await waitFor(
+      async () => {
+        const ports = await Promise.all(
+          watching.map(async (s) => (await masterField(s, 'port')) === String(replica.port)),
+        );
+        return ports.every(Boolean);
+      },
+      { timeout: 20_000, interval: 50, message: 'every Sentinel left to report the promotion' },
+    );
+    const promotedAfterMs = Date.now() - killedAt;
+    expect(await redisCli(replica.port, ['ROLE'])).toMatch(/^master/);
+    // Every acked entry is on the promoted replica.
+    const onPromoted = await redisCli(replica.port, ['XRANGE', logOf(topic), '-', '+']);
+    for (const offset of before.offsets) expect(onPromoted).toContain(idOf(offset));
+
+    // Once one publish (to a topic nobody reads) is acked, the app's publisher has reached the
+    // new primary: each of the next ones must be acked at its first attempt, in order.
+    await waitFor(() => app!.control('publish', { topic: 'news/probe', payload: {} }), {
+      timeout: 20_000,
+      interval: 50,
+      message: 'a publish to be acked by the promoted replica',
+    });
+    const servingAfterMs = Date.now() - killedAt;
+    await app.control('publish-many', { topic, count: 10, from: 'after' });
+    await live.until(() => live.messages(topic).length === 35, 10_000);
+    expect(live.messages(topic).map((m) => m.payload)).toEqual([
+      ...payloads('early', 5),
+      ...payloads('before', 20),
+      ...payloads('after', 10),
+    ]);
+    expect(live.closed).toBeNull();
+
+    const resumed = await WsTestClient.connect(app.url());
+    clients.push(resumed);
+    const ack = await resumed.request('resume', {
+      token: away.welcome.data.sessionToken,
+      topics: [topic],
+      positions,
+    });
+    expect(ack.data).toMatchObject({ recovered: true, replayed: 30 });
+    await resumed.until(() => resumed.messages(topic).length === 30);
+    expect(resumed.messages(topic).map((m) => m.payload)).toEqual([
+      ...payloads('before', 20),
+      ...payloads('after', 10),
+    ]);
+    process.stdout.write(
+      `sentinel quorum 2 of 3${killSentinel ? ', one Sentinel killed' : ''}: promoted ` +
+        `${promotedAfterMs} ms after the kill, publishes acked again ${servingAfterMs} ms, ` +
+        `test ${Date.now() - started} ms\n`,
+    );
+  }
+
+  it('promotes the replica after the primary is SIGKILLed: the live session misses nothing, a resume replays exactly', async () => {
+    await failover(false, {});
+  }, 60_000);
+
+  it('still fails over with one of the three Sentinels SIGKILLed first; the resume reads the promoted replica', async () => {
+    // No in-memory replay window: the replay can only come from the new primary's log.
+    await failover(true, { replayCacheBytes: 0 });
+  }, 60_000);
+});
