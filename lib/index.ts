@@ -65,6 +65,7 @@ export type {
   ReplayPage,
   ReplayRange,
   ShardPosition,
+  WantedTopics,
 } from './broker/broker.interface.js';
 export { InMemoryBroker } from './broker/in-memory/in-memory.broker.js';
 

@@ -76,6 +76,16 @@ export interface ReplayRange {
 }
 
 /**
+ * Which topics a replay wants: a predicate over the topic of each entry read. `topics`, when
+ * present, is every topic it accepts (no wildcard): a reader that indexes its entries by topic
+ * (the in-memory replay window) visits those alone instead of testing every entry.
+ */
+export interface WantedTopics {
+  (topic: string): boolean;
+  readonly topics?: ReadonlySet<string>;
+}
+
+/**
  * One page of a {@link ReplayRange}. `lastId` is the last entry read, returned or not: the next
  * page starts after it. `done` is true when nothing is left up to `untilId`.
  */
@@ -142,7 +152,7 @@ export interface Broker {
   readRanges(
     ranges: readonly ReplayRange[],
     limit: number,
-    wanted: (topic: string) => boolean,
+    wanted: WantedTopics,
   ): Promise<RangePage[]>;
 
   /**

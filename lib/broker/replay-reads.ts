@@ -1,4 +1,4 @@
-import type { Broker, RangePage, ReplayRange } from './broker.interface.js';
+import type { Broker, RangePage, ReplayRange, WantedTopics } from './broker.interface.js';
 import type { ReplayWindow } from './replay-window.js';
 
 const everyTopic = () => true;
@@ -43,7 +43,7 @@ export class ReplayReads implements Pick<Broker, 'readRanges'> {
   async readRanges(
     ranges: readonly ReplayRange[],
     limit: number,
-    wanted: (topic: string) => boolean,
+    wanted: WantedTopics,
   ): Promise<RangePage[]> {
     const pages: (RangePage | Promise<RangePage>)[] = new Array(ranges.length);
     const toRead: ReplayRange[] = [];
@@ -96,7 +96,7 @@ export class ReplayReads implements Pick<Broker, 'readRanges'> {
   }
 }
 
-function onlyWanted(page: RangePage, wanted: (topic: string) => boolean): RangePage {
+function onlyWanted(page: RangePage, wanted: WantedTopics): RangePage {
   if (page.status !== 'ok') return page;
   return { ...page, messages: page.messages.filter((m) => wanted(m.topic)) };
 }

@@ -4,6 +4,7 @@ import type {
   RangePage,
   ReplayRange,
   ShardPosition,
+  WantedTopics,
 } from './broker.interface.js';
 import { compareIds, formatOffset } from '../protocol/offset.js';
 
@@ -19,6 +20,12 @@ const ENTRY_OVERHEAD_BYTES = 180;
  */
 const TRIM_MARGIN_MS = 2000;
 
+/** The kept entries of one topic on a shard: their numbers (`ShardWindow.base`), from `head` on. */
+interface TopicEntries {
+  readonly at: number[];
+  head: number;
+}
+
 interface ShardWindow {
   /** The epoch of the kept entries; null until `begin`, when nothing is known yet. */
   epoch: string | null;
@@ -31,6 +38,10 @@ interface ShardWindow {
   readonly ms: number[];
   readonly seq: number[];
   head: number;
+  /** `entries[i]` is the shard's kept entry number `base + i`: numbers outlive the cuts. */
+  base: number;
+  /** The numbers of each topic's kept entries, in order: a resume visits its topics' alone. */
+  readonly byTopic: Map<string, TopicEntries>;
   bytes: number;
 }
 
@@ -93,6 +104,8 @@ export class ReplayWindow {
       ms: [],
       seq: [],
       head: 0,
+      base: 0,
+      byTopic: new Map(),
       bytes: 0,
     }));
   }
@@ -170,6 +183,8 @@ export class ReplayWindow {
     w.ms.length = 0;
     w.seq.length = 0;
     w.head = 0;
+    w.base = 0;
+    w.byTopic.clear();
     for (const m of entries) {
       w.entries.push(m);
       w.ms.push(idMs(m.id));
@@ -180,6 +195,7 @@ export class ReplayWindow {
       w.ms.push(keptMs[i]);
       w.seq.push(keptSeq[i]);
     }
+    for (let i = 0; i < w.entries.length; i++) indexEntry(w, w.entries[i].topic, i);
     w.bytes += bytes;
     w.floor = floor;
     // Oldest first in the eviction order too (a shard's entries keep their order there).
@@ -208,7 +224,7 @@ export class ReplayWindow {
         continue;
       }
       const bytes = entryBytes(m);
-      w.entries.push(m);
+      indexEntry(w, m.topic, w.base + w.entries.push(m) - 1);
       w.ms.push(idMs(m.id));
       w.seq.push(idSeq(m.id));
       w.bytes += bytes;
@@ -241,34 +257,26 @@ export class ReplayWindow {
    * The page `Broker.readRanges` would answer for `range`, when the window holds all of it: its
    * epoch is the kept one, nothing after `afterId` was evicted, `untilId` was delivered, and
    * its first entry is not old enough to be trimmed from the log. Null otherwise: read the log.
+   * With `wanted.topics`, only those topics' entries are visited (the index), not the range.
    */
-  page(range: ReplayRange, limit: number, wanted: (topic: string) => boolean): RangePage | null {
+  page(range: ReplayRange, limit: number, wanted: WantedTopics): RangePage | null {
     const w = this.windows[range.shard];
     if (w === undefined || w.epoch === null || w.epoch !== range.epoch) return null;
     const { afterId, untilId } = range;
     if (untilId === '+' || compareIds(afterId, w.floor) < 0) return null;
     const last = w.entries.length > w.head ? w.entries[w.entries.length - 1].id : w.floor;
     if (compareIds(untilId, last) > 0) return null;
-    let start = this.firstAfter(w, idMs(afterId), idSeq(afterId));
-    const end = w.entries.length;
-    const untilMs = idMs(untilId);
-    const untilSeq = idSeq(untilId);
-    // Whether the entry at `i` is after `untilId`.
-    const past = (i: number) => w.ms[i] > untilMs || (w.ms[i] === untilMs && w.seq[i] > untilSeq);
-    if (start < end && !past(start)) {
-      if (w.ms[start] < this.now() - this.maxAgeMs + TRIM_MARGIN_MS) return null;
-    }
-    const messages: BrokerMessage[] = [];
-    let read = 0;
-    let lastId = afterId;
-    for (; start < end && read < limit; start++, read++) {
-      if (past(start)) break;
-      const m = w.entries[start];
-      lastId = m.id;
-      if (wanted(m.topic)) messages.push(m);
-    }
-    const done = start >= end || past(start);
-    return { status: 'ok', messages, lastId, done };
+    // The range's entries are [start, until); a page reads `limit` of them at most.
+    const start = this.firstAfter(w, idMs(afterId), idSeq(afterId));
+    const until = this.firstAfter(w, idMs(untilId), idSeq(untilId));
+    if (start < until && w.ms[start] < this.now() - this.maxAgeMs + TRIM_MARGIN_MS) return null;
+    const stop = Math.min(until, start + limit);
+    const messages =
+      wanted.topics === undefined
+        ? scan(w, start, stop, wanted)
+        : lookUp(w, start, stop, wanted.topics);
+    const lastId = stop > start ? w.entries[stop - 1].id : afterId;
+    return { status: 'ok', messages, lastId, done: stop >= until };
   }
 
   /** Index of the first kept entry after the id `ms`-`seq` (binary search; ids increase). */
@@ -291,6 +299,8 @@ export class ReplayWindow {
     w.ms.length = 0;
     w.seq.length = 0;
     w.head = 0;
+    w.base = 0;
+    w.byTopic.clear();
     w.bytes = 0;
     w.epoch = epoch;
     w.offsetBase = formatOffset(shard, epoch, '');
@@ -312,10 +322,12 @@ export class ReplayWindow {
       w.bytes -= bytes;
       this.bytes -= bytes;
       w.floor = m.id;
+      unindexFirst(w, m.topic);
       if (w.head > 1024 && w.head * 2 > w.entries.length) {
         w.entries.splice(0, w.head);
         w.ms.splice(0, w.head);
         w.seq.splice(0, w.head);
+        w.base += w.head;
         w.head = 0;
       }
     }
@@ -324,4 +336,65 @@ export class ReplayWindow {
       this.orderHead = 0;
     }
   }
+}
+
+/** Adds entry number `at` (the newest of the shard) to its topic's list. */
+function indexEntry(w: ShardWindow, topic: string, at: number): void {
+  const entries = w.byTopic.get(topic);
+  if (entries === undefined) w.byTopic.set(topic, { at: [at], head: 0 });
+  else entries.at.push(at);
+}
+
+/** Drops the oldest entry of `topic` from its list (eviction goes in order, per shard too). */
+function unindexFirst(w: ShardWindow, topic: string): void {
+  const entries = w.byTopic.get(topic);
+  if (entries === undefined) return;
+  if (++entries.head === entries.at.length) w.byTopic.delete(topic);
+  else if (entries.head > 64 && entries.head * 2 > entries.at.length) {
+    entries.at.splice(0, entries.head);
+    entries.head = 0;
+  }
+}
+
+/** The entries of [start, stop) that `wanted` accepts, visiting each. */
+function scan(w: ShardWindow, start: number, stop: number, wanted: WantedTopics): BrokerMessage[] {
+  const messages: BrokerMessage[] = [];
+  for (let i = start; i < stop; i++) {
+    const m = w.entries[i];
+    if (wanted(m.topic)) messages.push(m);
+  }
+  return messages;
+}
+
+/** The entries of [start, stop) on `topics`, in log order, from the index: O(topics + found). */
+function lookUp(
+  w: ShardWindow,
+  start: number,
+  stop: number,
+  topics: ReadonlySet<string>,
+): BrokerMessage[] {
+  const found: number[] = [];
+  let lists = 0;
+  const from = w.base + start;
+  const to = w.base + stop;
+  for (const topic of topics) {
+    const entries = w.byTopic.get(topic);
+    if (entries === undefined) continue;
+    const { at } = entries;
+    let lo = entries.head;
+    let hi = at.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (at[mid] < from) lo = mid + 1;
+      else hi = mid;
+    }
+    const before = found.length;
+    for (; lo < at.length && at[lo] < to; lo++) found.push(at[lo] - w.base);
+    if (found.length > before) lists++;
+  }
+  // Each list is in log order; several are merged by position.
+  if (lists > 1) found.sort((a, b) => a - b);
+  const messages: BrokerMessage[] = new Array(found.length);
+  for (let i = 0; i < found.length; i++) messages[i] = w.entries[found[i]];
+  return messages;
 }

@@ -3,6 +3,7 @@ import type {
   BrokerMessage,
   ReplayRange,
   ShardPosition,
+  WantedTopics,
 } from '../../broker/broker.interface.js';
 import type { NotRecoveredReason } from '../../metrics/metrics.interface.js';
 import { compareIds } from '../../protocol/offset.js';
@@ -62,7 +63,7 @@ export async function replayShards(
   broker: Pick<Broker, 'readRanges'>,
   from: readonly ShardPosition[],
   snapshot: readonly ShardPosition[],
-  wanted: (topic: string) => boolean,
+  wanted: WantedTopics,
   limits: ReplayLimits,
   read: ReadonlySet<number> | null = null,
 ): Promise<Replay> {
@@ -133,7 +134,7 @@ export async function replayShards(
 export async function streamRanges(
   broker: Pick<Broker, 'readRanges'>,
   ranges: readonly ReplayRange[],
-  wanted: (topic: string) => boolean,
+  wanted: WantedTopics,
   send: (messages: readonly BrokerMessage[]) => Promise<boolean>,
 ): Promise<boolean> {
   let bytes = 0;

@@ -4,7 +4,7 @@ import { compareIds } from '../../protocol/offset.js';
 import { implicitTopics } from '../../topics/implicit-topics.js';
 import { hasWildcard, matchesFilter } from '../../topics/topic-matcher.js';
 import type { Connection } from '../connection.js';
-import type { BrokerMessage } from '../../broker/broker.interface.js';
+import type { BrokerMessage, WantedTopics } from '../../broker/broker.interface.js';
 import { type Replay, replayShards, streamRanges } from './replay-reader.js';
 
 // How long a resume waits for this instance's reader to reach the client's position, once the
@@ -27,12 +27,12 @@ export class SessionReplay {
   ) {}
 
   /** Which topics of the log the session receives: its implicit topics and `filters`. */
-  wanted(connection: Connection, filters: readonly string[]): (topic: string) => boolean {
+  wanted(connection: Connection, filters: readonly string[]): WantedTopics {
     const implicit = new Set(implicitTopics(connection.id, connection.userId));
-    // Exact filters only (the common case): one set lookup per message scanned.
+    // Exact filters only (the common case): the window visits these topics' entries alone.
     if (!filters.some(hasWildcard)) {
       for (const filter of filters) implicit.add(filter);
-      return (topic) => implicit.has(topic);
+      return Object.assign((topic: string) => implicit.has(topic), { topics: implicit });
     }
     return (topic) => implicit.has(topic) || filters.some((f) => matchesFilter(f, topic));
   }
@@ -85,7 +85,7 @@ export class SessionReplay {
    */
   async forEachPage(
     replay: Extract<Replay, { recovered: true }>,
-    wanted: (topic: string) => boolean,
+    wanted: WantedTopics,
     send: (messages: readonly BrokerMessage[]) => Promise<boolean>,
   ): Promise<boolean> {
     if (replay.messages !== null) {
