@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
 import type { BrokerMessage } from '../broker/broker.interface.js';
@@ -6,6 +5,8 @@ import { NOOP_METRICS, type DwsMetrics } from '../metrics/metrics.interface.js';
 import { CloseCode } from '../protocol/close-codes.js';
 import type { FrameRateLimiter } from '../security/frame-rate-limiter.js';
 import { directFd, writeDirect } from './direct-write.js';
+import { textFrames } from './text-frame.js';
+import { randomId } from '../security/session-token.js';
 
 /** A `@SubscribeMessage()` handler as Nest hands it to the adapter, bound to this client. */
 export interface GatewayHandler {
@@ -26,7 +27,7 @@ const TEXT_FRAME = { binary: false } as const;
  */
 export class Connection {
   /** Distinguishes this socket from an older one of the same session (take-over). */
-  readonly incarnation = randomBytes(6).toString('base64url');
+  readonly incarnation = randomId(6);
   /** Patterns the client subscribed to (implicit personal topics excluded). */
   readonly filters = new Set<string>();
   readonly handlers = new Map<string, GatewayHandler>();
@@ -112,6 +113,22 @@ export class Connection {
   send(frame: string | Buffer): void {
     if (this.ws.readyState !== OPEN) return;
     this.ws.send(frame, TEXT_FRAME);
+    this.closeIfBehind();
+  }
+
+  /**
+   * Sends text frames, then a ping with `ping` as payload if given: as one buffer in one write
+   * where frames may be written directly (`socket`), through `ws` one by one otherwise. Closes
+   * with 4001 when the peer does not keep up.
+   */
+  sendFrames(texts: readonly string[], ping: Buffer | null = null): void {
+    if (this.ws.readyState !== OPEN) return;
+    if (this.socket === null || this.sender._state !== 0) {
+      for (const text of texts) this.ws.send(text, TEXT_FRAME);
+      if (ping !== null) this.ws.ping(ping);
+    } else {
+      writeDirect(this.socket, this.fd, textFrames(texts, ping));
+    }
     this.closeIfBehind();
   }
 

@@ -112,25 +112,22 @@ export class ResumeHandler {
     } finally {
       release();
     }
-    await this.handover.answer(connection, frame, outcome);
-    this.confirmWhenReceived(connection);
+    // The claim is confirmed once the client has the ack: a pong to a ping sent after it proves
+    // it (one stream, in order), with the claim's id as payload so that the pong of an earlier
+    // heartbeat ping does not count. The ping leaves in the answer's last write.
+    const id = this.verification.claimId(connection, claims.generation);
+    const payload = id === null ? null : Buffer.from(id);
+    if (await this.handover.answer(connection, frame, outcome, payload)) {
+      this.confirmOnPong(connection, id!, payload!);
+    }
   }
 
-  /**
-   * Confirms the resume's claim once the client has its ack: a pong to a ping sent after the ack
-   * proves it (one stream, in order), with the claim's id as payload so that the pong of an
-   * earlier heartbeat ping does not count.
-   */
-  private confirmWhenReceived(connection: Connection): void {
-    const id = this.verification.claimToConfirm(connection);
-    if (id === null || !connection.open) return;
-    const payload = Buffer.from(id);
+  private confirmOnPong(connection: Connection, id: string, payload: Buffer): void {
     const onPong = (data: Buffer) => {
       if (!payload.equals(data)) return;
       connection.ws.off('pong', onPong);
       this.verification.confirmClaim(connection, id);
     };
     connection.ws.on('pong', onPong);
-    connection.ws.ping(payload);
   }
 }

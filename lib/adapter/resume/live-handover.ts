@@ -12,6 +12,8 @@ import type { Replay } from './replay-reader.js';
 
 /** How long a peer closed for not reading its replay has to take the close frame. */
 const CLOSE_GRACE_MS = 1000;
+/** Bytes of frames an answer writes at once (less with a small `maxBufferedBytes`). */
+const FLUSH_BYTES = 64 * 1024;
 
 /** What the earlier steps of a resume established, for the answer. */
 export interface ResumeOutcome {
@@ -48,10 +50,20 @@ export class LiveHandover {
     this.issuer = new SessionTokenIssuer(tokens, runtime.options);
   }
 
-  async answer(connection: Connection, frame: ClientFrame, outcome: ResumeOutcome): Promise<void> {
+  /**
+   * Sends the answer, then a ping with `ping` as payload in the same write (its pong confirms the
+   * resume's claim).
+   * @returns whether the ping was sent: the connection stayed open to the end.
+   */
+  async answer(
+    connection: Connection,
+    frame: ClientFrame,
+    outcome: ResumeOutcome,
+    ping: Buffer | null = null,
+  ): Promise<boolean> {
     const { replay, from, snapshot, rejected } = outcome;
     const held = connection.held ?? [];
-    if (!connection.open) return;
+    if (!connection.open) return false;
     const ack: ResumeAck = {
       recovered: replay.recovered,
       connectionId: connection.id,
@@ -65,111 +77,115 @@ export class LiveHandover {
     const next = snapshot.map((p) =>
       replay.recovered && compareIds(from![p.shard].id, p.id) > 0 ? from![p.shard] : p,
     );
-    // Corked from the ack to the last held message: a resume's frames leave in a few writes, not
-    // one system call each (bench:resume, 20 messages: 500 of 940 µs were writev; issue 18).
-    // `paced` uncorks before it waits for a drain.
-    connection.socket?.cork();
-    try {
-      await this.sendAll(connection, frame, ack, outcome, next, held);
-    } finally {
-      connection.socket?.uncork();
-    }
-  }
-
-  private async sendAll(
-    connection: Connection,
-    frame: ClientFrame,
-    ack: ResumeAck,
-    { replay, from, pages }: ResumeOutcome,
-    next: readonly ShardPosition[],
-    held: readonly BrokerMessage[],
-  ): Promise<void> {
-    connection.send(encodeAck(frame.id, ack));
+    // The frames leave together, up to FLUSH_BYTES a write: a resume of 20 messages is one
+    // system call (bench:resume; issue 18), not one per frame.
+    const out = new Outbox(
+      connection,
+      Math.min(FLUSH_BYTES, Math.floor(this.runtime.options.maxBufferedBytes / 4)),
+    );
+    out.add(encodeAck(frame.id, ack));
     this.metrics.resumed(replay.recovered ? 'recovered' : replay.reason, ack.replayed);
     this.metrics.framesSent('ack');
     this.metrics.framesSent('positions');
     if (replay.recovered) {
-      const whole = await pages(async (messages) => {
+      const whole = await outcome.pages(async (messages) => {
         for (const m of messages) {
-          const frame = encodeMessage(m.topic, m.payload, m.offset);
-          if (
-            !(this.fits(connection)
-              ? this.sent(connection, frame)
-              : await this.paced(connection, frame))
-          )
-            return false;
+          out.add(encodeMessage(m.topic, m.payload, m.offset));
+          if (out.full && !(await this.flushPaced(connection, out))) return false;
         }
         return true;
       });
       if (!whole) {
         // Part of it is sent, in order; the client's next resume continues from there and is
         // told exactly what is gone.
+        out.flush();
         connection.close(CloseCode.TryAgainLater, 'replay interrupted: resume again');
       }
-      if (!connection.open) return void (connection.held = null);
+      if (!connection.open) {
+        connection.held = null;
+        return false;
+      }
     }
-    connection.send(encodeEvent(ReservedEvent.Positions, { positions: next.map(formatPosition) }));
+    out.add(encodeEvent(ReservedEvent.Positions, { positions: next.map(formatPosition) }));
     // Live messages keep arriving in `held` while the replay drains; empty it, then go live.
     for (let i = 0; i < held.length && connection.open; i++) {
       const m = held[i];
       if (replay.recovered && compareIds(m.id, from![m.shard].id) <= 0) continue;
-      const frame = encodeMessage(m.topic, m.payload, m.offset);
-      if (
-        !(this.fits(connection)
-          ? this.sent(connection, frame)
-          : await this.paced(connection, frame))
-      )
-        break;
+      out.add(encodeMessage(m.topic, m.payload, m.offset));
+      if (out.full && !(await this.flushPaced(connection, out))) break;
     }
+    const open = connection.open;
+    out.flush(open ? ping : null);
     connection.held = null;
+    return open && ping !== null;
   }
 
-  /** Whether the socket can take a replayed frame now (below half of `maxBufferedBytes`). */
+  /** Whether the socket can take more replayed frames now (below half of `maxBufferedBytes`). */
   private fits(connection: Connection): boolean {
     return connection.ws.bufferedAmount <= this.runtime.options.maxBufferedBytes / 2;
   }
 
-  private sent(connection: Connection, frame: string): boolean {
-    connection.send(frame);
-    return connection.open;
-  }
-
   /**
-   * Sends a replayed frame, waiting for the socket to drain past half of `maxBufferedBytes`:
-   * a replay may be far larger than the slow-consumer bound and must not trip it. A peer that
-   * does not read for `replayDrainTimeoutMs` is closed with 4001, which frees what it held.
+   * Writes what `out` holds, then waits for the socket to drain below half of `maxBufferedBytes`
+   * if it is above: a replay may be far larger than the slow-consumer bound and must not trip
+   * it. A peer that does not read for `replayDrainTimeoutMs` is closed with 4001, which frees
+   * what it held.
    * @returns whether the connection is still open.
    */
-  private async paced(connection: Connection, frame: string): Promise<boolean> {
-    const { maxBufferedBytes, replayDrainTimeoutMs } = this.runtime.options;
+  private async flushPaced(connection: Connection, out: Outbox): Promise<boolean> {
+    out.flush();
+    if (!connection.open) return false;
     const socket = (connection.ws as unknown as { _socket?: NodeJS.EventEmitter })._socket;
-    if (socket && connection.ws.bufferedAmount > maxBufferedBytes / 2) {
-      // Corked bytes are never written: let them go before waiting for the drain.
-      const corked = connection.socket?.writableCorked ?? 0;
-      for (let i = 0; i < corked; i++) connection.socket?.uncork();
-      const drained = await new Promise<boolean>((resolve) => {
-        const done = (drained: boolean) => {
-          clearTimeout(timer);
-          socket.off('drain', onDrain);
-          socket.off('close', onClose);
-          resolve(drained);
-        };
-        const onDrain = () => done(true);
-        const onClose = () => done(false);
-        const timer = setTimeout(() => done(false), replayDrainTimeoutMs);
-        socket.on('drain', onDrain);
-        socket.on('close', onClose);
-      });
-      for (let i = 0; i < corked; i++) connection.socket?.cork();
-      if (!drained) {
-        connection.close(CloseCode.SlowConsumer, 'slow consumer: replay not read in time');
-        // A peer that does not read will not read the close frame either: its buffers go now,
-        // not after `ws`'s 30 s closing handshake.
-        setTimeout(() => connection.ws.terminate(), CLOSE_GRACE_MS).unref();
-        return false;
-      }
+    if (!socket || this.fits(connection)) return true;
+    const drained = await new Promise<boolean>((resolve) => {
+      const done = (drained: boolean) => {
+        clearTimeout(timer);
+        socket.off('drain', onDrain);
+        socket.off('close', onClose);
+        resolve(drained);
+      };
+      const onDrain = () => done(true);
+      const onClose = () => done(false);
+      const timer = setTimeout(() => done(false), this.runtime.options.replayDrainTimeoutMs);
+      socket.on('drain', onDrain);
+      socket.on('close', onClose);
+    });
+    if (!drained) {
+      connection.close(CloseCode.SlowConsumer, 'slow consumer: replay not read in time');
+      // A peer that does not read will not read the close frame either: its buffers go now,
+      // not after `ws`'s 30 s closing handshake.
+      setTimeout(() => connection.ws.terminate(), CLOSE_GRACE_MS).unref();
+      return false;
     }
-    connection.send(frame);
     return connection.open;
+  }
+}
+
+/** Frames of an answer not written yet: written together once they reach `limit` bytes. */
+class Outbox {
+  private texts: string[] = [];
+  private bytes = 0;
+
+  constructor(
+    private readonly connection: Connection,
+    private readonly limit: number,
+  ) {}
+
+  /** Whether the frames held reached the limit: write them before adding more. */
+  get full(): boolean {
+    return this.bytes >= this.limit;
+  }
+
+  add(text: string): void {
+    this.texts.push(text);
+    this.bytes += text.length;
+  }
+
+  /** Writes the frames held, then a ping if given (`Connection.sendFrames`). */
+  flush(ping: Buffer | null = null): void {
+    if (this.texts.length === 0 && ping === null) return;
+    this.connection.sendFrames(this.texts, ping);
+    this.texts = [];
+    this.bytes = 0;
   }
 }

@@ -1,11 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import type { RuntimeOptions } from '../../distributed-ws.config.js';
 import { CloseCode } from '../../protocol/close-codes.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import type { ResumeAck } from '../../protocol/frames.js';
 import { ProtocolError } from '../../protocol/protocol.error.js';
 import type { PresenceTracker } from '../../presence/presence.tracker.js';
-import type { SessionClaims, SessionTokens } from '../../security/session-token.js';
+import { randomId, type SessionClaims, type SessionTokens } from '../../security/session-token.js';
 import type { SessionGenerationStore } from '../../broker/session-generations.js';
 import type { Connection } from '../connection.js';
 import { errorDetailsFor } from '../exception-mapper.js';
@@ -72,7 +71,7 @@ export class SessionVerification {
     // now; the margin covers instance clocks (which stamp tokens) ahead of Redis's (the TTL).
     const ttlMs = this.tokens.ttlMs + CLOCK_SKEW_MARGIN_MS;
     // Remembered before the answer: a claim whose answer timed out may still land (releaseClaim).
-    const id = randomBytes(9).toString('base64url');
+    const id = randomId(9);
     const claim = { sessionId: claims.sessionId, generation, ttlMs, id, granted: false };
     this.claimed.set(connection, claim);
     claim.granted = await this.generations.advance(claims.sessionId, generation, ttlMs, id);
@@ -87,19 +86,20 @@ export class SessionVerification {
   }
 
   /**
-   * Confirms the claim of `connection`'s resume once its client has the ack's token: the token
-   * it presented is then superseded for good. Until this, a resume presenting that token again
-   * is accepted (the client whose ack was lost retries with it, and must not lose its session).
-   * @returns the claim's id, sent as the payload of the ping whose pong proves it (a pong from
-   *   an earlier ping must not count), or null when there is nothing to confirm.
+   * The id of the claim `connection`'s resume holds for `generation`, to confirm once its client
+   * has the ack's token: the token it presented is then superseded for good. Until this, a
+   * resume presenting that token again is accepted (the client whose ack was lost retries with
+   * it, and must not lose its session). The id is the payload of the ping whose pong proves it
+   * (a pong from an earlier ping must not count).
+   * @returns null when there is nothing to confirm.
    */
-  claimToConfirm(connection: Connection): string | null {
+  claimId(connection: Connection, generation: number): string | null {
     const claim = this.claimed.get(connection);
-    return claim?.granted && connection.sessionGeneration === claim.generation ? claim.id : null;
+    return claim?.granted && claim.generation === generation ? claim.id : null;
   }
 
   /**
-   * Records the confirmation of `claimToConfirm`'s claim. When the session is no longer at this
+   * Records the confirmation of `claimId`'s claim. When the session is no longer at this
    * claim, a resume with the same token took it over before this client confirmed (two resumes
    * at once): this socket is then the obsolete one, and is closed with 4003. Best effort when
    * the backplane does not answer.

@@ -1,15 +1,15 @@
 import { describe, expect, it } from '@jest/globals';
 import { createRequire } from 'node:module';
-import { textFrame } from '../../../lib/adapter/text-frame.js';
+import { textFrame, textFrames } from '../../../lib/adapter/text-frame.js';
 
 // ws's own framing, the reference (the CommonJS entry carries the Sender class).
 const Sender = createRequire(import.meta.url)('ws').Sender;
 
 /** What `ws` itself writes for an unmasked, uncompressed text frame, as one buffer. */
-function wsFrame(payload: Buffer): Buffer {
+function wsFrame(payload: Buffer, opcode = 1): Buffer {
   const parts = Sender.frame(payload, {
     fin: true,
-    opcode: 1,
+    opcode,
     mask: false,
     readOnly: false,
     rsv1: false,
@@ -34,5 +34,31 @@ describe('textFrame', () => {
     const payload = Buffer.from('{"text":"héllo 👋"}');
     expect(textFrame(payload).subarray(2).toString('utf8')).toBe('{"text":"héllo 👋"}');
     expect(textFrame(payload)[1]).toBe(payload.length);
+  });
+});
+
+describe('textFrames', () => {
+  it('is byte for byte what ws writes for the same frames one by one, then the ping', () => {
+    const texts = [
+      '',
+      'a',
+      '{"text":"héllo 👋"}',
+      'x'.repeat(125),
+      'é'.repeat(63),
+      'y'.repeat(70_000),
+    ];
+    const ping = Buffer.from('claim-id-123');
+    const expected = Buffer.concat([
+      ...texts.map((text) => wsFrame(Buffer.from(text))),
+      wsFrame(ping, 0x9),
+    ]);
+    expect(textFrames(texts, ping).equals(expected)).toBe(true);
+    expect(textFrames(texts).equals(expected.subarray(0, expected.length - 2 - ping.length))).toBe(
+      true,
+    );
+  });
+
+  it('is empty for no frame and no ping', () => {
+    expect(textFrames([]).length).toBe(0);
   });
 });
