@@ -16,6 +16,7 @@ import { DeliveryProgress } from '../delivery-progress.js';
 import { compareIds, formatOffset, shardOfTopic } from '../../protocol/offset.js';
 import {
   type BrokerConnections,
+  corkUntilTickEnd,
   createConnections,
   type RedisBacked,
   type RedisClient,
@@ -259,6 +260,7 @@ export class RedisStreamsBroker implements Broker, RedisBacked {
       });
     }
     const key = sessionKey(this.options.prefix, sessionId);
+    corkUntilTickEnd(client);
     const reply = (async () =>
       (client as any)[ADVANCE_SESSION_COMMAND](
         key,

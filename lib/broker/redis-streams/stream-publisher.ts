@@ -2,7 +2,7 @@ import { type BrokerEntry } from '../broker.interface.js';
 import { BrokerUnavailableError } from '../../errors/broker-unavailable.error.js';
 import { NotReplicatedError } from '../../errors/not-replicated.error.js';
 import { compareIds } from '../../protocol/offset.js';
-import type { RedisClient } from './connection.js';
+import { corkUntilTickEnd, type RedisClient } from './connection.js';
 import type { EpochCandidates, ShardKeys } from './keys.js';
 import { type Batch, cutBatches, type Pending } from './publish-batch.js';
 import { ShardAppender } from './shard-appender.js';
@@ -115,6 +115,7 @@ export class StreamPublisher {
   /** Cuts each shard's queue into batches and sends them (or parks them until 'ready'). */
   private sendQueued(): void {
     this.flushQueued = false;
+    corkUntilTickEnd(this.client);
     for (let shard = 0; shard < this.queued.length; shard++) {
       const queue = this.queued[shard];
       if (queue.length === 0) continue;
