@@ -39,6 +39,21 @@ export function advanceSessionCases(setup: BrokerContractSetup, connected: Conne
     expect(await broker.advanceSession!('race', 2, 60_000, 'next')).toBe(true);
   });
 
+  it('session calls made together (one script call on Redis) each get their own answer, in call order', async () => {
+    const broker = await connected(setup.backplane());
+    const answers = await Promise.all([
+      broker.advanceSession!('tick-a', 1, 60_000, 'x'),
+      broker.confirmSession!('tick-a', 1, 60_000, 'x'),
+      broker.advanceSession!('tick-a', 1, 60_000, 'y'),
+      broker.advanceSession!('tick-b', 2, 60_000, 'z'),
+      broker.releaseSession!('tick-b', 2, 60_000, 'z'),
+      // Released: back at generation 1, confirmed; the released token may claim 2 again.
+      broker.advanceSession!('tick-b', 1, 60_000, 'w'),
+      broker.advanceSession!('tick-b', 2, 60_000, 'v'),
+    ]);
+    expect(answers).toEqual([true, true, false, true, true, false, true]);
+  });
+
   it('advanceSession forgets a session after its TTL', async () => {
     const broker = await connected(setup.backplane());
     expect(await broker.advanceSession!('short', 5, 200, 'a')).toBe(true);

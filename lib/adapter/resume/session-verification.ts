@@ -32,6 +32,9 @@ export class SessionVerification {
     private readonly generations: SessionGenerationStore,
   ) {}
 
+  /** Confirmations waiting for the end of this turn (`confirmClaim`). */
+  private readonly confirming: (() => void)[] = [];
+
   /** The claim of each connection's latest resume, for {@link releaseClaim}. */
   private readonly claimed = new WeakMap<
     Connection,
@@ -99,12 +102,21 @@ export class SessionVerification {
   }
 
   /**
-   * Records the confirmation of `claimId`'s claim. When the session is no longer at this
-   * claim, a resume with the same token took it over before this client confirmed (two resumes
-   * at once): this socket is then the obsolete one, and is closed with 4003. Best effort when
-   * the backplane does not answer.
+   * Records the confirmation of `claimId`'s claim, with the others of this turn of the event
+   * loop: the pongs of a wave, read in one turn, are confirmed in one script call. When the
+   * session is no longer at this claim, a resume with the same token took it over before this
+   * client confirmed (two resumes at once): this socket is then the obsolete one, and is closed
+   * with 4003. Best effort when the backplane does not answer.
    */
   confirmClaim(connection: Connection, id: string): void {
+    // Not later: until it lands, the token this resume presented may claim the session again.
+    if (this.confirming.push(() => this.sendConfirmation(connection, id)) > 1) return;
+    setImmediate(() => {
+      for (const send of this.confirming.splice(0)) send();
+    });
+  }
+
+  private sendConfirmation(connection: Connection, id: string): void {
     const claim = this.claimed.get(connection);
     // A later resume on this very connection claimed since: it confirms its own claim.
     if (claim?.id !== id || !claim.granted) return;

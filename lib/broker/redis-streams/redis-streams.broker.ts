@@ -16,7 +16,6 @@ import { DeliveryProgress } from '../delivery-progress.js';
 import { compareIds, formatOffset, shardOfTopic } from '../../protocol/offset.js';
 import {
   type BrokerConnections,
-  corkUntilTickEnd,
   createConnections,
   type RedisBacked,
   type RedisClient,
@@ -24,7 +23,7 @@ import {
 } from './connection.js';
 import { untilReady, withDeadline } from './deadline.js';
 import { EpochCandidates, sessionKey, type ShardKeys, shardKeys } from './keys.js';
-import { ADVANCE_SESSION_COMMAND, ADVANCE_SESSION_SCRIPT } from './lua/advance-session.script.js';
+import { SessionScripts, type SessionMode } from './session-scripts.js';
 import {
   type RedisStreamsBrokerOptions,
   type ResolvedRedisStreamsOptions,
@@ -68,6 +67,8 @@ export class RedisStreamsBroker implements Broker, RedisBacked {
   private phase: 'new' | 'connecting' | 'connected' | 'closed' = 'new';
   private closing: Promise<void> | null = null;
   private readonly resetListeners: ((reset: ShardReset) => void)[] = [];
+  /** Claims, confirmations and releases of sessions, one script call per tick. */
+  private readonly sessionScripts = new SessionScripts(() => this.requireConnected().publisher);
 
   /** @throws Error when an option is invalid (checked here, so mistakes fail at boot). */
   constructor(options: RedisStreamsBrokerOptions) {
@@ -248,33 +249,13 @@ export class RedisStreamsBroker implements Broker, RedisBacked {
     sessionId: string,
     generation: number,
     ttlMs: number,
-    mode: '' | 'release' | 'confirm',
+    mode: SessionMode,
     claim: string,
   ): Promise<boolean> {
-    const client = this.requireConnected().publisher;
-    // A given ioredis instance may have the command already (another broker on it).
-    if (typeof (client as any)[ADVANCE_SESSION_COMMAND] !== 'function') {
-      client.defineCommand(ADVANCE_SESSION_COMMAND, {
-        numberOfKeys: 1,
-        lua: ADVANCE_SESSION_SCRIPT,
-      });
-    }
+    this.requireConnected();
     const key = sessionKey(this.options.prefix, sessionId);
-    corkUntilTickEnd(client);
-    const reply = (async () =>
-      (client as any)[ADVANCE_SESSION_COMMAND](
-        key,
-        generation,
-        ttlMs,
-        mode,
-        claim,
-      ) as Promise<number>)();
-    const stored = await answered(
-      reply,
-      this.options.publishTimeoutMs,
-      `Claiming session ${sessionId}`,
-    );
-    return stored === 1;
+    const reply = this.sessionScripts.run(key, generation, ttlMs, mode, claim);
+    return answered(reply, this.options.publishTimeoutMs, `Claiming session ${sessionId}`);
   }
 
   /** Told by the readers when a shard's epoch changes under this instance (issue 19). */
