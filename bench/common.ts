@@ -1,4 +1,5 @@
 // Shared helpers of the benchmark harness (bench/run.ts and the processes it starts).
+import { spawn } from 'node:child_process';
 import { cpuMsOf } from '../test/support/proc-stats.js';
 
 export const TOPIC = 'orders/1/status';
@@ -26,4 +27,36 @@ export function median(values: number[]): number {
   if (finite.length === 0) return Number.NaN;
   const mid = finite.length >> 1;
   return finite.length % 2 ? finite[mid] : (finite[mid - 1] + finite[mid]) / 2;
+}
+
+/**
+ * Counts the system calls of process `pid` from now until `stop()` with `perf stat` (Linux, perf
+ * installed, allowed to trace: root or kernel.perf_event_paranoid ≤ 1). CPU time moves with the
+ * machine's load (a starved server batches more); the system calls of an operation much less.
+ * @returns null where perf cannot count (stop() then resolves to null).
+ */
+export function countSyscalls(pid: number): { stop(): Promise<number | null> } {
+  const perf = spawn(
+    'perf',
+    ['stat', '-x', ',', '-e', 'raw_syscalls:sys_enter', '-p', String(pid)],
+    {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
+  let output = '';
+  perf.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => {
+    perf.on('error', () => resolve(null));
+    perf.on('close', () => {
+      const line = output.split('\n').find((l) => l.includes('raw_syscalls:sys_enter'));
+      const count = line ? Number(line.split(',')[0]) : NaN;
+      resolve(Number.isFinite(count) ? count : null);
+    });
+  });
+  return {
+    stop() {
+      perf.kill('SIGINT');
+      return exited;
+    },
+  };
 }

@@ -5,9 +5,11 @@
 // Env: RESUMES (500), TOPICS (100), MISSED (20 messages per topic), IN_FLIGHT (25 resumes at once),
 // WILDCARD=1 (each client subscribes to `chat/+/<n>` instead of `chat/rooms/<n>`: a resume then
 // reads every shard, where an exact subscription reads only its topics' shards),
-// BENCH_CPU_PROF (a directory: the instance writes a V8 .cpuprofile there).
+// BENCH_CPU_PROF (a directory: the instance writes a V8 .cpuprofile there),
+// BENCH_SYSCALLS=1 (system calls of the instance per resume, counted with `perf stat`).
 // Exits 1 if a resume did not recover exactly its MISSED messages, in order.
-import { cpuMicros } from './common.js';
+import { countSyscalls, cpuMicros } from './common.js';
+import { cpuTimesOf } from '../test/support/proc-stats.js';
 import { startInstance } from '../test/support/app-process.js';
 import { startRedisServer } from '../test/support/redis-server.js';
 import { WsTestClient } from '../test/support/ws-test-client.js';
@@ -82,7 +84,11 @@ try {
   });
   const connectCpu = cpuMicros(instance.pid) - connectStart;
 
+  const syscalls = process.env.BENCH_SYSCALLS === '1' ? countSyscalls(instance.pid) : null;
+  // perf needs a moment to attach.
+  if (syscalls) await new Promise((resolve) => setTimeout(resolve, 300));
   const cpuStart = cpuMicros(instance.pid);
+  const sysStart = cpuTimesOf(instance.pid).sysMs;
   const started = process.hrtime.bigint();
   const connectWindow = `${connectStartUs} ${started / 1000n}`;
   await inBatches([...sessions.keys()], IN_FLIGHT, async (i) => {
@@ -101,13 +107,18 @@ try {
   });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const resumeCpu = cpuMicros(instance.pid) - cpuStart;
+  const resumeSys = (cpuTimesOf(instance.pid).sysMs - sysStart) * 1000;
+  const syscallCount = syscalls ? await syscalls.stop() : null;
   for (const client of clients) client.close();
 
   const perResume = Math.round(resumeCpu / RESUMES);
   process.stdout.write(
     `resume bench: ${RESUMES} resumes, ${published} messages on ${TOPICS} topics, ` +
       `${MISSED} missed per client${WILDCARD ? ' (wildcard subscriptions)' : ''}\n` +
-      `  server CPU per resume:     ${perResume} µs\n` +
+      `  server CPU per resume:     ${perResume} µs (${Math.round(resumeSys / RESUMES)} µs in the kernel)\n` +
+      (syscallCount === null
+        ? ''
+        : `  system calls per resume:   ${(syscallCount / RESUMES).toFixed(1)}\n`) +
       `  server CPU per connection: ${Math.round(connectCpu / RESUMES)} µs\n` +
       `  resumes/s (${IN_FLIGHT} in flight): ${Math.round(RESUMES / seconds)}\n`,
   );
