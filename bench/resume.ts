@@ -2,7 +2,8 @@
 // found resumes ~8x dearer than new connections, which slows the return of a killed instance's
 // clients). One instance runs as its own process; its CPU is read from /proc, so the clients'
 // work in this process is not charged to it.
-// Env: RESUMES (500), TOPICS (100), MISSED (20 messages per topic), IN_FLIGHT (25 resumes at once),
+// Env: RESUMES (500, measured after WARMUP (500) resumes that are not: until V8 has compiled the
+// resume path, its compiler threads cost a third of the server's CPU), TOPICS (100), MISSED (20 messages per topic), IN_FLIGHT (25 resumes at once),
 // WILDCARD=1 (each client subscribes to `chat/+/<n>` instead of `chat/rooms/<n>`: a resume then
 // reads every shard, where an exact subscription reads only its topics' shards),
 // BENCH_CPU_PROF (a directory: the instance writes a V8 .cpuprofile there),
@@ -19,6 +20,7 @@ const TOPICS = Number(process.env.TOPICS ?? 100);
 const MISSED = Number(process.env.MISSED ?? 20);
 const IN_FLIGHT = Number(process.env.IN_FLIGHT ?? 25);
 const WILDCARD = process.env.WILDCARD === '1';
+const WARMUP = Number(process.env.WARMUP ?? 500);
 
 interface Session {
   topic: string;
@@ -51,7 +53,7 @@ try {
   const url = instance.url();
   // Sessions that subscribe, note their position, and leave.
   const sessions: Session[] = [];
-  await inBatches([...Array(RESUMES).keys()], IN_FLIGHT, async (i) => {
+  await inBatches([...Array(WARMUP + RESUMES).keys()], IN_FLIGHT, async (i) => {
     const client = await WsTestClient.connect(url);
     const topic = `chat/rooms/${i % TOPICS}`;
     const filter = WILDCARD ? `chat/+/${i % TOPICS}` : topic;
@@ -83,31 +85,44 @@ try {
     clients.push(await WsTestClient.connect(url));
   });
   const connectCpu = cpuMicros(instance.pid) - connectStart;
+  const connectWindow = `${connectStartUs} ${process.hrtime.bigint() / 1000n}`;
 
+  /** Resumes sessions[from, to) on their clients, checking each replay; returns CPU and time. */
+  async function resumeAll(from: number, to: number) {
+    const cpuStart = cpuMicros(instance.pid);
+    const sysStart = cpuTimesOf(instance.pid).sysMs;
+    const started = process.hrtime.bigint();
+    await inBatches([...sessions.keys()].slice(from, to), IN_FLIGHT, async (i) => {
+      const { topic, filter, token, positions } = sessions[i];
+      const client = clients[i];
+      const ack = await client.request('resume', { token, topics: [filter], positions }, 30_000);
+      await client.next((f) => f.event === 'positions', 30_000);
+      const texts = client.messages(topic).map((m) => Number(m.payload.text.slice(1)));
+      const room = Number(topic.slice('chat/rooms/'.length));
+      const expected = Array.from({ length: MISSED }, (_, k) => k * TOPICS + room);
+      if (!ack.data?.recovered || ack.data.replayed !== MISSED) {
+        problems.push(`resume ${i}: ${JSON.stringify(ack.data)}`);
+      } else if (JSON.stringify(texts) !== JSON.stringify(expected)) {
+        problems.push(`resume ${i}: replayed ${JSON.stringify(texts)}`);
+      }
+    });
+    return {
+      cpu: cpuMicros(instance.pid) - cpuStart,
+      sys: (cpuTimesOf(instance.pid).sysMs - sysStart) * 1000,
+      seconds: Number(process.hrtime.bigint() - started) / 1e9,
+      started,
+    };
+  }
+  const warm = await resumeAll(0, WARMUP);
   const syscalls = process.env.BENCH_SYSCALLS === '1' ? countSyscalls(instance.pid) : null;
   // perf needs a moment to attach.
   if (syscalls) await new Promise((resolve) => setTimeout(resolve, 300));
-  const cpuStart = cpuMicros(instance.pid);
-  const sysStart = cpuTimesOf(instance.pid).sysMs;
-  const started = process.hrtime.bigint();
-  const connectWindow = `${connectStartUs} ${started / 1000n}`;
-  await inBatches([...sessions.keys()], IN_FLIGHT, async (i) => {
-    const { topic, filter, token, positions } = sessions[i];
-    const client = clients[i];
-    const ack = await client.request('resume', { token, topics: [filter], positions }, 30_000);
-    await client.next((f) => f.event === 'positions', 30_000);
-    const texts = client.messages(topic).map((m) => Number(m.payload.text.slice(1)));
-    const room = Number(topic.slice('chat/rooms/'.length));
-    const expected = Array.from({ length: MISSED }, (_, k) => k * TOPICS + room);
-    if (!ack.data?.recovered || ack.data.replayed !== MISSED) {
-      problems.push(`resume ${i}: ${JSON.stringify(ack.data)}`);
-    } else if (JSON.stringify(texts) !== JSON.stringify(expected)) {
-      problems.push(`resume ${i}: replayed ${JSON.stringify(texts)}`);
-    }
-  });
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  const resumeCpu = cpuMicros(instance.pid) - cpuStart;
-  const resumeSys = (cpuTimesOf(instance.pid).sysMs - sysStart) * 1000;
+  const {
+    cpu: resumeCpu,
+    sys: resumeSys,
+    seconds,
+    started,
+  } = await resumeAll(WARMUP, WARMUP + RESUMES);
   const syscallCount = syscalls ? await syscalls.stop() : null;
   for (const client of clients) client.close();
 
@@ -119,8 +134,11 @@ try {
       (syscallCount === null
         ? ''
         : `  system calls per resume:   ${(syscallCount / RESUMES).toFixed(1)}\n`) +
-      `  server CPU per connection: ${Math.round(connectCpu / RESUMES)} µs\n` +
-      `  resumes/s (${IN_FLIGHT} in flight): ${Math.round(RESUMES / seconds)}\n`,
+      `  server CPU per connection: ${Math.round(connectCpu / (WARMUP + RESUMES))} µs\n` +
+      `  resumes/s (${IN_FLIGHT} in flight): ${Math.round(RESUMES / seconds)}\n` +
+      (WARMUP > 0
+        ? `  the ${WARMUP} resumes before (V8 still compiling): ${Math.round(warm.cpu / WARMUP)} µs each\n`
+        : ''),
   );
   if (process.env.BENCH_CPU_PROF) {
     // CLOCK_MONOTONIC µs, as the profile's: node bench/profile-summary.mjs <file> <from> <to>
