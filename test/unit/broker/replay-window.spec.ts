@@ -109,6 +109,34 @@ describe('ReplayWindow', () => {
     await broker.close();
   });
 
+  it('counts the bytes of what it keeps, index included, and gives all of them back as it evicts', () => {
+    let now = 100_000;
+    const message = (k: number, topic: string): BrokerMessage => {
+      const id = `${now}-${k}`;
+      return { topic, payload: `{"k":${k}}`, shard: k % 2, id, offset: `${k % 2}:e:${id}` };
+    };
+    const fresh = () => {
+      const window = new ReplayWindow(2, 64 * 1024 * 1024, 10_000, () => now);
+      window.begin([0, 1].map((shard) => ({ shard, epoch: 'e', id: '0-0' })));
+      return window;
+    };
+    const old = fresh();
+    // Each on a topic of its own (takeovers of connections), then a few shared topics.
+    old.record(Array.from({ length: 500 }, (_, k) => message(k, `$dws/conn/c${k}`)));
+    old.record(Array.from({ length: 500 }, (_, k) => message(500 + k, `t/${k % 5}`)));
+    const held = old.size;
+    expect(held.entries).toBe(1000);
+    now += 60_000;
+    const recent = Array.from({ length: 10 }, (_, k) => message(2000 + k, `t/${k % 3}`));
+    old.record(recent);
+    const only = fresh();
+    only.record(recent);
+    expect(old.size).toEqual(only.size);
+    expect(only.size.entries).toBe(10);
+    // A topic of its own costs more than its entry's strings: the index counts its list.
+    expect(held.bytes).toBeGreaterThan(500 * entryBytes(message(0, '$dws/conn/c0')) + 500 * 100);
+  });
+
   it('started after messages were published, fills itself from the log and answers as the log does', async () => {
     const broker = new InMemoryBroker({ shards: SHARDS });
     const delivered: BrokerMessage[] = [];
