@@ -10,7 +10,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { cpuMicros } from './common.js';
 import { Agent, request } from 'node:http';
-import { loadavg } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { createInterface } from 'node:readline';
 import { type InstanceProcess, startInstance } from '../test/support/app-process.js';
 import { freePort } from '../test/support/free-port.js';
@@ -164,6 +164,13 @@ async function wave(name: string, action: () => Promise<void>, timeoutMs = 120_0
   // CPU of the instances that live through the wave (the survivors), from /proc.
   const survivors = instances.filter((i): i is InstanceProcess => i !== null);
   const cpuBefore = survivors.map((i) => cpuMicros(i.pid));
+  // And of everything else on the machine's cores: the client processes, Redis, this process.
+  const others = () =>
+    procs.reduce((sum, p) => sum + cpuMicros(p.child.pid!), 0) +
+    cpuMicros(redis.pid) +
+    process.cpuUsage().user +
+    process.cpuUsage().system;
+  const othersBefore = others();
   publishMs = new Uint32Array(10_001);
   await warm(ports[publishTo]);
   await all({ cmd: 'phase', at });
@@ -177,6 +184,8 @@ async function wave(name: string, action: () => Promise<void>, timeoutMs = 120_0
     await new Promise((r) => setTimeout(r, 250));
   }
   const toUs = process.hrtime.bigint() / 1000n;
+  const othersMs = Math.round((others() - othersBefore) / 1000);
+  const availableMs = (Date.now() - at) * cpus().length;
   const cpu = survivors
     .map((i, k) =>
       instances.includes(i)
@@ -198,7 +207,9 @@ async function wave(name: string, action: () => Promise<void>, timeoutMs = 120_0
       `that stayed p50 ${histogramPercentile(histogram, 0.5)} ms, p99 ${histogramPercentile(histogram, 0.99)} ms\n` +
       `  of which from Redis's append to delivery: p50 ${histogramPercentile(fromAppend, 0.5)} ms, p99 ${histogramPercentile(fromAppend, 0.99)} ms; ` +
       `publish request (to instance ${publishTo}, until appended): p50 ${histogramPercentile([...publishMs], 0.5)} ms, p99 ${histogramPercentile([...publishMs], 0.99)} ms\n` +
-      `  CPU of the survivors until all were back: ${cpu.join(', ')}; load average ${loadavg()
+      `  CPU of the survivors until all were back: ${cpu.join(', ')}; of the clients, Redis and ` +
+      `the bench: ${othersMs} ms; the machine's ${cpus().length} cores had ${availableMs} ms; ` +
+      `load average ${loadavg()
         .map((l) => l.toFixed(1))
         .join(' ')}\n`,
   );
