@@ -3,7 +3,8 @@
 // clients). One instance runs as its own process; its CPU is read from /proc, so the clients'
 // work in this process is not charged to it.
 // Env: RESUMES (500, measured after WARMUP (500) resumes that are not: until V8 has compiled the
-// resume path, its compiler threads cost a third of the server's CPU), TOPICS (100), MISSED (20 messages per topic), IN_FLIGHT (25 resumes at once),
+// resume path, its compiler threads cost a third of the server's CPU; 3,000 are needed before the
+// numbers settle), TOPICS (100), MISSED (20 messages per topic), IN_FLIGHT (25 resumes at once),
 // WILDCARD=1 (each client subscribes to `chat/+/<n>` instead of `chat/rooms/<n>`: a resume then
 // reads every shard, where an exact subscription reads only its topics' shards),
 // BENCH_CPU_PROF (a directory: the instance writes a V8 .cpuprofile there),
@@ -11,6 +12,12 @@
 // Exits 1 if a resume did not recover exactly its MISSED messages, in order.
 import { countSyscalls, cpuMicros } from './common.js';
 import { cpuTimesOf } from '../test/support/proc-stats.js';
+
+/** CPU of the process's main thread (its event loop), in µs: the rest runs beside it. */
+function mainThreadMicros(pid: number): number {
+  const { userMs, sysMs } = cpuTimesOf(pid, pid);
+  return (userMs + sysMs) * 1000;
+}
 import { startInstance } from '../test/support/app-process.js';
 import { startRedisServer } from '../test/support/redis-server.js';
 import { WsTestClient } from '../test/support/ws-test-client.js';
@@ -91,6 +98,7 @@ try {
   async function resumeAll(from: number, to: number) {
     const cpuStart = cpuMicros(instance.pid);
     const sysStart = cpuTimesOf(instance.pid).sysMs;
+    const mainStart = mainThreadMicros(instance.pid);
     const started = process.hrtime.bigint();
     await inBatches([...sessions.keys()].slice(from, to), IN_FLIGHT, async (i) => {
       const { topic, filter, token, positions } = sessions[i];
@@ -109,6 +117,7 @@ try {
     return {
       cpu: cpuMicros(instance.pid) - cpuStart,
       sys: (cpuTimesOf(instance.pid).sysMs - sysStart) * 1000,
+      main: mainThreadMicros(instance.pid) - mainStart,
       seconds: Number(process.hrtime.bigint() - started) / 1e9,
       started,
     };
@@ -120,6 +129,7 @@ try {
   const {
     cpu: resumeCpu,
     sys: resumeSys,
+    main: resumeMain,
     seconds,
     started,
   } = await resumeAll(WARMUP, WARMUP + RESUMES);
@@ -131,6 +141,7 @@ try {
     `resume bench: ${RESUMES} resumes, ${published} messages on ${TOPICS} topics, ` +
       `${MISSED} missed per client${WILDCARD ? ' (wildcard subscriptions)' : ''}\n` +
       `  server CPU per resume:     ${perResume} µs (${Math.round(resumeSys / RESUMES)} µs in the kernel)\n` +
+      `    of it on the main thread:  ${Math.round(resumeMain / RESUMES)} µs (the rest: V8's compiler and GC threads)\n` +
       (syscallCount === null
         ? ''
         : `  system calls per resume:   ${(syscallCount / RESUMES).toFixed(1)}\n`) +

@@ -13,10 +13,14 @@ export function rssOf(pid: number): number {
 /** Clock ticks per second of /proc/<pid>/stat (USER_HZ, 100 on Linux x86 and arm). */
 const CLK_TCK = 100;
 
-/** CPU time a process has used in user and in kernel mode, in ms (10 ms resolution); 0 when gone. */
-export function cpuTimesOf(pid: number): { userMs: number; sysMs: number } {
+/**
+ * CPU time a process has used in user and in kernel mode, in ms (10 ms resolution); 0 when gone.
+ * With `tid`, of that one thread only (`pid` itself is the main thread: Node's event loop).
+ */
+export function cpuTimesOf(pid: number, tid?: number): { userMs: number; sysMs: number } {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const path = tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`;
+    const stat = readFileSync(path, 'utf8');
     // After the ")" closing the command name, utime and stime are the 12th and 13th fields.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return {
