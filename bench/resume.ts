@@ -148,7 +148,8 @@ try {
       `  server CPU per connection: ${Math.round(connectCpu / (WARMUP + RESUMES))} µs\n` +
       `  resumes/s (${IN_FLIGHT} in flight): ${Math.round(RESUMES / seconds)}\n` +
       (WARMUP > 0
-        ? `  the ${WARMUP} resumes before (V8 still compiling): ${Math.round(warm.cpu / WARMUP)} µs each\n`
+        ? `  the ${WARMUP} resumes before (V8 still compiling): ${Math.round(warm.cpu / WARMUP)} µs each, ` +
+          `${Math.round(warm.main / WARMUP)} µs on the main thread\n`
         : ''),
   );
   if (process.env.BENCH_CPU_PROF) {
