@@ -99,8 +99,8 @@ export class ResumeHandler {
       // connection must not take the session over, or it would stay registered for good.
       if (!connection.open) return;
       const snapshot = await this.takeover.takeOver(connection, claims, accepted, info);
-      const replay = await this.replay.missed(connection, accepted, positions, snapshot);
       const wanted = this.replay.wanted(connection, accepted);
+      const replay = await this.replay.missed(wanted, positions, snapshot);
       outcome = {
         replay,
         from: positions,

@@ -23,7 +23,7 @@ export class SessionReplay {
     private readonly broker: Broker,
     private readonly runtime: RuntimeOptions,
     /** Where the replay's ranges are read: the in-memory window, else the backplane, shared. */
-    private readonly reads: Pick<Broker, 'readRanges'> = broker,
+    private readonly reads: Pick<Broker, 'readRanges'>,
   ) {}
 
   /** Which topics of the log the session receives: its implicit topics and `filters`. */
@@ -38,7 +38,7 @@ export class SessionReplay {
   }
 
   /**
-   * Reads what the session missed on its implicit topics and the restored `filters`, then waits
+   * Reads what the session missed on the topics it `wanted` (`wanted(…)`), then waits
    * until this instance's reader is at the client's positions too: a live message the client
    * already has (from an instance whose reader was ahead) then reaches `connection.held`, where
    * the hand-over drops it, instead of arriving once the connection is live again. A position
@@ -47,8 +47,7 @@ export class SessionReplay {
    * @throws BrokerUnavailableError when the backplane cannot be read.
    */
   async missed(
-    connection: Connection,
-    filters: readonly string[],
+    wanted: WantedTopics,
     from: readonly ShardPosition[] | null,
     snapshot: readonly ShardPosition[],
   ): Promise<Replay> {
@@ -60,14 +59,11 @@ export class SessionReplay {
     if (ahead.length > 0 && !(await this.exist(ahead, snapshot))) {
       return { recovered: false, reason: 'positions' };
     }
-    const wanted = this.wanted(connection, filters);
     // Without wildcards the wanted topics are known, and so are the only shards that hold them:
     // the others carry other topics' traffic, often most of the window, and are not read.
-    let read: Set<number> | null = null;
-    if (!filters.some(hasWildcard)) {
-      const topics = [...implicitTopics(connection.id, connection.userId), ...filters];
-      read = new Set(topics.map((topic) => this.broker.shardOf(topic)));
-    }
+    const read = wanted.topics
+      ? new Set([...wanted.topics].map((topic) => this.broker.shardOf(topic)))
+      : null;
     const { maxReplay, maxReplayBytes } = this.runtime.options;
     const limits = { messages: maxReplay, bytes: maxReplayBytes, holdBytes: HOLD_BYTES };
     const replay = await replayShards(this.reads, from, snapshot, wanted, limits, read);
