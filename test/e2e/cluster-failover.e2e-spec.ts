@@ -143,17 +143,13 @@ describe('Redis Cluster master failover that loses acked entries', () => {
     const resumedAffected = await WsTestClient.connect(b.url());
     const resumedSpared = await WsTestClient.connect(b.url());
     clients.push(resumedAffected, resumedSpared);
-    const notRecovered = await resumedAffected.request('resume', {
-      token: affected.welcome.data.sessionToken,
-      topics: [lostTopic],
-      positions: affectedPositions,
-    });
+    const notRecovered = await resumedAffected.resumeSessionOf(
+      affected,
+      [lostTopic],
+      affectedPositions,
+    );
     expect(notRecovered.data).toMatchObject({ recovered: false, reason: 'epoch', replayed: 0 });
-    const recovered = await resumedSpared.request('resume', {
-      token: spared.welcome.data.sessionToken,
-      topics: [liveTopic],
-      positions: sparedPositions,
-    });
+    const recovered = await resumedSpared.resumeSessionOf(spared, [liveTopic], sparedPositions);
     expect(recovered.data).toMatchObject({ recovered: true, replayed: seq });
     await resumedSpared.until(() => resumedSpared.messages(liveTopic).length === seq);
     expect(resumedSpared.messages(liveTopic).map((m) => m.payload)).toEqual(

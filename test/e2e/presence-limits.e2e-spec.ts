@@ -1,11 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { InstanceProcess } from '../support/app-process.js';
+import { describe, expect, it } from '@jest/globals';
 import { anonymousMember as member, presenceFrames } from '../support/presence.js';
 import { rssOf } from '../support/proc-stats.js';
 import { redisCli } from '../support/redis-cli.js';
-import { type RedisInstances, startRedisInstances } from '../support/redis-instances.js';
+import { useInstancePair } from '../support/redis-instances.js';
 import { waitFor } from '../support/wait-for.js';
-import { WsTestClient } from '../support/ws-test-client.js';
 
 const SECRET = 'presence-limits-secret-0123456789abcdef';
 // `presenceWindowMs` by default: join/leave announcements are gathered per topic this long.
@@ -40,32 +38,15 @@ async function commandCalls(port: number): Promise<Record<string, number>> {
 
 /** Two instances on one Redis, as separate processes: an attacker on A, a victim on B. */
 describe('presence under attack (Redis, two instances)', () => {
-  let cluster: RedisInstances;
-  let a: InstanceProcess;
-  let b: InstanceProcess;
-  const clients: WsTestClient[] = [];
-  const open = async (instance: InstanceProcess) => {
-    const client = await WsTestClient.connect(instance.url());
-    clients.push(client);
-    return client;
-  };
-
-  beforeAll(async () => {
-    cluster = await startRedisInstances(2, {
-      DWS_SESSION_SECRET: SECRET,
-      // The frame rate limit (its own test) would slow the loop down: this one shows what
-      // presence bounds by itself.
-      DWS_OPTIONS: JSON.stringify({ rateLimit: false }),
-    });
-    [a, b] = cluster.instances;
-  }, 60_000);
-
-  afterAll(async () => {
-    clients.forEach((c) => c.close());
-    await cluster?.stop();
+  const pair = useInstancePair({
+    DWS_SESSION_SECRET: SECRET,
+    // The frame rate limit (its own test) would slow the loop down: this one shows what
+    // presence bounds by itself.
+    DWS_OPTIONS: JSON.stringify({ rateLimit: false }),
   });
 
   it('a subscribe/unsubscribe loop on a joinLeave topic reaches a victim as at most one frame per window, and writes the backplane as rarely', async () => {
+    const { cluster, a, b, open } = pair;
     const [victim, attacker, latecomer] = [await open(b), await open(a), await open(a)];
     await victim.request('subscribe', { topic: 'lobby/1' });
     await victim.until(() => presenceFrames(victim).length === 1);
@@ -125,6 +106,7 @@ describe('presence under attack (Redis, two instances)', () => {
   }, 60_000);
 
   it('refuses presence info past 16 KiB per connection at the exact byte, stores nothing of it, and frees it as subscriptions leave', async () => {
+    const { cluster, a, b, open } = pair;
     const client = await open(a);
     const topics = Array.from({ length: 16 }, (_, i) => `lobby/info-${i}`);
     for (const topic of topics) {
@@ -171,6 +153,7 @@ describe('presence under attack (Redis, two instances)', () => {
   });
 
   it('holds at most 16 KiB of info for a client that tries 1000 subscriptions of 1 KiB, and nothing once it left', async () => {
+    const { cluster, a, open } = pair;
     const keysBefore = await topicKeys(cluster.redis.port);
     const memoryBefore = await presenceMemory(cluster.redis.port);
     const rssBefore = rssOf(a.pid);
@@ -216,6 +199,7 @@ describe('presence under attack (Redis, two instances)', () => {
   });
 
   it('answers a presence request on a topic with 20,000 members with 1000 of them, truncated, and the total', async () => {
+    const { cluster, a, b, open } = pair;
     // A live instance of our own making holds 20,000 entries (as 20,000 clients would).
     const port = cluster.redis.port;
     await redisCli(port, ['SET', 'dws:presence:instance:bulk.1', '1', 'PX', '60000']);
@@ -262,31 +246,14 @@ describe('presence under attack (Redis, two instances)', () => {
 
 /** Redis restarts empty under two live instances; their renewal (every 10 s here) is not awaited. */
 describe('presence after Redis lost its data', () => {
-  let cluster: RedisInstances;
-  let a: InstanceProcess;
-  let b: InstanceProcess;
-  const clients: WsTestClient[] = [];
-  const open = async (instance: InstanceProcess) => {
-    const client = await WsTestClient.connect(instance.url());
-    clients.push(client);
-    return client;
-  };
+  const pair = useInstancePair(
+    { DWS_SESSION_SECRET: SECRET, DWS_OPTIONS: JSON.stringify({ presenceTtlMs: 30_000 }) },
+    'SIGKILL',
+  );
   const ids = (members: { connectionId: string }[]) => members.map((m) => m.connectionId).sort();
 
-  beforeAll(async () => {
-    cluster = await startRedisInstances(2, {
-      DWS_SESSION_SECRET: SECRET,
-      DWS_OPTIONS: JSON.stringify({ presenceTtlMs: 30_000 }),
-    });
-    [a, b] = cluster.instances;
-  }, 60_000);
-
-  afterAll(async () => {
-    clients.forEach((c) => c.close());
-    await cluster?.stop('SIGKILL');
-  });
-
   it('an acked join is in the next answer, and the members of before are back within 3 s, not at the next renewal', async () => {
+    const { cluster, a, b, open } = pair;
     const [onA, onB] = [await open(a), await open(b)];
     await onA.request('subscribe', { topic: 'lobby/r' });
     await onB.request('subscribe', { topic: 'lobby/r' });

@@ -1,10 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { InstanceProcess } from '../support/app-process.js';
+import { describe, expect, it } from '@jest/globals';
 import { anonymousMember as member, presenceFrames } from '../support/presence.js';
 import { redisCli } from '../support/redis-cli.js';
-import { type RedisInstances, startRedisInstances } from '../support/redis-instances.js';
+import { useInstancePair } from '../support/redis-instances.js';
 import { waitFor } from '../support/wait-for.js';
-import { WsTestClient } from '../support/ws-test-client.js';
+import type { WsTestClient } from '../support/ws-test-client.js';
 
 const SECRET = 'presence-multi-instance-secret-0123456789';
 // Short, so that the test waits seconds; every instance renews every third of it.
@@ -16,30 +15,13 @@ const sorted = <T extends { connectionId: string }>(list: T[]) =>
 
 /** Two instances on one Redis, as separate processes; one of them is killed mid-way. */
 describe('presence across two instances (Redis)', () => {
-  let cluster: RedisInstances;
-  let a: InstanceProcess;
-  let b: InstanceProcess;
-  const clients: WsTestClient[] = [];
-  const open = async (instance: InstanceProcess) => {
-    const client = await WsTestClient.connect(instance.url());
-    clients.push(client);
-    return client;
-  };
-
-  beforeAll(async () => {
-    cluster = await startRedisInstances(2, {
-      DWS_SESSION_SECRET: SECRET,
-      DWS_OPTIONS: JSON.stringify({ presenceTtlMs: TTL_MS }),
-    });
-    [a, b] = cluster.instances;
-  }, 60_000);
-
-  afterAll(async () => {
-    clients.forEach((c) => c.close());
-    await cluster?.stop();
+  const pair = useInstancePair({
+    DWS_SESSION_SECRET: SECRET,
+    DWS_OPTIONS: JSON.stringify({ presenceTtlMs: TTL_MS }),
   });
 
   it('shares members and joins/leaves, forgets a killed instance within the TTL, and keeps Redis bounded', async () => {
+    const { cluster, a, b, open } = pair;
     const [onA, onB, watcherOnB, leaverOnB] = [
       await open(a),
       await open(b),

@@ -1,12 +1,11 @@
-import { afterAll, afterEach, describe, expect, it } from '@jest/globals';
+import { afterEach, describe, expect, it } from '@jest/globals';
 import { shardOfTopic } from '../../lib/protocol/offset.js';
 import { RedisStreamsBroker } from '../../lib/broker/redis-streams/index.js';
-import { type InstanceProcess, startInstance } from '../support/app-process.js';
+import type { InstanceProcess } from '../support/app-process.js';
 import { freePort } from '../support/free-port.js';
 import { redisCli } from '../support/redis-cli.js';
-import { type SentinelGroup, startSentinelGroup } from '../support/redis-sentinel.js';
+import { useSentinelApp } from '../support/sentinel-app.js';
 import { waitFor } from '../support/wait-for.js';
-import { WsTestClient } from '../support/ws-test-client.js';
 
 const SECRET = 'sentinel-failover-secret-0123456789abcdef';
 const logOf = (topic: string) => `dws:{s${shardOfTopic(topic, 16)}}:log`;
@@ -20,27 +19,16 @@ const payloads = (from: string, count: number, first = 0) =>
  * runs in its own process on `{ sentinels, name: 'mymaster' }` and is never restarted.
  */
 describe('Redis Sentinel failover', () => {
-  let group: SentinelGroup | undefined;
-  let app: InstanceProcess | undefined;
-  const clients: WsTestClient[] = [];
   const stopped: number[] = [];
+  // Before the fleet's hooks: a replica left stopped is continued before the group is stopped.
+  afterEach(() => {
+    for (const pid of stopped.splice(0)) process.kill(pid, 'SIGCONT');
+  });
+  const fleet = useSentinelApp(SECRET);
 
   async function start(options: Record<string, unknown> = {}): Promise<InstanceProcess> {
-    group = await startSentinelGroup({ replicas: 1, sentinels: 1 });
-    app = await startInstance({
-      BROKER_SENTINELS: group.addresses.map((a) => `${a.host}:${a.port}`).join(','),
-      BROKER_SENTINEL_NAME: group.name,
-      DWS_SESSION_SECRET: SECRET,
-      DWS_OPTIONS: JSON.stringify(options),
-    });
-    return app;
-  }
-
-  async function connect(topic: string): Promise<WsTestClient> {
-    const client = await WsTestClient.connect(app!.url());
-    clients.push(client);
-    expect((await client.request('subscribe', { topic })).event).toBe('ack');
-    return client;
+    await fleet.startGroup({ replicas: 1, sentinels: 1 });
+    return fleet.startApp(options);
   }
 
   /** Publishes `{seq, from}` until `count` are acked, retrying a failed seq; returns when the first was. */
@@ -49,7 +37,7 @@ describe('Redis Sentinel failover', () => {
     let failed = 0;
     for (let seq = 0; seq < count;) {
       try {
-        await app!.control('publish', { topic, payload: { seq, from } });
+        await fleet.app.control('publish', { topic, payload: { seq, from } });
         if (firstAckAfterMs < 0) firstAckAfterMs = Date.now() - since;
         seq++;
       } catch {
@@ -63,10 +51,10 @@ describe('Redis Sentinel failover', () => {
 
   /** SIGKILLs the primary and waits until the Sentinel reports the replica as the new master. */
   async function killPrimary(): Promise<number> {
-    const [primary, replica] = group!.nodes;
+    const [primary, replica] = fleet.group.nodes;
     const killedAt = Date.now();
     await primary.kill('SIGKILL');
-    await waitFor(async () => (await group!.masterPort()) === replica.port, {
+    await waitFor(async () => (await fleet.group.masterPort()) === replica.port, {
       timeout: 20_000,
       interval: 50,
       message: 'the Sentinel to promote the replica',
@@ -75,19 +63,6 @@ describe('Redis Sentinel failover', () => {
     expect(await redisCli(replica.port, ['ROLE'])).toMatch(/^master/);
     return promotedAfterMs;
   }
-
-  afterEach(async () => {
-    clients.splice(0).forEach((c) => c.close());
-    for (const pid of stopped.splice(0)) process.kill(pid, 'SIGCONT');
-    await app?.kill('SIGKILL');
-    await group?.stop();
-    app = undefined;
-    group = undefined;
-  });
-  afterAll(async () => {
-    await app?.kill('SIGKILL');
-    await group?.stop();
-  });
 
   // ioredis leaves a 2 s timer per Sentinel it asked (their disconnectTimeout): here, not in a
   // unit spec, where Jest would wait for it.
@@ -107,18 +82,18 @@ describe('Redis Sentinel failover', () => {
   it('follows the promotion: publishes, deliveries, resumes and presence go on without a restart, nothing acked lost', async () => {
     await start();
     const topic = 'orders/7/status';
-    const live = await connect(topic);
+    const live = await fleet.connect(topic);
     expect((await live.request('subscribe', { topic: 'lobby/7' })).event).toBe('ack');
-    const away = await connect(topic);
-    const before = await app!.control('publish-many', { topic, count: 20, from: 'before' });
+    const away = await fleet.connect(topic);
+    const before = await fleet.app.control('publish-many', { topic, count: 20, from: 'before' });
     await away.until(() => away.messages(topic).length === 20);
     const positions = away.positions();
     away.close();
     // The replica has every acked entry (asynchronous replication, caught up).
     const newest = idOf(before.offsets.at(-1));
+    const replica = fleet.group.nodes[1];
     await waitFor(
-      async () =>
-        (await redisCli(group!.nodes[1].port, ['XRANGE', logOf(topic), newest, newest])) !== '',
+      async () => (await redisCli(replica.port, ['XRANGE', logOf(topic), newest, newest])) !== '',
       {
         message: 'the replica to hold the newest acked entry',
       },
@@ -141,18 +116,13 @@ describe('Redis Sentinel failover', () => {
     ]);
     expect(live.closed).toBeNull();
     // A session resumed after the failover (session claim, replay read) on the new primary: exact.
-    const resumed = await WsTestClient.connect(app!.url());
-    clients.push(resumed);
-    const ack = await resumed.request('resume', {
-      token: away.welcome.data.sessionToken,
-      topics: [topic],
-      positions,
-    });
+    const resumed = await fleet.open();
+    const ack = await resumed.resumeSessionOf(away, [topic], positions);
     expect(ack.data).toMatchObject({ recovered: true, replayed: 10 });
     await resumed.until(() => resumed.messages(topic).length === 10);
     expect(resumed.messages(topic).map((m) => m.payload)).toEqual(payloads('after', 10));
     // Presence, stored through the same connection, answers from the new primary.
-    const presence = await app!.control('presence', { topic: 'lobby/7' });
+    const presence = await fleet.app.control('presence', { topic: 'lobby/7' });
     expect(presence.members.map((m: { connectionId: string }) => m.connectionId)).toEqual([
       live.welcome.data.connectionId,
     ]);
@@ -164,11 +134,11 @@ describe('Redis Sentinel failover', () => {
     const spareTopic = ['orders/2/status', 'orders/3/status', 'orders/4/status'].find(
       (t) => shardOfTopic(t, 16) !== shardOfTopic(lostTopic, 16),
     )!;
-    const affected = await connect(lostTopic);
-    const liveAffected = await connect(lostTopic);
-    const spared = await connect(spareTopic);
-    await app!.control('publish-many', { topic: lostTopic, count: 5, from: 'before' });
-    await app!.control('publish-many', { topic: spareTopic, count: 5, from: 'before' });
+    const affected = await fleet.connect(lostTopic);
+    const liveAffected = await fleet.connect(lostTopic);
+    const spared = await fleet.connect(spareTopic);
+    await fleet.app.control('publish-many', { topic: lostTopic, count: 5, from: 'before' });
+    await fleet.app.control('publish-many', { topic: spareTopic, count: 5, from: 'before' });
     await affected.until(() => affected.messages(lostTopic).length === 5);
     await spared.until(() => spared.messages(spareTopic).length === 5);
     const affectedPositions = affected.positions();
@@ -177,11 +147,11 @@ describe('Redis Sentinel failover', () => {
     spared.close();
 
     // Cut the replica off: stopped, and its link closed by the primary at the next write.
-    const [primary, replica] = group!.nodes;
+    const [primary, replica] = fleet.group.nodes;
     process.kill(replica.pid, 'SIGSTOP');
     stopped.push(replica.pid);
     await redisCli(primary.port, ['CONFIG', 'SET', 'client-output-buffer-limit', 'replica 1 1 0']);
-    const lost = await app!.control('publish-many', {
+    const lost = await fleet.app.control('publish-many', {
       topic: lostTopic,
       count: 20,
       from: 'lost',
@@ -212,25 +182,22 @@ describe('Redis Sentinel failover', () => {
         `first publish acked ${outage.firstAckAfterMs} ms\n`,
     );
 
-    const resumedAffected = await WsTestClient.connect(app!.url());
-    const resumedSpared = await WsTestClient.connect(app!.url());
-    clients.push(resumedAffected, resumedSpared);
-    const notRecovered = await resumedAffected.request('resume', {
-      token: affected.welcome.data.sessionToken,
-      topics: [lostTopic],
-      positions: affectedPositions,
-    });
+    const [resumedAffected, resumedSpared] = [await fleet.open(), await fleet.open()];
+    const notRecovered = await resumedAffected.resumeSessionOf(
+      affected,
+      [lostTopic],
+      affectedPositions,
+    );
     expect(notRecovered.data).toMatchObject({ recovered: false, reason: 'epoch', replayed: 0 });
-    const recovered = await resumedSpared.request('resume', {
-      token: spared.welcome.data.sessionToken,
-      topics: [spareTopic],
-      positions: sparedPositions,
-    });
+    const recovered = await resumedSpared.resumeSessionOf(spared, [spareTopic], sparedPositions);
     expect(recovered.data).toMatchObject({ recovered: true, replayed: 5 });
     await resumedSpared.until(() => resumedSpared.messages(spareTopic).length === 5);
     expect(resumedSpared.messages(spareTopic).map((m) => m.payload)).toEqual(payloads('after', 5));
     // Publishing on the rewound shard goes on, in its new epoch, to the resumed session.
-    await app!.control('publish', { topic: lostTopic, payload: { seq: 0, from: 'new-epoch' } });
+    await fleet.app.control('publish', {
+      topic: lostTopic,
+      payload: { seq: 0, from: 'new-epoch' },
+    });
     await resumedAffected.until(() => resumedAffected.messages(lostTopic).length === 1);
     expect(resumedAffected.messages(lostTopic)[0].payload).toEqual({ seq: 0, from: 'new-epoch' });
   }, 90_000);
@@ -238,9 +205,9 @@ describe('Redis Sentinel failover', () => {
   it('with publishReplicas 1: a publish the replica cannot take fails within the timeout, acked ones survive the promotion', async () => {
     await start({ publishReplicas: 1, publishReplicasTimeoutMs: 500 });
     const topic = 'orders/9/status';
-    const replica = group!.nodes[1];
-    const live = await connect(topic);
-    const away = await connect(topic);
+    const replica = fleet.group.nodes[1];
+    const live = await fleet.connect(topic);
+    const away = await fleet.connect(topic);
 
     // The replica stopped: the publish is refused after the WAIT timeout, and stays in the log.
     process.kill(replica.pid, 'SIGSTOP');
@@ -269,7 +236,7 @@ describe('Redis Sentinel failover', () => {
     away.close();
 
     // The replica running: acked means on the replica too; kill the primary at once.
-    const acked = await app!.control('publish-many', { topic, count: 20, from: 'acked' });
+    const acked = await fleet.app.control('publish-many', { topic, count: 20, from: 'acked' });
     const newest = idOf(acked.offsets.at(-1));
     expect(await redisCli(replica.port, ['XRANGE', logOf(topic), newest, newest])).not.toBe('');
     await killPrimary();
@@ -289,13 +256,8 @@ describe('Redis Sentinel failover', () => {
     await live.until(() => live.messages(topic).some((m) => m.payload.from === 'alone'));
     const alone = live.messages(topic).filter((m) => m.payload.from === 'alone').length;
     expect(alone).toBeLessThanOrEqual(2);
-    const resumed = await WsTestClient.connect(app!.url());
-    clients.push(resumed);
-    const ack = await resumed.request('resume', {
-      token: away.welcome.data.sessionToken,
-      topics: [topic],
-      positions,
-    });
+    const resumed = await fleet.open();
+    const ack = await resumed.resumeSessionOf(away, [topic], positions);
     expect(ack.data).toMatchObject({ recovered: true, replayed: 20 + alone });
     await resumed.until(() => resumed.messages(topic).length === 20 + alone);
     expect(resumed.messages(topic).map((m) => m.payload)).toEqual([

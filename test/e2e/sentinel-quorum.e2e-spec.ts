@@ -1,14 +1,9 @@
-import { afterAll, afterEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { shardOfTopic } from '../../lib/protocol/offset.js';
-import { type InstanceProcess, startInstance } from '../support/app-process.js';
 import { redisCli } from '../support/redis-cli.js';
-import {
-  type RedisSentinel,
-  type SentinelGroup,
-  startSentinelGroup,
-} from '../support/redis-sentinel.js';
+import type { RedisSentinel } from '../support/redis-sentinel.js';
+import { useSentinelApp } from '../support/sentinel-app.js';
 import { waitFor } from '../support/wait-for.js';
-import { WsTestClient } from '../support/ws-test-client.js';
 
 const SECRET = 'sentinel-quorum-secret-0123456789abcdef';
 const logOf = (topic: string) => `dws:{s${shardOfTopic(topic, 16)}}:log`;
@@ -30,28 +25,7 @@ async function masterField(sentinel: RedisSentinel, name: string): Promise<strin
  * a majority of the three, so they may authorize the failover).
  */
 describe('Redis Sentinel failover with three Sentinels, quorum 2', () => {
-  let group: SentinelGroup | undefined;
-  let app: InstanceProcess | undefined;
-  const clients: WsTestClient[] = [];
-
-  afterEach(async () => {
-    clients.splice(0).forEach((c) => c.close());
-    await app?.kill('SIGKILL');
-    await group?.stop();
-    app = undefined;
-    group = undefined;
-  });
-  afterAll(async () => {
-    await app?.kill('SIGKILL');
-    await group?.stop();
-  });
-
-  async function connect(topic: string): Promise<WsTestClient> {
-    const client = await WsTestClient.connect(app!.url());
-    clients.push(client);
-    expect((await client.request('subscribe', { topic })).event).toBe('ack');
-    return client;
-  }
+  const fleet = useSentinelApp(SECRET);
 
   /**
    * Publishes `early` messages a session then leaves with, and `before` messages acked (and
@@ -61,22 +35,17 @@ describe('Redis Sentinel failover with three Sentinels, quorum 2', () => {
    */
   async function failover(killSentinel: boolean, options: Record<string, unknown>) {
     const started = Date.now();
-    group = await startSentinelGroup({ replicas: 1, sentinels: 3 });
+    const group = await fleet.startGroup({ replicas: 1, sentinels: 3 });
     for (const sentinel of group.sentinels) {
       expect(await masterField(sentinel, 'quorum')).toBe('2');
       expect(await redisCli(sentinel.port, ['SENTINEL', 'ckquorum', 'mymaster'])).toBe(
         'OK 3 usable Sentinels. Quorum and failover authorization can be reached',
       );
     }
-    app = await startInstance({
-      BROKER_SENTINELS: group.addresses.map((a) => `${a.host}:${a.port}`).join(','),
-      BROKER_SENTINEL_NAME: group.name,
-      DWS_SESSION_SECRET: SECRET,
-      DWS_OPTIONS: JSON.stringify(options),
-    });
+    const app = await fleet.startApp(options);
     const topic = 'orders/31/status';
-    const live = await connect(topic);
-    const away = await connect(topic);
+    const live = await fleet.connect(topic);
+    const away = await fleet.connect(topic);
     await app.control('publish-many', { topic, count: 5, from: 'early' });
     await away.until(() => away.messages(topic).length === 5);
     const positions = away.positions();
@@ -125,7 +94,7 @@ describe('Redis Sentinel failover with three Sentinels, quorum 2', () => {
 
     // Once one publish (to a topic nobody reads) is acked, the app's publisher has reached the
     // new primary: each of the next ones must be acked at its first attempt, in order.
-    await waitFor(() => app!.control('publish', { topic: 'news/probe', payload: {} }), {
+    await waitFor(() => app.control('publish', { topic: 'news/probe', payload: {} }), {
       timeout: 20_000,
       interval: 50,
       message: 'a publish to be acked by the promoted replica',
@@ -140,13 +109,8 @@ describe('Redis Sentinel failover with three Sentinels, quorum 2', () => {
     ]);
     expect(live.closed).toBeNull();
 
-    const resumed = await WsTestClient.connect(app.url());
-    clients.push(resumed);
-    const ack = await resumed.request('resume', {
-      token: away.welcome.data.sessionToken,
-      topics: [topic],
-      positions,
-    });
+    const resumed = await fleet.open();
+    const ack = await resumed.resumeSessionOf(away, [topic], positions);
     expect(ack.data).toMatchObject({ recovered: true, replayed: 30 });
     await resumed.until(() => resumed.messages(topic).length === 30);
     expect(resumed.messages(topic).map((m) => m.payload)).toEqual([

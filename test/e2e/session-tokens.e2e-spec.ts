@@ -20,14 +20,42 @@ function expiryOf(token: string): number {
   return JSON.parse(Buffer.from(token.split('.')[0], 'base64url').toString('utf8')).e;
 }
 
-/** Two instances on one real Redis; the options apply to both. */
-async function startPair(redis: RedisServer, options: object = {}): Promise<[TestApp, TestApp]> {
+/**
+ * Jest hooks of a describe block: two instances on one real Redis for the whole block (the
+ * options apply to both), their clients closed after each test. `a` and `b` are valid in tests.
+ */
+function useTestAppPair(options: object = {}): { readonly a: TestApp; readonly b: TestApp } {
+  let redis: RedisServer | undefined;
+  let apps: [TestApp, TestApp] | undefined;
   const start = () =>
     startTestApp(
-      { broker: redis.url, sessionSecret: SECRET, ...options },
+      { broker: redis!.url, sessionSecret: SECRET, ...options },
       { providers: [FixtureGateway] },
     );
-  return [await start(), await start()];
+  const started = () => {
+    if (!apps) throw new Error('useTestAppPair: the instances are used outside a test');
+    return apps;
+  };
+  beforeAll(async () => {
+    redis = await startRedisServer();
+    apps = [await start(), await start()];
+  }, 30_000);
+  afterEach(() => {
+    apps?.forEach((app) => app.closeClients());
+  });
+  afterAll(async () => {
+    await apps?.[0].close();
+    await apps?.[1].close();
+    await redis?.stop();
+  });
+  return {
+    get a() {
+      return started()[0];
+    },
+    get b() {
+      return started()[1];
+    },
+  };
 }
 
 /** A session opened on `app`, subscribed to `topic`, whose socket is then closed. */
@@ -70,25 +98,10 @@ async function sdkResumes(a: TestApp, b: TestApp, times: number, beforeEach?: ()
 }
 
 describe('session tokens: rotation and supersession across instances (Redis)', () => {
-  let redis: RedisServer;
-  let a: TestApp;
-  let b: TestApp;
-
-  beforeAll(async () => {
-    redis = await startRedisServer();
-    [a, b] = await startPair(redis);
-  }, 30_000);
-  afterEach(() => {
-    a.closeClients();
-    b.closeClients();
-  });
-  afterAll(async () => {
-    await a?.close();
-    await b?.close();
-    await redis?.stop();
-  });
+  const pair = useTestAppPair();
 
   it('a resume answers a new token; the old one is refused on both instances and the owner keeps its socket', async () => {
+    const { a, b } = pair;
     const session = await leftSession(a, 'news/rotation');
     const owner = await b.connect();
     const ack = await owner.request('resume', { ...session, topics: ['news/rotation'] });
@@ -117,6 +130,7 @@ describe('session tokens: rotation and supersession across instances (Redis)', (
   });
 
   it('the newest token resumes again, once; each resume answers another token', async () => {
+    const { a, b } = pair;
     const session = await leftSession(a, 'news/chain');
     const tokens = [session.token];
     let socket: WsTestClient | null = null;
@@ -145,6 +159,7 @@ describe('session tokens: rotation and supersession across instances (Redis)', (
   });
 
   it('two concurrent resumes with one token on two instances: exactly one holds the session, the other takes nothing', async () => {
+    const { a, b } = pair;
     const session = await leftSession(a, 'news/race');
     const [onA, onB] = [await a.connect(), await b.connect()];
     const data = { ...session, topics: ['news/race'] };
@@ -172,6 +187,7 @@ describe('session tokens: rotation and supersession across instances (Redis)', (
   });
 
   it('a client whose resume ack was lost resumes again with the same token, and recovers', async () => {
+    const { a, b } = pair;
     const { sessionId, ...session } = await leftSession(a, 'news/lost-ack');
     const first = await a.connect();
     // Stops reading before the ack arrives: it never answers the ping that would confirm it.
@@ -190,6 +206,7 @@ describe('session tokens: rotation and supersession across instances (Redis)', (
     await second.until(() => second.messages('news/lost-ack').length === 1);
   });
   it('the SDK keeps the token of every resume ack: three resumes in a row all recover', async () => {
+    const { a, b } = pair;
     const { events, received, sessionId } = await sdkResumes(a, b, 3);
     expect(events.connected).toEqual([
       { connectionId: sessionId, resumed: false, recovered: false },
@@ -203,26 +220,11 @@ describe('session tokens: rotation and supersession across instances (Redis)', (
 });
 
 describe('session tokens: expiry and renewal (Redis)', () => {
-  let redis: RedisServer;
-  let a: TestApp;
-  let b: TestApp;
   const TTL = 1200;
-
-  beforeAll(async () => {
-    redis = await startRedisServer();
-    [a, b] = await startPair(redis, { heartbeatIntervalMs: 200, sessionTtlMs: TTL });
-  }, 30_000);
-  afterEach(() => {
-    a.closeClients();
-    b.closeClients();
-  });
-  afterAll(async () => {
-    await a?.close();
-    await b?.close();
-    await redis?.stop();
-  });
+  const pair = useTestAppPair({ heartbeatIntervalMs: 200, sessionTtlMs: TTL });
 
   it('refuses an expired token with the expiry message', async () => {
+    const { a, b } = pair;
     const session = await leftSession(a, 'news/expiry');
     const expiresAt = expiryOf(session.token);
     expect(expiresAt - Date.now()).toBeLessThanOrEqual(TTL);
@@ -235,6 +237,7 @@ describe('session tokens: expiry and renewal (Redis)', () => {
   });
 
   it('renews the token of a connected client, which resumes after its welcome token expired', async () => {
+    const { a, b } = pair;
     const client = await a.connect();
     await client.request('subscribe', { topic: 'news/renewed' });
     const welcomeToken: string = client.welcome.data.sessionToken;
@@ -271,6 +274,7 @@ describe('session tokens: expiry and renewal (Redis)', () => {
   });
 
   it('the SDK keeps the renewed token: it resumes after being connected longer than sessionTtlMs', async () => {
+    const { a, b } = pair;
     const waitPastTtl = () => new Promise<void>((resolve) => setTimeout(resolve, TTL + 300));
     const { events, sessionId } = await sdkResumes(a, b, 2, waitPastTtl);
     expect(events.connected).toEqual([

@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll } from '@jest/globals';
 import { type InstanceProcess, startInstance } from './app-process.js';
 import { type RedisServer, startRedisServer } from './redis-server.js';
+import { WsTestClient } from './ws-test-client.js';
 
 /** A redis-server and app instances on it, all started by this test. */
 export interface RedisInstances {
@@ -85,6 +86,56 @@ export function useFailoverFleet(env: Record<string, string>): FailoverFleet {
       const victim = await startInstance(started().env);
       victims.push(victim);
       return victim;
+    },
+  };
+}
+
+/** What {@link useInstancePair} gives a describe block (valid inside tests). */
+export interface InstancePair {
+  /** Redis and the two instances. */
+  readonly cluster: RedisInstances;
+  readonly a: InstanceProcess;
+  readonly b: InstanceProcess;
+  /** A client on `instance`, welcomed; closed at the end of the describe block. */
+  open(instance: InstanceProcess): Promise<WsTestClient>;
+}
+
+/**
+ * Jest hooks of a describe block: a Redis and two instances on it, started with `env`, for the
+ * whole block; at its end the clients it opened are closed, then the instances are stopped with
+ * `signal` (see {@link RedisInstances.stop}), then Redis.
+ */
+export function useInstancePair(
+  env: Record<string, string>,
+  signal?: NodeJS.Signals,
+): InstancePair {
+  let cluster: RedisInstances | undefined;
+  const clients: WsTestClient[] = [];
+  const started = (): RedisInstances => {
+    if (!cluster) throw new Error('useInstancePair: the instances are used outside a test');
+    return cluster;
+  };
+  beforeAll(async () => {
+    cluster = await startRedisInstances(2, env);
+  }, 60_000);
+  afterAll(async () => {
+    clients.forEach((c) => c.close());
+    await cluster?.stop(signal);
+  });
+  return {
+    get cluster() {
+      return started();
+    },
+    get a() {
+      return started().instances[0];
+    },
+    get b() {
+      return started().instances[1];
+    },
+    async open(instance) {
+      const client = await WsTestClient.connect(instance.url());
+      clients.push(client);
+      return client;
     },
   };
 }

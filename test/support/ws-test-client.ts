@@ -77,6 +77,18 @@ export class WsTestClient {
     return this.next((f) => f.id === id && (f.event === 'ack' || f.event === 'error'), timeout);
   }
 
+  /**
+   * Sends `resume` for the session `previous` was welcomed to (its welcome's token), on `topics`
+   * from `positions`; resolves with the answer, as {@link request} does.
+   */
+  async resumeSessionOf(
+    previous: WsTestClient,
+    topics: string[],
+    positions: string[],
+  ): Promise<Frame> {
+    return this.request('resume', { token: previous.welcome.data.sessionToken, topics, positions });
+  }
+
   /** The first frame (already received or to come) matching `predicate`. */
   async next(predicate: (frame: Frame) => boolean, timeout = 5000): Promise<Frame> {
     await this.until(() => this.frames.some(predicate), timeout, 'a matching frame');
