@@ -15,7 +15,7 @@ export function startHeartbeat(
   intervalMs: number,
   currentPositions: () => string[],
   metrics: DwsMetrics,
-  renewToken: (connection: Connection, now: number) => string | null = () => null,
+  renewToken: (connection: Connection, now: number) => string | null,
 ): NodeJS.Timeout {
   const timer = setInterval(() => {
     // Positions advance even for clients whose topics were quiet, so that their next resume

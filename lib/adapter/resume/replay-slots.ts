@@ -12,11 +12,6 @@ export class ReplaySlots {
     this.free = size;
   }
 
-  /** Resumes waiting for a slot now. */
-  get queued(): number {
-    return this.waiting.length;
-  }
-
   /** Waits for a slot. @returns the function that gives it back (call it once). */
   async acquire(): Promise<() => void> {
     if (this.free > 0) this.free--;

@@ -60,7 +60,7 @@ export async function recheckShards(
   state: ReadState,
   candidates: EpochCandidates,
   logger: RedisStreamsLogger,
-  known: (shard: number) => string = (shard) => state.ids[shard],
+  known: (shard: number) => string,
 ): Promise<ShardCheck[]> {
   const proposed = shards.map(() => candidates.next());
   const newest = shards.map((shard) => known(shard));
