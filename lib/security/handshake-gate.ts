@@ -118,7 +118,7 @@ export class HandshakeGate {
       if (timedOut) return;
       // Token libraries throw for expired or forged tokens: that is a refusal, not a server fault,
       // and it is not logged (a public endpoint would turn that into a log flood).
-      return this.refuse(req, release, done, statusOf(error));
+      return this.refuse(req, release, done, errorStatusOf(error, 401));
     } finally {
       clearTimeout(timer);
     }
@@ -190,8 +190,11 @@ export class HandshakeGate {
   }
 }
 
-/** An `HttpException`'s status if it is an error status, 401 for anything else thrown. */
-function statusOf(error: unknown): number {
-  const status = error instanceof HttpException ? error.getStatus() : 401;
-  return status >= 400 && status <= 599 ? status : 401;
+/**
+ * The status a refusal answers: an `HttpException`'s, if it is an error status (4xx, 5xx), else
+ * `fallback` for anything else thrown.
+ */
+export function errorStatusOf(error: unknown, fallback: number): number {
+  const status = error instanceof HttpException ? error.getStatus() : fallback;
+  return status >= 400 && status <= 599 ? status : fallback;
 }

@@ -1,5 +1,4 @@
 import {
-  HttpException,
   Injectable,
   Logger,
   type OnApplicationBootstrap,
@@ -8,6 +7,7 @@ import {
 import { HttpAdapterHost } from '@nestjs/core';
 import { createServer, STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
 import type { ServeGuard, ServeOptions } from '../serve.options.js';
+import { errorStatusOf } from './handshake-gate.js';
 
 /** What an operator route answers. */
 export interface RouteReply {
@@ -149,8 +149,7 @@ async function refusalOf(guard: ServeGuard, request: IncomingMessage): Promise<n
   try {
     return (await guard(request)) === true ? null : 403;
   } catch (error) {
-    const status = error instanceof HttpException ? error.getStatus() : 403;
-    return status >= 400 && status <= 599 ? status : 403;
+    return errorStatusOf(error, 403);
   }
 }
 
