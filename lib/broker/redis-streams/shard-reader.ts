@@ -100,9 +100,8 @@ export class ShardReader {
             this.ctx.known,
           );
           for (const check of checks) await this.settleCheck(client, check);
+          // A shard whose epoch changed was reported through ctx.reset, which counts it as progress.
           this.epochsChecked = true;
-          // A new epoch is progress too: positions of the lost log have nothing left to wait for.
-          for (const shard of this.shards) this.ctx.progress.advanced(shard);
         }
         // Up as soon as Redis answers again, not when the next XREAD returns (up to blockMs later).
         this.ctx.status.up(this.name);
