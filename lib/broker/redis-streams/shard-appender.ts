@@ -26,6 +26,8 @@ export class ShardAppender {
   private readonly trimEveryMs: number;
   /** The script's command, looked up once rather than on every publish. */
   private readonly command: PublishCommand;
+  /** The WAIT sent this tick, by node (`waitReplicas`). */
+  private readonly waits = new Map<Redis | Cluster, Promise<number>>();
 
   constructor(
     private readonly client: RedisClient,
@@ -74,7 +76,17 @@ export class ShardAppender {
    * @throws (or rejects with) what the client throws, or when no known node holds the shard.
    */
   waitReplicas(shard: number, replicas: number, timeoutMs: number): Promise<number> {
-    return this.nodeOf(shard).call('WAIT', replicas, timeoutMs) as Promise<number>;
+    const node = this.nodeOf(shard);
+    // Batches whose replies came in one tick share one WAIT on their node: it counts every write
+    // sent before it, theirs included. One WAIT each blocked the connection once per shard, up
+    // to `timeoutMs` each while a replica was missing.
+    let wait = this.waits.get(node);
+    if (wait === undefined) {
+      wait = node.call('WAIT', replicas, timeoutMs) as Promise<number>;
+      if (this.waits.size === 0) process.nextTick(() => this.waits.clear());
+      this.waits.set(node, wait);
+    }
+    return wait;
   }
 
   private nodeOf(shard: number): Redis | Cluster {
