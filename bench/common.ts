@@ -43,15 +43,34 @@ export function countSyscalls(pid: number): { stop(): Promise<number | null> } {
       stdio: ['ignore', 'ignore', 'pipe'],
     },
   );
+  return stopOnSigint(perf, (output) => {
+    const line = output.split('\n').find((l) => l.includes('raw_syscalls:sys_enter'));
+    const count = line ? Number(line.split(',')[0]) : NaN;
+    return Number.isFinite(count) ? count : null;
+  });
+}
+
+/**
+ * Samples every thread of `pid` with call graphs into `file` (`perf report -i <file>`); the
+ * process needs `--perf-basic-prof` for JavaScript frames to have names.
+ */
+export function recordProfile(pid: number, file: string): { stop(): Promise<number | null> } {
+  const perf = spawn('perf', ['record', '-F', '1999', '-g', '-o', file, '-p', String(pid)], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  return stopOnSigint(perf, () => 0);
+}
+
+/** Stops `perf` with SIGINT (it then writes its results); `read` turns its stderr into one. */
+function stopOnSigint(
+  perf: ReturnType<typeof spawn>,
+  read: (stderr: string) => number | null,
+): { stop(): Promise<number | null> } {
   let output = '';
-  perf.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  perf.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => {
     perf.on('error', () => resolve(null));
-    perf.on('close', () => {
-      const line = output.split('\n').find((l) => l.includes('raw_syscalls:sys_enter'));
-      const count = line ? Number(line.split(',')[0]) : NaN;
-      resolve(Number.isFinite(count) ? count : null);
-    });
+    perf.on('close', () => resolve(read(output)));
   });
   return {
     stop() {

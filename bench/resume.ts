@@ -4,13 +4,16 @@
 // work in this process is not charged to it.
 // Env: RESUMES (500, measured after WARMUP (500) resumes that are not: until V8 has compiled the
 // resume path, its compiler threads cost a third of the server's CPU; 3,000 are needed before the
-// numbers settle), TOPICS (100), MISSED (20 messages per topic), IN_FLIGHT (25 resumes at once),
+// numbers settle), BLOCKS (5: the measured resumes run in blocks; the median block is printed
+// beside the mean, since one burst of the machine's other work moves a block), TOPICS (100), MISSED (20 messages per topic), IN_FLIGHT (25 resumes at once),
 // WILDCARD=1 (each client subscribes to `chat/+/<n>` instead of `chat/rooms/<n>`: a resume then
 // reads every shard, where an exact subscription reads only its topics' shards),
 // BENCH_CPU_PROF (a directory: the instance writes a V8 .cpuprofile there),
-// BENCH_SYSCALLS=1 (system calls of the instance per resume, counted with `perf stat`).
+// BENCH_SYSCALLS=1 (system calls of the instance per resume, counted with `perf stat`),
+// BENCH_PERF (a file: `perf record` of the instance's threads during the measured resumes, with
+// JavaScript frames named; read it with `perf report -i <file>`).
 // Exits 1 if a resume did not recover exactly its MISSED messages, in order.
-import { countSyscalls, cpuMicros } from './common.js';
+import { countSyscalls, cpuMicros, recordProfile } from './common.js';
 import { cpuTimesOf } from '../test/support/proc-stats.js';
 
 /** CPU of the process's main thread (its event loop), in µs: the rest runs beside it. */
@@ -28,6 +31,7 @@ const MISSED = Number(process.env.MISSED ?? 20);
 const IN_FLIGHT = Number(process.env.IN_FLIGHT ?? 25);
 const WILDCARD = process.env.WILDCARD === '1';
 const WARMUP = Number(process.env.WARMUP ?? 500);
+const BLOCKS = Number(process.env.BLOCKS ?? 5);
 
 interface Session {
   topic: string;
@@ -49,7 +53,9 @@ async function inBatches<T>(items: T[], limit: number, work: (item: T) => Promis
 const redis = await startRedisServer();
 const profile: Record<string, string> = process.env.BENCH_CPU_PROF
   ? { NODE_OPTIONS: `--import ${new URL('./cpu-profile.mjs', import.meta.url).pathname}` }
-  : {};
+  : process.env.BENCH_PERF
+    ? { NODE_OPTIONS: '--perf-basic-prof' }
+    : {};
 const instance = await startInstance({
   BROKER: redis.url,
   DWS_SESSION_SECRET: 'bench-resume-session-secret',
@@ -120,20 +126,33 @@ try {
       main: mainThreadMicros(instance.pid) - mainStart,
       seconds: Number(process.hrtime.bigint() - started) / 1e9,
       started,
+      count: to - from,
     };
   }
   const warm = await resumeAll(0, WARMUP);
   const syscalls = process.env.BENCH_SYSCALLS === '1' ? countSyscalls(instance.pid) : null;
+  const perf = process.env.BENCH_PERF ? recordProfile(instance.pid, process.env.BENCH_PERF) : null;
   // perf needs a moment to attach.
-  if (syscalls) await new Promise((resolve) => setTimeout(resolve, 300));
-  const {
-    cpu: resumeCpu,
-    sys: resumeSys,
-    main: resumeMain,
-    seconds,
-    started,
-  } = await resumeAll(WARMUP, WARMUP + RESUMES);
+  if (syscalls || perf) await new Promise((resolve) => setTimeout(resolve, 300));
+  // The measured resumes in BLOCKS blocks: the median block says what a resume costs, a burst of
+  // the machine's other work moves one block, not the result.
+  const blocks: Awaited<ReturnType<typeof resumeAll>>[] = [];
+  const size = Math.ceil(RESUMES / BLOCKS);
+  for (let from = WARMUP; from < WARMUP + RESUMES; from += size) {
+    blocks.push(await resumeAll(from, Math.min(from + size, WARMUP + RESUMES)));
+  }
+  const started = blocks[0].started;
+  const sum = (key: 'cpu' | 'sys' | 'main' | 'seconds') =>
+    blocks.reduce((total, block) => total + block[key], 0);
+  const [resumeCpu, resumeSys, resumeMain, seconds] = [
+    sum('cpu'),
+    sum('sys'),
+    sum('main'),
+    sum('seconds'),
+  ];
+  const perBlock = blocks.map((block) => Math.round(block.cpu / block.count)).sort((a, b) => a - b);
   const syscallCount = syscalls ? await syscalls.stop() : null;
+  await perf?.stop();
   for (const client of clients) client.close();
 
   const perResume = Math.round(resumeCpu / RESUMES);
@@ -141,6 +160,8 @@ try {
     `resume bench: ${RESUMES} resumes, ${published} messages on ${TOPICS} topics, ` +
       `${MISSED} missed per client${WILDCARD ? ' (wildcard subscriptions)' : ''}\n` +
       `  server CPU per resume:     ${perResume} µs (${Math.round(resumeSys / RESUMES)} µs in the kernel)\n` +
+      `    median of ${blocks.length} blocks:    ${perBlock[Math.floor(perBlock.length / 2)]} µs ` +
+      `(${perBlock[0]}–${perBlock[perBlock.length - 1]})\n` +
       `    of it on the main thread:  ${Math.round(resumeMain / RESUMES)} µs (the rest: V8's compiler and GC threads)\n` +
       (syscallCount === null
         ? ''
