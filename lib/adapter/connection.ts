@@ -5,7 +5,7 @@ import { NOOP_METRICS, type DwsMetrics } from '../metrics/metrics.interface.js';
 import { CloseCode } from '../protocol/close-codes.js';
 import type { FrameRateLimiter } from '../security/frame-rate-limiter.js';
 import { directFd, writeDirect } from './direct-write.js';
-import { textFrames } from './text-frame.js';
+import { framePayload, joinFrames } from './text-frame.js';
 import { randomId } from '../security/session-token.js';
 
 /** A `@SubscribeMessage()` handler as Nest hands it to the adapter, bound to this client. */
@@ -117,17 +117,17 @@ export class Connection {
   }
 
   /**
-   * Sends text frames, then a ping with `ping` as payload if given: as one buffer in one write
-   * where frames may be written directly (`socket`), through `ws` one by one otherwise. Closes
-   * with 4001 when the peer does not keep up.
+   * Sends complete frames (text-frame.ts; `bytes` long in all), then a ping with `ping` as payload
+   * if given: as one buffer in one write where frames may be written directly (`socket`), through
+   * `ws` one by one otherwise. Closes with 4001 when the peer does not keep up.
    */
-  sendFrames(texts: readonly string[], ping: Buffer | null = null): void {
+  sendFrames(frames: readonly Buffer[], bytes: number, ping: Buffer | null = null): void {
     if (this.ws.readyState !== OPEN) return;
     if (this.socket === null || this.sender._state !== 0) {
-      for (const text of texts) this.ws.send(text, TEXT_FRAME);
+      for (const frame of frames) this.ws.send(framePayload(frame), TEXT_FRAME);
       if (ping !== null) this.ws.ping(ping);
     } else {
-      writeDirect(this.socket, this.fd, textFrames(texts, ping));
+      writeDirect(this.socket, this.fd, joinFrames(frames, bytes, ping));
     }
     this.closeIfBehind();
   }

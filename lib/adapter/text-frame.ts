@@ -18,27 +18,39 @@ export function textFrame(payload: Buffer): Buffer {
   return frame;
 }
 
+/** A text frame around `text`, encoded straight into the frame's buffer (one allocation). */
+export function textFrameOf(text: string): Buffer {
+  const length = Buffer.byteLength(text);
+  const frame = Buffer.allocUnsafe(headerLength(length) + length);
+  frame.write(text, writeHeader(frame, 0, TEXT, length), length, 'utf8');
+  return frame;
+}
+
+/** The payload of a frame built here: a view, not a copy. */
+export function framePayload(frame: Buffer): Buffer {
+  const marker = frame[1];
+  return frame.subarray(marker < 126 ? 2 : marker === 126 ? 4 : 10);
+}
+
 /**
- * Frames one after another in one buffer, for one write: `texts` as text frames, then a ping
- * with `ping` as its payload (at most 125 bytes), if given. A resume's answer leaves this way:
- * one system call for the ack, the replay and the pong to confirm it (issue 18).
+ * Complete frames one after another in one buffer, for one write: `frames` (`bytes` long in all),
+ * then a ping with `ping` as its payload (at most 125 bytes), if given. A resume's answer leaves
+ * this way: one system call for the ack, the replay and the ping that confirms it (issue 18).
  */
-export function textFrames(texts: readonly string[], ping: Buffer | null = null): Buffer {
-  const lengths = new Array<number>(texts.length);
-  let total = ping === null ? 0 : 2 + ping.length;
-  for (let i = 0; i < texts.length; i++) {
-    const length = Buffer.byteLength(texts[i]);
-    lengths[i] = length;
-    total += headerLength(length) + length;
-  }
-  const frames = Buffer.allocUnsafe(total);
+export function joinFrames(
+  frames: readonly Buffer[],
+  bytes: number,
+  ping: Buffer | null = null,
+): Buffer {
+  const joined = Buffer.allocUnsafe(bytes + (ping === null ? 0 : 2 + ping.length));
   let at = 0;
-  for (let i = 0; i < texts.length; i++) {
-    at = writeHeader(frames, at, TEXT, lengths[i]);
-    at += frames.write(texts[i], at, lengths[i], 'utf8');
+  for (let i = 0; i < frames.length; i++) {
+    // TypedArray#set, not Buffer#copy: no call into C++ per (small) frame.
+    joined.set(frames[i], at);
+    at += frames[i].length;
   }
-  if (ping !== null) ping.copy(frames, writeHeader(frames, at, PING, ping.length));
-  return frames;
+  if (ping !== null) ping.copy(joined, writeHeader(joined, at, PING, ping.length));
+  return joined;
 }
 
 function headerLength(length: number): number {

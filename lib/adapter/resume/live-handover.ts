@@ -1,19 +1,23 @@
 import type { BrokerMessage, ShardPosition } from '../../broker/broker.interface.js';
 import type { RuntimeOptions } from '../../distributed-ws.config.js';
 import type { DwsMetrics } from '../../metrics/metrics.interface.js';
-import { encodeAck, encodeEvent, encodeMessage } from '../../protocol/codec.js';
+import { encodeAck, encodeEvent } from '../../protocol/codec.js';
 import { type ClientFrame, ReservedEvent, type ResumeAck } from '../../protocol/frames.js';
 import { compareIds, formatPosition } from '../../protocol/offset.js';
 import type { SessionTokens } from '../../security/session-token.js';
 import type { Connection } from '../connection.js';
 import { SessionTokenIssuer } from '../session-token-renewal.js';
 import { CloseCode } from '../../protocol/close-codes.js';
+import { textFrameOf } from '../text-frame.js';
+import { FrameCache } from './frame-cache.js';
 import type { Replay } from './replay-reader.js';
 
 /** How long a peer closed for not reading its replay has to take the close frame. */
 const CLOSE_GRACE_MS = 1000;
 /** Bytes of frames an answer writes at once (less with a small `maxBufferedBytes`). */
 const FLUSH_BYTES = 64 * 1024;
+/** The frame cache may hold this fraction of `replayCacheBytes` (docs/operations.md). */
+const FRAME_CACHE_SHARE = 4;
 
 /** What the earlier steps of a resume established, for the answer. */
 export interface ResumeOutcome {
@@ -41,6 +45,8 @@ export interface ResumeOutcome {
  */
 export class LiveHandover {
   private readonly issuer: SessionTokenIssuer;
+  /** The replayed and held messages' frames, shared by the resumes of a wave. */
+  readonly frames: FrameCache;
 
   constructor(
     tokens: SessionTokens,
@@ -48,6 +54,7 @@ export class LiveHandover {
     private readonly runtime: RuntimeOptions,
   ) {
     this.issuer = new SessionTokenIssuer(tokens, runtime.options);
+    this.frames = new FrameCache(Math.floor(runtime.options.replayCacheBytes / FRAME_CACHE_SHARE));
   }
 
   /**
@@ -90,7 +97,7 @@ export class LiveHandover {
     if (replay.recovered) {
       const whole = await outcome.pages(async (messages) => {
         for (const m of messages) {
-          out.add(encodeMessage(m.topic, m.payload, m.offset));
+          out.addFrame(this.frames.frameOf(m));
           if (out.full && !(await this.flushPaced(connection, out))) return false;
         }
         return true;
@@ -111,7 +118,7 @@ export class LiveHandover {
     for (let i = 0; i < held.length && connection.open; i++) {
       const m = held[i];
       if (replay.recovered && compareIds(m.id, from![m.shard].id) <= 0) continue;
-      out.add(encodeMessage(m.topic, m.payload, m.offset));
+      out.addFrame(this.frames.frameOf(m));
       if (out.full && !(await this.flushPaced(connection, out))) break;
     }
     const open = connection.open;
@@ -163,7 +170,7 @@ export class LiveHandover {
 
 /** Frames of an answer not written yet: written together once they reach `limit` bytes. */
 class Outbox {
-  private texts: string[] = [];
+  private frames: Buffer[] = [];
   private bytes = 0;
 
   constructor(
@@ -176,16 +183,22 @@ class Outbox {
     return this.bytes >= this.limit;
   }
 
+  /** A text frame of `text`. */
   add(text: string): void {
-    this.texts.push(text);
-    this.bytes += text.length;
+    this.addFrame(textFrameOf(text));
+  }
+
+  /** A complete frame (text-frame.ts). */
+  addFrame(frame: Buffer): void {
+    this.frames.push(frame);
+    this.bytes += frame.length;
   }
 
   /** Writes the frames held, then a ping if given (`Connection.sendFrames`). */
   flush(ping: Buffer | null = null): void {
-    if (this.texts.length === 0 && ping === null) return;
-    this.connection.sendFrames(this.texts, ping);
-    this.texts = [];
+    if (this.frames.length === 0 && ping === null) return;
+    this.connection.sendFrames(this.frames, this.bytes, ping);
+    this.frames = [];
     this.bytes = 0;
   }
 }

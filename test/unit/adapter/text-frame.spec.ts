@@ -1,6 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
 import { createRequire } from 'node:module';
-import { textFrame, textFrames } from '../../../lib/adapter/text-frame.js';
+import {
+  framePayload,
+  joinFrames,
+  textFrame,
+  textFrameOf,
+} from '../../../lib/adapter/text-frame.js';
 
 // ws's own framing, the reference (the CommonJS entry carries the Sender class).
 const Sender = createRequire(import.meta.url)('ws').Sender;
@@ -37,28 +42,49 @@ describe('textFrame', () => {
   });
 });
 
-describe('textFrames', () => {
+describe('textFrameOf', () => {
+  it.each(['', 'a', '{"text":"héllo 👋"}', 'x'.repeat(125), 'é'.repeat(63), 'y'.repeat(70_000)])(
+    'is byte for byte what ws frames for the text, and framePayload gives the text back (%#)',
+    (text) => {
+      const frame = textFrameOf(text);
+      expect(frame.equals(wsFrame(Buffer.from(text)))).toBe(true);
+      expect(framePayload(frame).toString('utf8')).toBe(text);
+    },
+  );
+
+  it('gives the payload of a frame over 64 KiB back whole', () => {
+    const frame = textFrame(Buffer.alloc(70_000, 'z'));
+    expect(frame[1]).toBe(127);
+    expect(framePayload(frame).equals(Buffer.alloc(70_000, 'z'))).toBe(true);
+  });
+});
+
+describe('joinFrames', () => {
+  const texts = [
+    '',
+    'a',
+    '{"text":"héllo 👋"}',
+    'x'.repeat(125),
+    'é'.repeat(63),
+    'y'.repeat(70_000),
+  ];
+  const frames = texts.map(textFrameOf);
+  const bytes = frames.reduce((total, frame) => total + frame.length, 0);
+
   it('is byte for byte what ws writes for the same frames one by one, then the ping', () => {
-    const texts = [
-      '',
-      'a',
-      '{"text":"héllo 👋"}',
-      'x'.repeat(125),
-      'é'.repeat(63),
-      'y'.repeat(70_000),
-    ];
     const ping = Buffer.from('claim-id-123');
     const expected = Buffer.concat([
       ...texts.map((text) => wsFrame(Buffer.from(text))),
       wsFrame(ping, 0x9),
     ]);
-    expect(textFrames(texts, ping).equals(expected)).toBe(true);
-    expect(textFrames(texts).equals(expected.subarray(0, expected.length - 2 - ping.length))).toBe(
-      true,
-    );
+    expect(joinFrames(frames, bytes, ping).equals(expected)).toBe(true);
+    expect(
+      joinFrames(frames, bytes).equals(expected.subarray(0, expected.length - 2 - ping.length)),
+    ).toBe(true);
   });
 
-  it('is empty for no frame and no ping', () => {
-    expect(textFrames([]).length).toBe(0);
+  it('is empty for no frame and no ping, and a lone ping for a ping alone', () => {
+    expect(joinFrames([], 0).length).toBe(0);
+    expect(joinFrames([], 0, Buffer.from('p')).equals(wsFrame(Buffer.from('p'), 0x9))).toBe(true);
   });
 });
