@@ -14,7 +14,9 @@ function text(m: BrokerMessage): string {
 }
 
 describe('FrameCache', () => {
-  afterEach(() => jest.useRealTimers());
+  afterEach(() => {
+    jest.useRealTimers();
+  });
 
   it('frames a message as the client reads it, and gives every later resume the same buffer', () => {
     const cache = new FrameCache(1024 * 1024);
