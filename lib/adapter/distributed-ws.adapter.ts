@@ -1,5 +1,6 @@
 import { WsAdapter } from '@nestjs/platform-ws';
 import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import type { WebSocket, WebSocketServer } from 'ws';
 import type { Broker } from '../broker/broker.interface.js';
 import type { RuntimeOptions } from '../distributed-ws.config.js';
@@ -69,7 +70,9 @@ export class DistributedWsAdapter extends WsAdapter {
               // Admitted: the `101` and the welcome wait for their turn (a wave's upgrades
               // arrive by the hundred in one poll; live deliveries go on between turns).
               ok
-                ? this.parts.resume.admission.run(Stage.Upgrade, () => this.complete(done))
+                ? this.parts.resume.admission.run(Stage.Upgrade, () =>
+                    this.complete(info.req.socket, done),
+                  )
                 : done(ok, ...refusal),
             ),
       handleProtocols: options.handleProtocols ?? selectProtocol,
@@ -113,9 +116,19 @@ export class DistributedWsAdapter extends WsAdapter {
   }
 
   /** Completes an admitted upgrade, unless shutdown began while it waited for its turn. */
-  private complete(done: VerifyDone): void {
-    if (this.shuttingDown) done(false, 503, 'Service shutting down');
-    else done(true);
+  /**
+   * Lets `ws` answer `101`. The connection opens in the same turn (`open`: the welcome), and the
+   * socket is corked meanwhile: the `101` and the welcome leave in one write, one system call
+   * per new connection instead of two (bench:resume, "per connection").
+   */
+  private complete(socket: Socket, done: VerifyDone): void {
+    if (this.shuttingDown) return done(false, 503, 'Service shutting down');
+    socket.cork();
+    try {
+      done(true);
+    } finally {
+      socket.uncork();
+    }
   }
 
   /** Stops accepting, closes every connection with 1012 and waits (bounded) for the closes. */

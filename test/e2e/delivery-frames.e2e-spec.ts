@@ -107,6 +107,34 @@ describe.each([
   });
   afterAll(() => app?.close());
 
+  it('answers the upgrade and welcomes the client in one write to the socket', async () => {
+    // Each write the socket's stream makes to the kernel is one call of `_write` or `_writev`.
+    const writes: number[] = [];
+    const server = app.app.getHttpServer() as import('node:http').Server;
+    const count = (_request: unknown, socket: import('node:net').Socket) => {
+      const stream = socket as unknown as Record<
+        '_write' | '_writev',
+        (...args: unknown[]) => void
+      >;
+      const index = writes.push(0) - 1;
+      for (const method of ['_write', '_writev'] as const) {
+        const original = stream[method].bind(socket);
+        stream[method] = (...args: unknown[]) => {
+          writes[index]++;
+          original(...args);
+        };
+      }
+    };
+    server.prependListener('upgrade', count);
+    try {
+      const client = await app.connect();
+      expect(client.welcome.event).toBe('welcome');
+      expect(writes).toEqual([1]);
+    } finally {
+      server.off('upgrade', count);
+    }
+  });
+
   it('delivers the frame, counted by the stream only when it went through it', async () => {
     const client = await app.connect();
     await client.request('subscribe', { topic: 'news/one' });
