@@ -51,11 +51,16 @@ export function countSyscalls(pid: number): { stop(): Promise<number | null> } {
 }
 
 /**
- * Samples every thread of `pid` with call graphs into `file` (`perf report -i <file>`); the
- * process needs `--perf-basic-prof` for JavaScript frames to have names.
+ * Samples every thread of `pid` (of the whole machine when null) with call graphs into `file`
+ * (`perf report -i <file>`); a Node process needs `--perf-basic-prof` for JavaScript frames to
+ * have names.
  */
-export function recordProfile(pid: number, file: string): { stop(): Promise<number | null> } {
-  const perf = spawn('perf', ['record', '-F', '1999', '-g', '-o', file, '-p', String(pid)], {
+export function recordProfile(
+  pid: number | null,
+  file: string,
+): { stop(): Promise<number | null> } {
+  const target = pid === null ? ['-a'] : ['-p', String(pid)];
+  const perf = spawn('perf', ['record', '-F', '1999', '-g', '-o', file, ...target], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   return stopOnSigint(perf, () => 0);

@@ -6,9 +6,11 @@
 // Env: FO_CLIENTS (3000), FO_PROCS (3), FO_RATE (100), FO_TOPICS (100), FO_BACKLOG (listen
 // backlog of the instances, 4096), FO_ROLLING (1; 0 skips the rolling restart), FO_OBSERVERS
 // (clients on the survivors that never move: their latency is the live latency during the
-// SIGKILL wave; 300), BENCH_CPU_PROF (a directory: instances write .cpuprofile files there).
+// SIGKILL wave; 300), BENCH_CPU_PROF (a directory: instances write .cpuprofile files there),
+// BENCH_PERF (a file prefix: `perf record` of the whole machine during each wave, into
+// <prefix>.<wave>, with the instances' JavaScript frames named; `perf report -i <file>`).
 import { type ChildProcess, spawn } from 'node:child_process';
-import { cpuMicros } from './common.js';
+import { cpuMicros, recordProfile } from './common.js';
 import { Agent, request } from 'node:http';
 import { cpus, loadavg } from 'node:os';
 import { createInterface } from 'node:readline';
@@ -79,7 +81,10 @@ const redis = await startRedisServer();
 const ports = await Promise.all([0, 1, 2].map(() => freePort()));
 const profile: Record<string, string> = process.env.BENCH_CPU_PROF
   ? { NODE_OPTIONS: `--import ${new URL('./cpu-profile.mjs', import.meta.url).pathname}` }
-  : {};
+  : process.env.BENCH_PERF
+    ? { NODE_OPTIONS: '--perf-basic-prof' }
+    : {};
+let waves = 0;
 const env = (i: number) => ({
   BROKER: redis.url,
   DWS_SESSION_SECRET: SECRET,
@@ -174,6 +179,9 @@ async function wave(name: string, action: () => Promise<void>, timeoutMs = 120_0
   publishMs = new Uint32Array(10_001);
   await warm(ports[publishTo]);
   await all({ cmd: 'phase', at });
+  const perf = process.env.BENCH_PERF
+    ? recordProfile(null, `${process.env.BENCH_PERF}.${waves++}`)
+    : null;
   await action();
   let answers: any[] = [];
   for (;;) {
@@ -184,6 +192,7 @@ async function wave(name: string, action: () => Promise<void>, timeoutMs = 120_0
     await new Promise((r) => setTimeout(r, 250));
   }
   const toUs = process.hrtime.bigint() / 1000n;
+  await perf?.stop();
   const othersMs = Math.round((others() - othersBefore) / 1000);
   const availableMs = (Date.now() - at) * cpus().length;
   const cpu = survivors

@@ -91,6 +91,8 @@ try {
   });
 
   // New sockets first, measured apart: the resume phase then costs the resumes alone.
+  const connectSyscalls = process.env.BENCH_SYSCALLS === '1' ? countSyscalls(instance.pid) : null;
+  if (connectSyscalls) await new Promise((resolve) => setTimeout(resolve, 300));
   const connectStart = cpuMicros(instance.pid);
   const connectStartUs = process.hrtime.bigint() / 1000n;
   const clients: WsTestClient[] = [];
@@ -98,6 +100,7 @@ try {
     clients.push(await WsTestClient.connect(url));
   });
   const connectCpu = cpuMicros(instance.pid) - connectStart;
+  const connectSyscallCount = connectSyscalls ? await connectSyscalls.stop() : null;
   const connectWindow = `${connectStartUs} ${process.hrtime.bigint() / 1000n}`;
 
   /** Resumes sessions[from, to) on their clients, checking each replay; returns CPU and time. */
@@ -167,6 +170,9 @@ try {
         ? ''
         : `  system calls per resume:   ${(syscallCount / RESUMES).toFixed(1)}\n`) +
       `  server CPU per connection: ${Math.round(connectCpu / (WARMUP + RESUMES))} µs\n` +
+      (connectSyscallCount === null
+        ? ''
+        : `  system calls per connection: ${(connectSyscallCount / (WARMUP + RESUMES)).toFixed(1)}\n`) +
       `  resumes/s (${IN_FLIGHT} in flight): ${Math.round(RESUMES / seconds)}\n` +
       (WARMUP > 0
         ? `  the ${WARMUP} resumes before (V8 still compiling): ${Math.round(warm.cpu / WARMUP)} µs each, ` +
