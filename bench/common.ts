@@ -84,3 +84,57 @@ function stopOnSigint(
     },
   };
 }
+
+/**
+ * Has the instance at `url` serve `count` resumes (`inFlight` at once), each replaying `missed`
+ * messages, published through its control endpoint: what an instance that has been up for a
+ * while has done anyway (clients on flaky networks drop and resume all day), so that V8 has
+ * compiled its resume path. Sessions use topics `chat/rooms/warm-<port>-<n>` of their own.
+ */
+export async function serveResumes(
+  instance: {
+    port: number;
+    url(): string;
+    control(path: string, body: unknown): Promise<unknown>;
+  },
+  count: number,
+  { missed = 10, inFlight = 25 } = {},
+): Promise<void> {
+  const { WsTestClient } = await import('../test/support/ws-test-client.js');
+  const topics = 10;
+  const sessions: { topic: string; token: string; positions: string[] }[] = [];
+  const lanes = async (work: (i: number) => Promise<void>) => {
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: Math.min(inFlight, count) }, async () => {
+        while (next < count) await work(next++);
+      }),
+    );
+  };
+  await lanes(async (i) => {
+    const client = await WsTestClient.connect(instance.url());
+    const topic = `chat/rooms/warm-${instance.port}-${i % topics}`;
+    await client.request('subscribe', { topic });
+    sessions[i] = { topic, token: client.welcome.data.sessionToken, positions: client.positions() };
+    client.close();
+    await client.waitClosed();
+  });
+  for (let n = 0; n < topics * missed; n++) {
+    await instance.control('publish', {
+      topic: `chat/rooms/warm-${n % topics}`,
+      payload: { text: `m${n}` },
+    });
+  }
+  // Until the instance's reader has them: they are replayed then, not held as live ones.
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  await lanes(async (i) => {
+    const { topic, token, positions } = sessions[i];
+    const client = await WsTestClient.connect(instance.url());
+    const ack = await client.request('resume', { token, topics: [topic], positions }, 30_000);
+    if (!ack.data?.recovered) {
+      throw new Error(`warm-up resume ${i}: ${JSON.stringify(ack.data)}`);
+    }
+    client.close();
+    await client.waitClosed();
+  });
+}

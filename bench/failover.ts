@@ -7,15 +7,20 @@
 // backlog of the instances, 4096), FO_ROLLING (1; 0 skips the rolling restart), FO_OBSERVERS
 // (clients on the survivors that never move: their latency is the live latency during the
 // SIGKILL wave; 300), BENCH_CPU_PROF (a directory: instances write .cpuprofile files there),
+// FO_WARM (0: resumes each survivor serves before the SIGKILL, as one that has been up a while has:
+// until V8 has compiled the resume path, a third of a survivor's CPU is compiling),
+// FO_METRICS=1 (the instances serve /metrics; each wave prints what the survivors counted:
+// frames in and out by event, replays by result, connections opened),
 // BENCH_PERF (a file prefix: `perf record` of the whole machine during each wave, into
 // <prefix>.<wave>, with the instances' JavaScript frames named; `perf report -i <file>`).
 import { type ChildProcess, spawn } from 'node:child_process';
-import { cpuMicros, recordProfile } from './common.js';
+import { cpuMicros, recordProfile, serveResumes } from './common.js';
 import { Agent, request } from 'node:http';
 import { cpus, loadavg } from 'node:os';
 import { createInterface } from 'node:readline';
 import { type InstanceProcess, startInstance } from '../test/support/app-process.js';
 import { freePort } from '../test/support/free-port.js';
+import { cpuMsOf, cpuTimesOf } from '../test/support/proc-stats.js';
 import { startRedisServer } from '../test/support/redis-server.js';
 
 const CLIENTS = Number(process.env.FO_CLIENTS ?? 3000);
@@ -85,7 +90,10 @@ const profile: Record<string, string> = process.env.BENCH_CPU_PROF
     ? { NODE_OPTIONS: '--perf-basic-prof' }
     : {};
 let waves = 0;
+const METRICS = process.env.FO_METRICS === '1';
+const WARM = Number(process.env.FO_WARM ?? 0);
 const env = (i: number) => ({
+  ...(METRICS ? { DWS_OPTIONS: JSON.stringify({ metrics: { serve: { path: '/metrics' } } }) } : {}),
   BROKER: redis.url,
   DWS_SESSION_SECRET: SECRET,
   PORT: String(ports[i]),
@@ -162,6 +170,29 @@ function startPublishing(): void {
 
 const all = async (command: object) => Promise.all(procs.map((p) => p.ask(command)));
 
+/** The counters of `dws_*_total` series summed over `of`'s scrapes, by series (FO_METRICS). */
+async function countersOf(of: InstanceProcess[]): Promise<Map<string, number>> {
+  const sums = new Map<string, number>();
+  for (const instance of of) {
+    const text = await (await fetch(`http://127.0.0.1:${instance.port}/metrics`)).text();
+    for (const line of text.split('\n')) {
+      const match = /^dws_(\w+_total(?:\{[^}]*\})?) (\d+)/.exec(line);
+      if (match) sums.set(match[1], (sums.get(match[1]) ?? 0) + Number(match[2]));
+    }
+  }
+  return sums;
+}
+
+/** What grew between two `countersOf`, as `series +n`, the largest first. */
+function countersDelta(before: Map<string, number>, after: Map<string, number>): string {
+  return [...after]
+    .map(([series, n]) => [series, n - (before.get(series) ?? 0)] as const)
+    .filter(([, n]) => n > 0)
+    .sort((a, b) => b[1] - a[1])
+    .map(([series, n]) => `${series} +${n}`)
+    .join(', ');
+}
+
 /** Starts a wave now; resolves when every client that moved is back and recovered. */
 async function wave(name: string, action: () => Promise<void>, timeoutMs = 120_000) {
   const at = Date.now();
@@ -169,6 +200,9 @@ async function wave(name: string, action: () => Promise<void>, timeoutMs = 120_0
   // CPU of the instances that live through the wave (the survivors), from /proc.
   const survivors = instances.filter((i): i is InstanceProcess => i !== null);
   const cpuBefore = survivors.map((i) => cpuMicros(i.pid));
+  // Of it, the kernel's and the main thread's (the rest: V8's compiler and GC threads).
+  const sysBefore = survivors.map((i) => cpuTimesOf(i.pid).sysMs);
+  const mainBefore = survivors.map((i) => cpuMsOf(i.pid, i.pid));
   // And of everything else on the machine's cores: the client processes, Redis, this process.
   const others = () =>
     procs.reduce((sum, p) => sum + cpuMicros(p.child.pid!), 0) +
@@ -176,6 +210,7 @@ async function wave(name: string, action: () => Promise<void>, timeoutMs = 120_0
     process.cpuUsage().user +
     process.cpuUsage().system;
   const othersBefore = others();
+  const countersBefore = METRICS ? await countersOf(survivors) : null;
   publishMs = new Uint32Array(10_001);
   await warm(ports[publishTo]);
   await all({ cmd: 'phase', at });
@@ -193,12 +228,20 @@ async function wave(name: string, action: () => Promise<void>, timeoutMs = 120_0
   }
   const toUs = process.hrtime.bigint() / 1000n;
   await perf?.stop();
+  const counted = countersBefore
+    ? countersDelta(
+        countersBefore,
+        await countersOf(survivors.filter((i) => instances.includes(i))),
+      )
+    : null;
   const othersMs = Math.round((others() - othersBefore) / 1000);
   const availableMs = (Date.now() - at) * cpus().length;
   const cpu = survivors
     .map((i, k) =>
       instances.includes(i)
-        ? `${i.pid} ${Math.round((cpuMicros(i.pid) - cpuBefore[k]) / 1000)} ms`
+        ? `${i.pid} ${Math.round((cpuMicros(i.pid) - cpuBefore[k]) / 1000)} ms ` +
+          `(kernel ${Math.round(cpuTimesOf(i.pid).sysMs - sysBefore[k])}, ` +
+          `main thread ${Math.round(cpuMsOf(i.pid, i.pid) - mainBefore[k])})`
         : '',
     )
     .filter(Boolean);
@@ -222,6 +265,7 @@ async function wave(name: string, action: () => Promise<void>, timeoutMs = 120_0
         .map((l) => l.toFixed(1))
         .join(' ')}\n`,
   );
+  if (counted) process.stdout.write(`  the survivors counted: ${counted}\n`);
   if (process.env.BENCH_CPU_PROF) {
     // CLOCK_MONOTONIC, as the profiles' timestamps: node bench/profile-summary.mjs <file> from to
     const pids = instances.map((i) => i?.pid ?? '-').join(' ');
@@ -244,6 +288,10 @@ try {
     `failover bench: ${CLIENTS} clients on instance 0 (${PROCS} processes), ${OBSERVERS} observers on 1 and 2, ` +
       `${RATE} msg/s over ${TOPICS} topics, listen backlog ${BACKLOG}\n`,
   );
+  if (WARM > 0) {
+    await Promise.all([instances[1]!, instances[2]!].map((i) => serveResumes(i, WARM)));
+    process.stdout.write(`  the survivors served ${WARM} resumes each before\n`);
+  }
   startPublishing();
   await new Promise((r) => setTimeout(r, 3000));
   await wave('SIGKILL instance 0', async () => {

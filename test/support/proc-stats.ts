@@ -32,9 +32,12 @@ export function cpuTimesOf(pid: number, tid?: number): { userMs: number; sysMs: 
   }
 }
 
-/** user+sys CPU time a process has used, in ms (10 ms resolution), or 0 when it is gone. */
-export function cpuMsOf(pid: number): number {
-  const { userMs, sysMs } = cpuTimesOf(pid);
+/**
+ * user+sys CPU time a process (or its thread `tid`) has used, in ms (10 ms resolution), or 0 when
+ * it is gone.
+ */
+export function cpuMsOf(pid: number, tid?: number): number {
+  const { userMs, sysMs } = cpuTimesOf(pid, tid);
   return userMs + sysMs;
 }
 
