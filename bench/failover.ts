@@ -12,7 +12,7 @@
 // FO_METRICS=1 (the instances serve /metrics; each wave prints what the survivors counted:
 // frames in and out by event, replays by result, connections opened),
 // BENCH_PERF (a file prefix: `perf record` of the whole machine during each wave, into
-// <prefix>.<wave>, with the instances' JavaScript frames named; `perf report -i <file>`).
+// <prefix>.<wave>, with the JavaScript frames of instances and clients named; `perf report -i <file>`).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { cpuMicros, recordProfile, serveResumes } from './common.js';
 import { Agent, request } from 'node:http';
@@ -44,7 +44,7 @@ async function startClients(urls: string[], count: number, first: number): Promi
     {
       env: {
         ...process.env,
-        NODE_OPTIONS: '',
+        NODE_OPTIONS: process.env.BENCH_PERF ? '--perf-basic-prof' : '',
         FO_URLS: urls.join(','),
         FO_COUNT: String(count),
         FO_FIRST: String(first),
