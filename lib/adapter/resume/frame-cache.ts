@@ -1,4 +1,5 @@
 import type { BrokerMessage } from '../../broker/broker.interface.js';
+import { entryBytes } from '../../broker/replay-window.js';
 import { encodeMessage } from '../../protocol/codec.js';
 import { textFrameOf } from '../text-frame.js';
 
@@ -16,7 +17,8 @@ const IDLE_MS = 10_000;
  * the same bytes (issue 18). A message is known by its object: the replay window and a shared
  * read of the log hand the same object to every resume.
  *
- * Bounded: it holds at most `maxBytes` (frames plus {@link FRAME_OVERHEAD_BYTES} each) and is
+ * Bounded: it holds at most `maxBytes`, counting each frame, {@link FRAME_OVERHEAD_BYTES} and
+ * the message it keeps alive (as the window counts it: it may have left the window), and is
  * emptied whole when the next frame would not fit, and after {@link IDLE_MS} without use. 0 turns
  * it off.
  */
@@ -39,7 +41,7 @@ export class FrameCache {
     const cached = this.frames.get(m);
     if (cached !== undefined) return cached;
     const frame = textFrameOf(encodeMessage(m.topic, m.payload, m.offset));
-    const cost = frame.length + FRAME_OVERHEAD_BYTES;
+    const cost = frame.length + FRAME_OVERHEAD_BYTES + entryBytes(m);
     if (cost > this.maxBytes) return frame;
     if (this.held + cost > this.maxBytes) this.clear();
     this.frames.set(m, frame);

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import type { BrokerMessage } from '../../../lib/broker/broker.interface.js';
 import { FRAME_OVERHEAD_BYTES, FrameCache } from '../../../lib/adapter/resume/frame-cache.js';
 import { framePayload } from '../../../lib/adapter/text-frame.js';
+import { entryBytes } from '../../../lib/broker/replay-window.js';
 
 function message(n: number, payload = `{"text":"m${n}"}`): BrokerMessage {
   const id = `1700000000000-${n}`;
@@ -24,13 +25,14 @@ describe('FrameCache', () => {
     const frame = cache.frameOf(m);
     expect(framePayload(frame).toString('utf8')).toBe(text(m));
     expect(cache.frameOf(m)).toBe(frame);
-    expect(cache.bytes).toBe(frame.length + FRAME_OVERHEAD_BYTES);
+    // The frame, and the message it keeps alive, counted as the window counts it.
+    expect(cache.bytes).toBe(frame.length + FRAME_OVERHEAD_BYTES + entryBytes(m));
     cache.clear();
   });
 
   it('never holds more than its bound: the next frame that does not fit empties it first', () => {
     // A 2-byte header, then the text (ASCII: a byte per character).
-    const cost = 2 + text(message(10)).length + FRAME_OVERHEAD_BYTES;
+    const cost = 2 + text(message(10)).length + FRAME_OVERHEAD_BYTES + entryBytes(message(10));
     const cache = new FrameCache(3 * cost);
     const first = [10, 11, 12].map((n) => cache.frameOf(message(n)));
     expect(cache.bytes).toBe(3 * cost);
