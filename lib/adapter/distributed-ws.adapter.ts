@@ -115,11 +115,11 @@ export class DistributedWsAdapter extends WsAdapter {
     }
   }
 
-  /** Completes an admitted upgrade, unless shutdown began while it waited for its turn. */
   /**
-   * Lets `ws` answer `101`. The connection opens in the same turn (`open`: the welcome), and the
-   * socket is corked meanwhile: the `101` and the welcome leave in one write, one system call
-   * per new connection instead of two (bench:resume, "per connection").
+   * Completes an admitted upgrade, unless shutdown began while it waited for its turn: `ws`
+   * answers `101` and the connection opens in the same turn (`open`: the welcome). The socket is
+   * corked meanwhile, so the `101` and the welcome leave in one write: one system call per new
+   * connection instead of two.
    */
   private complete(socket: Socket, done: VerifyDone): void {
     if (this.shuttingDown) return done(false, 503, 'Service shutting down');

@@ -12,10 +12,10 @@ export const FRAME_OVERHEAD_BYTES = 170;
 const IDLE_MS = 10_000;
 
 /**
- * The text frames of replayed messages, built once per message: the clients of a dead instance
- * come back with the same recent messages missed, and the thirty that resume one topic are sent
- * the same bytes (issue 18). A message is known by its object: the replay window and a shared
- * read of the log hand the same object to every resume.
+ * The frames of replayed (and held) messages, built once per message: the clients of a dead
+ * instance come back with the same recent messages missed, and the thirty that resume one topic
+ * are sent the same bytes (issue 18). A message is known by its object: the replay window and a
+ * shared read of the log hand the same object to every resume.
  *
  * Bounded: it holds at most `maxBytes`, counting each frame, {@link FRAME_OVERHEAD_BYTES} and
  * the message it keeps alive (as the window counts it: it may have left the window), and is

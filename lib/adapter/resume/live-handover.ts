@@ -46,7 +46,7 @@ export interface ResumeOutcome {
 export class LiveHandover {
   private readonly issuer: SessionTokenIssuer;
   /** The replayed and held messages' frames, shared by the resumes of a wave. */
-  readonly frames: FrameCache;
+  private readonly frames: FrameCache;
 
   constructor(
     tokens: SessionTokens,
