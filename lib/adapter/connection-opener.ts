@@ -90,7 +90,9 @@ export class ConnectionOpener {
       heartbeat: options.heartbeatIntervalMs,
       shards: broker.shards,
     };
-    connection.send(encodeEvent(ReservedEvent.Welcome, welcome));
+    // Not `connection.send`: nothing can be behind on the first frame, and the `101` is still
+    // corked with it (distributed-ws.adapter.ts), counted in `bufferedAmount` until the turn ends.
+    ws.send(encodeEvent(ReservedEvent.Welcome, welcome));
     metrics.framesSent('welcome');
   }
 }

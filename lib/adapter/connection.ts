@@ -117,17 +117,17 @@ export class Connection {
   }
 
   /**
-   * Sends complete frames (text-frame.ts; `bytes` long in all), then a ping with `ping` as payload
-   * if given: as one buffer in one write where frames may be written directly (`socket`), through
-   * `ws` one by one otherwise. Closes with 4001 when the peer does not keep up.
+   * Sends complete frames (text-frame.ts), then a ping with `ping` as payload if given: as one
+   * buffer in one write where frames may be written directly (`socket`), through `ws` one by one
+   * otherwise. Closes with 4001 when the peer does not keep up.
    */
-  sendFrames(frames: readonly Buffer[], bytes: number, ping: Buffer | null = null): void {
+  sendFrames(frames: readonly Buffer[], ping: Buffer | null = null): void {
     if (this.ws.readyState !== OPEN) return;
     if (this.socket === null || this.sender._state !== 0) {
       for (const frame of frames) this.ws.send(framePayload(frame), TEXT_FRAME);
       if (ping !== null) this.ws.ping(ping);
     } else {
-      writeDirect(this.socket, this.fd, joinFrames(frames, bytes, ping));
+      writeDirect(this.socket, this.fd, joinFrames(frames, ping));
     }
     this.closeIfBehind();
   }

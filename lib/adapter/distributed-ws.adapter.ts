@@ -1,6 +1,5 @@
 import { WsAdapter } from '@nestjs/platform-ws';
 import type { IncomingMessage } from 'node:http';
-import type { Socket } from 'node:net';
 import type { WebSocket, WebSocketServer } from 'ws';
 import type { Broker } from '../broker/broker.interface.js';
 import type { RuntimeOptions } from '../distributed-ws.config.js';
@@ -71,7 +70,7 @@ export class DistributedWsAdapter extends WsAdapter {
               // arrive by the hundred in one poll; live deliveries go on between turns).
               ok
                 ? this.parts.resume.admission.run(Stage.Upgrade, () =>
-                    this.complete(info.req.socket, done),
+                    this.complete(info.req, done),
                   )
                 : done(ok, ...refusal),
             ),
@@ -119,10 +118,13 @@ export class DistributedWsAdapter extends WsAdapter {
    * Completes an admitted upgrade, unless shutdown began while it waited for its turn: `ws`
    * answers `101` and the connection opens in the same turn (`open`: the welcome). The socket is
    * corked meanwhile, so the `101` and the welcome leave in one write: one system call per new
-   * connection instead of two.
+   * connection instead of two. Not a socket the gate refused (`authFailure: 'close'`): it may be
+   * terminated in that turn, and would lose its `101` with the cork.
    */
-  private complete(socket: Socket, done: VerifyDone): void {
+  private complete(request: IncomingMessage, done: VerifyDone): void {
     if (this.shuttingDown) return done(false, 503, 'Service shutting down');
+    if ('refused' in this.gate.admission(request)) return done(true);
+    const socket = request.socket;
     socket.cork();
     try {
       done(true);

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import type { Broker } from '../broker/broker.interface.js';
 import { ReplayReads } from '../broker/replay-reads.js';
 import { sessionGenerationStore } from '../broker/session-generations.js';
@@ -43,7 +43,7 @@ const ADMITTED_PER_TURN = 4;
  * over, read what it missed, hand it over to live delivery.
  */
 @Injectable()
-export class ResumeHandler {
+export class ResumeHandler implements OnModuleDestroy {
   private readonly verification: SessionVerification;
   private readonly takeover: SessionTakeover;
   private readonly replay: SessionReplay;
@@ -68,6 +68,10 @@ export class ResumeHandler {
     this.replay = new SessionReplay(broker, runtime, reads);
     this.handover = new LiveHandover(tokens, metrics, runtime);
     this.slots = new ReplaySlots(runtime.options.maxConcurrentReplays);
+  }
+
+  onModuleDestroy(): void {
+    this.handover.dispose();
   }
 
   async resume(connection: Connection, frame: ClientFrame): Promise<string | null> {

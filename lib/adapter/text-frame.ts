@@ -21,9 +21,23 @@ export function textFrame(payload: Buffer): Buffer {
 /** A text frame around `text`, encoded straight into the frame's buffer (one allocation). */
 export function textFrameOf(text: string): Buffer {
   const length = Buffer.byteLength(text);
-  const frame = Buffer.allocUnsafe(headerLength(length) + length);
-  frame.write(text, writeHeader(frame, 0, TEXT, length), length, 'utf8');
+  const frame = Buffer.allocUnsafe(textFrameLength(length));
+  writeTextFrame(frame, 0, text, length);
   return frame;
+}
+
+/** Bytes of a text frame whose payload is `length` bytes. */
+export function textFrameLength(length: number): number {
+  return headerLength(length) + length;
+}
+
+/**
+ * Writes a text frame around `text`, whose UTF-8 is `length` bytes, into `target` at `at` (room
+ * for {@link textFrameLength} bytes); returns where it ends.
+ */
+export function writeTextFrame(target: Buffer, at: number, text: string, length: number): number {
+  const start = writeHeader(target, at, TEXT, length);
+  return start + target.write(text, start, length, 'utf8');
 }
 
 /** The payload of a frame built here: a view, not a copy. */
@@ -33,16 +47,14 @@ export function framePayload(frame: Buffer): Buffer {
 }
 
 /**
- * Complete frames one after another in one buffer, for one write: `frames` (`bytes` long in all),
- * then a ping with `ping` as its payload (at most 125 bytes), if given. A resume's answer leaves
- * this way: one system call for the ack, the replay and the ping that confirms it (issue 18).
+ * Complete frames one after another in one buffer, for one write: `frames`, then a ping with
+ * `ping` as its payload (at most 125 bytes), if given. A resume's answer leaves this way: one
+ * system call for the ack, the replay and the ping that confirms it (issue 18).
  */
-export function joinFrames(
-  frames: readonly Buffer[],
-  bytes: number,
-  ping: Buffer | null = null,
-): Buffer {
-  const joined = Buffer.allocUnsafe(bytes + (ping === null ? 0 : 2 + ping.length));
+export function joinFrames(frames: readonly Buffer[], ping: Buffer | null = null): Buffer {
+  let bytes = ping === null ? 0 : 2 + ping.length;
+  for (let i = 0; i < frames.length; i++) bytes += frames[i].length;
+  const joined = Buffer.allocUnsafe(bytes);
   let at = 0;
   for (let i = 0; i < frames.length; i++) {
     // TypedArray#set, not Buffer#copy: no call into C++ per (small) frame.

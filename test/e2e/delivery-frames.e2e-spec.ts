@@ -59,24 +59,28 @@ describe.each([
     }
   });
 
-  it('replays every size exactly on a resume, in the write that also carries the claim ping', async () => {
-    const first = await app.connect({ perMessageDeflate });
-    await first.request('subscribe', { topic: 'news/replay' });
-    const positions = first.positions();
-    first.close();
-    await first.waitClosed();
+  it('replays every size exactly on resumes (the second from the frames the first built), then pings for the claim', async () => {
+    const away = await Promise.all([0, 1].map(() => app.connect({ perMessageDeflate })));
+    await Promise.all(away.map((c) => c.request('subscribe', { topic: 'news/replay' })));
+    const positions = away.map((c) => c.positions());
+    for (const client of away) {
+      client.close();
+      await client.waitClosed();
+    }
     const payloads = SIZES.map((size, i) => payloadOf(size, i));
     for (const payload of payloads) await app.app.get(Broadcaster).publish('news/replay', payload);
-    const second = await app.connect({ perMessageDeflate });
-    const pings: string[] = [];
-    second.ws.on('ping', (data: Buffer) => pings.push(data.toString()));
-    const ack = await second.resumeSessionOf(first, ['news/replay'], positions);
-    expect(ack.data).toMatchObject({ recovered: true, replayed: SIZES.length });
-    await second.next((f) => f.event === 'positions');
-    expect(second.messages('news/replay').map((m) => m.payload)).toEqual(payloads);
-    // The claim's id, as the pong must echo it (resume.handler.ts).
-    await second.until(() => pings.length === 1, 5000, 'the claim ping');
-    expect(pings[0]).toMatch(/^.{8,}$/);
+    for (const [i, previous] of away.entries()) {
+      const back = await app.connect({ perMessageDeflate });
+      const pings: string[] = [];
+      back.ws.on('ping', (data: Buffer) => pings.push(data.toString()));
+      const ack = await back.resumeSessionOf(previous, ['news/replay'], positions[i]);
+      expect(ack.data).toMatchObject({ recovered: true, replayed: SIZES.length });
+      await back.next((f) => f.event === 'positions');
+      expect(back.messages('news/replay').map((m) => m.payload)).toEqual(payloads);
+      // The claim's id (9 random bytes, base64url), which the pong must echo.
+      await back.until(() => pings.length === 1, 5000, 'the claim ping');
+      expect(pings[0]).toMatch(/^[\w-]{12}$/);
+    }
   });
 
   it('keeps the order of frames the application sent on the socket itself, a Blob included', async () => {

@@ -57,6 +57,11 @@ export class LiveHandover {
     this.frames = new FrameCache(Math.floor(runtime.options.replayCacheBytes / FRAME_CACHE_SHARE));
   }
 
+  /** Frees what the frame cache holds (shutdown). */
+  dispose(): void {
+    this.frames.clear();
+  }
+
   /**
    * Sends the answer, then a ping with `ping` as payload in the same write (its pong confirms the
    * resume's claim).
@@ -197,7 +202,7 @@ class Outbox {
   /** Writes the frames held, then a ping if given (`Connection.sendFrames`). */
   flush(ping: Buffer | null = null): void {
     if (this.frames.length === 0 && ping === null) return;
-    this.connection.sendFrames(this.frames, this.bytes, ping);
+    this.connection.sendFrames(this.frames, ping);
     this.frames = [];
     this.bytes = 0;
   }

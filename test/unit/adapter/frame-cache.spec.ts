@@ -4,6 +4,8 @@ import { FRAME_OVERHEAD_BYTES, FrameCache } from '../../../lib/adapter/resume/fr
 import { framePayload } from '../../../lib/adapter/text-frame.js';
 import { entryBytes } from '../../../lib/broker/replay-window.js';
 
+const BLOCK = 64 * 1024;
+
 function message(n: number, payload = `{"text":"m${n}"}`): BrokerMessage {
   const id = `1700000000000-${n}`;
   return { shard: 3, id, offset: `3:e1:${id}`, topic: 'chat/rooms/7', payload };
@@ -13,6 +15,9 @@ function message(n: number, payload = `{"text":"m${n}"}`): BrokerMessage {
 function text(m: BrokerMessage): string {
   return `{"event":"message","data":{"topic":"chat/rooms/7","offset":"${m.offset}","payload":${m.payload}}}`;
 }
+
+/** What the cache counts for `m` beside the block its frame is written into. */
+const costOf = (m: BrokerMessage) => FRAME_OVERHEAD_BYTES + entryBytes(m);
 
 describe('FrameCache', () => {
   afterEach(() => {
@@ -25,30 +30,57 @@ describe('FrameCache', () => {
     const frame = cache.frameOf(m);
     expect(framePayload(frame).toString('utf8')).toBe(text(m));
     expect(cache.frameOf(m)).toBe(frame);
-    // The frame, and the message it keeps alive, counted as the window counts it.
-    expect(cache.bytes).toBe(frame.length + FRAME_OVERHEAD_BYTES + entryBytes(m));
+    // One block of its own, and the frame's share: its view, map slot and the message it keeps.
+    expect(cache.bytes).toBe(BLOCK + costOf(m));
     cache.clear();
   });
 
-  it('never holds more than its bound: the next frame that does not fit empties it first', () => {
-    // A 2-byte header, then the text (ASCII: a byte per character).
-    const cost = 2 + text(message(10)).length + FRAME_OVERHEAD_BYTES + entryBytes(message(10));
-    const cache = new FrameCache(3 * cost);
-    const first = [10, 11, 12].map((n) => cache.frameOf(message(n)));
-    expect(cache.bytes).toBe(3 * cost);
-    const fourth = message(13);
-    cache.frameOf(fourth);
-    expect(cache.bytes).toBe(cost);
-    // Emptied: the first messages' frames are built again (equal bytes, another buffer).
-    const again = cache.frameOf(message(10));
-    expect(again).not.toBe(first[0]);
-    expect(again.equals(first[0])).toBe(true);
-    expect(cache.bytes).toBe(2 * cost);
+  it('writes its frames into blocks of its own, next to each other', () => {
+    const cache = new FrameCache(1024 * 1024);
+    const [a, b] = [cache.frameOf(message(1)), cache.frameOf(message(2))];
+    expect(a.buffer).toBe(b.buffer);
+    expect(a.buffer.byteLength).toBe(BLOCK);
+    expect(b.byteOffset).toBe(a.byteOffset + a.length);
+    expect(cache.bytes).toBe(BLOCK + costOf(message(1)) + costOf(message(2)));
+    cache.clear();
+  });
+
+  it('counts a frame too big for a quarter of a block as its own size, in its own buffer', () => {
+    const cache = new FrameCache(1024 * 1024);
+    const big = message(1, `"${'x'.repeat(20_000)}"`);
+    const frame = cache.frameOf(big);
+    expect(framePayload(frame).toString()).toBe(text(big));
+    expect(frame.buffer.byteLength).toBe(frame.length);
+    expect(cache.bytes).toBe(frame.length + costOf(big));
+    cache.clear();
+  });
+
+  it('never holds more than its bound: when the next frame does not fit, it empties first', () => {
+    const max = 256 * 1024;
+    const cache = new FrameCache(max);
+    // Messages 1000–9999: every frame and cost the same size.
+    const size = cache.frameOf(message(1000)).length;
+    const cost = costOf(message(1000));
+    let before = cache.bytes;
+    let n = 1001;
+    for (; cache.frameOf(message(n)), cache.bytes > before; n++) before = cache.bytes;
+    // It emptied at message n: that frame, with a new block if the last one was full, did not fit.
+    const perBlock = Math.floor(BLOCK / size);
+    const held = n - 1000;
+    const blockFull = held % perBlock === 0;
+    expect(before).toBe(Math.ceil(held / perBlock) * BLOCK + held * cost);
+    expect(before).toBeLessThanOrEqual(max);
+    expect(before + cost + (blockFull ? BLOCK : 0)).toBeGreaterThan(max);
+    expect(cache.bytes).toBe(BLOCK + cost);
+    // Emptied: an earlier message's frame is built again (equal bytes, another buffer).
+    const first = framePayload(cache.frameOf(message(1000))).toString();
+    expect(first).toBe(text(message(1000)));
+    expect(cache.bytes).toBe(BLOCK + 2 * cost);
     cache.clear();
     expect(cache.bytes).toBe(0);
   });
 
-  it('keeps nothing when off (0) or for a frame bigger than the bound, and still frames it', () => {
+  it('keeps nothing when off (0) or when a frame cannot fit at all, and still frames it', () => {
     const off = new FrameCache(0);
     const m = message(1);
     expect(framePayload(off.frameOf(m)).toString()).toBe(text(m));
