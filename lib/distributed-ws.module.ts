@@ -154,8 +154,10 @@ import { SessionTokens } from './security/session-token.js';
           lag,
           replayWindow,
           replayReads,
-          // The resume handler reports to the metrics: its queue is looked up when scraped.
+          // The resume handler reports to the metrics: its queue and frame cache are looked up
+          // when scraped.
           admission: () => modules.get(ResumeHandler).admission,
+          replayFrameBytes: () => modules.get(ResumeHandler).cachedFrameBytes,
         }),
       inject: [
         RuntimeOptions,

@@ -70,6 +70,11 @@ export class ResumeHandler implements OnModuleDestroy {
     this.slots = new ReplaySlots(runtime.options.maxConcurrentReplays);
   }
 
+  /** Bytes the cache of replayed frames holds (`dws_replay_frames_bytes`). */
+  get cachedFrameBytes(): number {
+    return this.handover.cachedFrameBytes;
+  }
+
   onModuleDestroy(): void {
     this.handover.dispose();
   }

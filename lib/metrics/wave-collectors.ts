@@ -10,6 +10,11 @@ export interface WaveSources {
   /** The replays' range reads: running totals by where each range was answered. */
   readonly replayReads: { readonly stats: Readonly<ReplayReadStats> };
   /**
+   * Bytes the resumes' cache of replayed frames holds, looked up when scraped (its owner, the
+   * resume handler, is created after the metrics).
+   */
+  replayFrameBytes(): number;
+  /**
    * The admission queue, looked up when scraped: the resume handler that owns it reports to the
    * metrics, so it is created after them.
    */
@@ -25,7 +30,7 @@ const RANGE_SOURCES = ['window', 'log', 'shared'] as const;
  */
 export function registerWaveCollectors(
   instruments: PromInstruments,
-  { replayWindow, replayReads, admission }: WaveSources,
+  { replayWindow, replayReads, replayFrameBytes, admission }: WaveSources,
 ): void {
   instruments.gauge(
     'admission_waiting',
@@ -61,6 +66,14 @@ export function registerWaveCollectors(
     [],
     function () {
       this.set(replayWindow.size.entries);
+    },
+  );
+  instruments.gauge(
+    'replay_frames_bytes',
+    'Bytes held by the cache of replayed frames: each built once per wave, at most a quarter of replayCacheBytes, empty between waves.',
+    [],
+    function () {
+      this.set(replayFrameBytes());
     },
   );
   const ranges = new Tally(RANGE_SOURCES);

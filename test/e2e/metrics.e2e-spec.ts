@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Registry } from 'prom-client';
+import { FRAME_OVERHEAD_BYTES } from '../../lib/adapter/resume/frame-cache.js';
+import { entryBytes } from '../../lib/broker/replay-window.js';
 import { Broadcaster } from '../../lib/index.js';
 import { shardOfTopic } from '../../lib/protocol/offset.js';
 import { BROADCAST_TOPIC, connectionTopic } from '../../lib/topics/implicit-topics.js';
@@ -167,6 +169,17 @@ describe('metrics of two instances on one Redis', () => {
       'dws_replays_total{result="not_recovered",reason="positions"}': 1,
     });
     expect(fromB.get('dws_replayed_messages_total')).toBe(2);
+    // The two replayed frames, built once and kept for the next resumes of the wave: one 64 KiB
+    // block, and for each frame its view and map slot (180) and the message it keeps alive.
+    const replayed = back.messages('news/world').map((m) => ({
+      ...m,
+      payload: JSON.stringify(m.payload),
+      id: m.offset.slice(m.offset.lastIndexOf(':') + 1),
+    }));
+    expect(replayed).toHaveLength(2);
+    expect(fromB.get('dws_replay_frames_bytes')).toBe(
+      64 * 1024 + replayed.reduce((sum, m) => sum + FRAME_OVERHEAD_BYTES + entryBytes(m), 0),
+    );
     expect(fromB.get('dws_frames_sent_total{kind="replay"}')).toBe(2);
     expect(fromB.get('dws_frames_received_total{kind="resume"}')).toBe(2);
     expect(fromB.get('dws_connections')).toBe(4);

@@ -57,6 +57,11 @@ export class LiveHandover {
     this.frames = new FrameCache(Math.floor(runtime.options.replayCacheBytes / FRAME_CACHE_SHARE));
   }
 
+  /** Bytes the frame cache holds. */
+  get cachedFrameBytes(): number {
+    return this.frames.bytes;
+  }
+
   /** Frees what the frame cache holds (shutdown). */
   dispose(): void {
     this.frames.clear();

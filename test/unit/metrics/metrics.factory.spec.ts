@@ -16,6 +16,7 @@ const parts = (broker: InMemoryBroker) => ({
   replayWindow: { size: { bytes: 0, entries: 0 } },
   replayReads: { stats: { fromWindow: 0, fromLog: 0, shared: 0 } },
   admission: () => new AdmissionQueue(4),
+  replayFrameBytes: () => 0,
 });
 
 async function count(registry: Registry, series: string): Promise<number | undefined> {

@@ -22,8 +22,11 @@ function sources() {
   const replayWindow = { size: { bytes: 0, entries: 0 } };
   const replayReads = { stats: { fromWindow: 0, fromLog: 0, shared: 0 } };
   const admission = new AdmissionQueue(2);
+  const frames = { bytes: 0 };
   return {
+    frames,
     parts: {
+      replayFrameBytes: () => frames.bytes,
       connections: connections as unknown as ConnectionRegistry,
       broker,
       lag,
@@ -95,6 +98,7 @@ describe('PromMetrics', () => {
     }
     expect(await sample(registry, 'dws_replay_window_bytes')).toBe(0);
     expect(await sample(registry, 'dws_replay_window_entries')).toBe(0);
+    expect(await sample(registry, 'dws_replay_frames_bytes')).toBe(0);
 
     // Two tasks per turn: of four upgrades and a claim, two upgrades run now, three wait.
     for (let i = 0; i < 4; i++) s.admission.run(Stage.Upgrade, () => undefined);
@@ -115,6 +119,8 @@ describe('PromMetrics', () => {
     Object.assign(s.replayReads.stats, { fromWindow: 7, fromLog: 2, shared: 5 });
     expect(await sample(registry, 'dws_replay_window_bytes')).toBe(4096);
     expect(await sample(registry, 'dws_replay_window_entries')).toBe(20);
+    s.frames.bytes = 70_000;
+    expect(await sample(registry, 'dws_replay_frames_bytes')).toBe(70_000);
     expect(await sample(registry, 'dws_replay_ranges_total{source="window"}')).toBe(7);
     expect(await sample(registry, 'dws_replay_ranges_total{source="log"}')).toBe(2);
     expect(await sample(registry, 'dws_replay_ranges_total{source="shared"}')).toBe(5);
@@ -217,6 +223,7 @@ describe('PromMetrics', () => {
       'dws_admission_admitted_total counter',
       'dws_replay_window_bytes gauge',
       'dws_replay_window_entries gauge',
+      'dws_replay_frames_bytes gauge',
       'dws_replay_ranges_total counter',
       'dws_errors_total counter',
       'dws_slow_consumer_closes_total counter',
@@ -228,7 +235,7 @@ describe('PromMetrics', () => {
 
     // Another prefix is another set of names.
     new PromMetrics(prom, { ...settings(registry), prefix: 'ws2_' }, sources().parts);
-    expect(registry.getMetricsAsArray()).toHaveLength(36);
+    expect(registry.getMetricsAsArray()).toHaveLength(38);
     first.unregister();
     expect(
       registry
