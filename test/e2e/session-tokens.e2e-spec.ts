@@ -220,7 +220,11 @@ describe('session tokens: rotation and supersession across instances (Redis)', (
 });
 
 describe('session tokens: expiry and renewal (Redis)', () => {
-  const TTL = 1200;
+  // A token is renewed once it has less than TTL - 200 ms left, and promises a resume for
+  // TTL - 400 ms after the connection's loss (session-token-renewal.ts): 1.6 s, so that a
+  // heartbeat stalled on a loaded machine does not let it expire. With 1,200 (0.8 s) one full
+  // `npm test` run failed the SDK's second resume below.
+  const TTL = 2000;
   const pair = useTestAppPair({ heartbeatIntervalMs: 200, sessionTtlMs: TTL });
 
   it('refuses an expired token with the expiry message', async () => {
