@@ -157,7 +157,7 @@ import { SessionTokens } from './security/session-token.js';
           // The resume handler reports to the metrics: its queue and frame cache are looked up
           // when scraped.
           admission: () => modules.get(ResumeHandler).admission,
-          replayFrameBytes: () => modules.get(ResumeHandler).cachedFrameBytes,
+          replayFrameBytes: () => modules.get(ResumeHandler).frames.bytes,
         }),
       inject: [
         RuntimeOptions,

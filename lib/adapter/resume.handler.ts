@@ -13,6 +13,7 @@ import type { ClientFrame } from '../protocol/frames.js';
 import { SessionTokens } from '../security/session-token.js';
 import { ConnectionRegistry } from './connection-registry.js';
 import type { Connection } from './connection.js';
+import { FrameCache } from './resume/frame-cache.js';
 import { LiveHandover, type ResumeOutcome } from './resume/live-handover.js';
 import { parseResumeRequest } from './resume/resume-request.js';
 import { SessionReplay } from './resume/session-replay.js';
@@ -29,6 +30,8 @@ import { AdmissionQueue, Stage } from './admission-queue.js';
  * what is served, and the readers' batches and publishes are handled between turns.
  */
 const ADMITTED_PER_TURN = 4;
+/** The frame cache may hold this fraction of `replayCacheBytes` (docs/operations.md). */
+const FRAME_CACHE_SHARE = 4;
 
 /**
  * `resume`: a client back from a lost connection continues its session on this instance.
@@ -51,6 +54,8 @@ export class ResumeHandler implements OnModuleDestroy {
   private readonly slots: ReplaySlots;
   /** Shared with the adapter, which completes upgrades through it. */
   readonly admission = new AdmissionQueue(ADMITTED_PER_TURN);
+  /** The frames of replayed and held messages, shared by the resumes of a wave. */
+  readonly frames: FrameCache;
 
   constructor(
     connections: ConnectionRegistry,
@@ -66,17 +71,13 @@ export class ResumeHandler implements OnModuleDestroy {
     this.verification = new SessionVerification(tokens, policy, presence, runtime, generations);
     this.takeover = new SessionTakeover(broker, connections, presence);
     this.replay = new SessionReplay(broker, runtime, reads);
-    this.handover = new LiveHandover(tokens, metrics, runtime);
+    this.frames = new FrameCache(Math.floor(runtime.options.replayCacheBytes / FRAME_CACHE_SHARE));
+    this.handover = new LiveHandover(tokens, metrics, runtime, this.frames);
     this.slots = new ReplaySlots(runtime.options.maxConcurrentReplays);
   }
 
-  /** Bytes the cache of replayed frames holds (`dws_replay_frames_bytes`). */
-  get cachedFrameBytes(): number {
-    return this.handover.cachedFrameBytes;
-  }
-
   onModuleDestroy(): void {
-    this.handover.dispose();
+    this.frames.clear();
   }
 
   async resume(connection: Connection, frame: ClientFrame): Promise<string | null> {

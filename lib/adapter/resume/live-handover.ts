@@ -9,15 +9,13 @@ import type { Connection } from '../connection.js';
 import { SessionTokenIssuer } from '../session-token-renewal.js';
 import { CloseCode } from '../../protocol/close-codes.js';
 import { textFrameOf } from '../text-frame.js';
-import { FrameCache } from './frame-cache.js';
+import type { FrameCache } from './frame-cache.js';
 import type { Replay } from './replay-reader.js';
 
 /** How long a peer closed for not reading its replay has to take the close frame. */
 const CLOSE_GRACE_MS = 1000;
 /** Bytes of frames an answer writes at once (less with a small `maxBufferedBytes`). */
 const FLUSH_BYTES = 64 * 1024;
-/** The frame cache may hold this fraction of `replayCacheBytes` (docs/operations.md). */
-const FRAME_CACHE_SHARE = 4;
 
 /** What the earlier steps of a resume established, for the answer. */
 export interface ResumeOutcome {
@@ -45,26 +43,15 @@ export interface ResumeOutcome {
  */
 export class LiveHandover {
   private readonly issuer: SessionTokenIssuer;
-  /** The replayed and held messages' frames, shared by the resumes of a wave. */
-  private readonly frames: FrameCache;
 
   constructor(
     tokens: SessionTokens,
     private readonly metrics: DwsMetrics,
     private readonly runtime: RuntimeOptions,
+    /** The replayed and held messages' frames, shared by the resumes of a wave. */
+    private readonly frames: FrameCache,
   ) {
     this.issuer = new SessionTokenIssuer(tokens, runtime.options);
-    this.frames = new FrameCache(Math.floor(runtime.options.replayCacheBytes / FRAME_CACHE_SHARE));
-  }
-
-  /** Bytes the frame cache holds. */
-  get cachedFrameBytes(): number {
-    return this.frames.bytes;
-  }
-
-  /** Frees what the frame cache holds (shutdown). */
-  dispose(): void {
-    this.frames.clear();
   }
 
   /**
