@@ -4,9 +4,36 @@ import { cpuMsOf } from '../test/support/proc-stats.js';
 
 export const TOPIC = 'orders/1/status';
 
-/** user+sys CPU time of a process, in µs (10 ms resolution; 0 once it is gone). */
-export function cpuMicros(pid: number): number {
-  return cpuMsOf(pid) * 1000;
+/**
+ * user+sys CPU time of a process, or of its thread `tid` (the main thread's is the process's
+ * pid), in µs (10 ms resolution; 0 once it is gone).
+ */
+export function cpuMicros(pid: number, tid?: number): number {
+  return cpuMsOf(pid, tid) * 1000;
+}
+
+/** Runs `work` over `items`, `limit` at a time, in order of start. */
+export async function inBatches<T>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await work(items[next++]);
+  });
+  await Promise.all(lanes);
+}
+
+/**
+ * NODE_OPTIONS for the instances a bench starts: a V8 CPU profile with BENCH_CPU_PROF (a
+ * directory), JavaScript frames named for `perf` with BENCH_PERF, nothing otherwise.
+ */
+export function profileEnv(): Record<string, string> {
+  if (process.env.BENCH_CPU_PROF) {
+    return { NODE_OPTIONS: `--import ${new URL('./cpu-profile.mjs', import.meta.url).pathname}` };
+  }
+  return process.env.BENCH_PERF ? { NODE_OPTIONS: '--perf-basic-prof' } : {};
 }
 
 const PAD = 'x'.repeat(88);
@@ -85,11 +112,16 @@ function stopOnSigint(
   };
 }
 
+/** Messages each warm-up resume replays, over this many topics (`serveResumes`). */
+const WARM_MISSED = 10;
+const WARM_TOPICS = 10;
+
 /**
- * Has the instance at `url` serve `count` resumes (`inFlight` at once), each replaying `missed`
- * messages, published through its control endpoint: what an instance that has been up for a
- * while has done anyway (clients on flaky networks drop and resume all day), so that V8 has
- * compiled its resume path. Sessions use topics `chat/rooms/warm-<port>-<n>` of their own.
+ * Has `instance` serve `count` resumes, 25 at once, each replaying WARM_MISSED messages published
+ * through its control endpoint: what an instance that has been up for a while has done anyway
+ * (clients on flaky networks drop and resume all day), so that V8 has compiled its resume path.
+ * Sessions use topics `chat/rooms/warm-<port>-<n>` of their own.
+ * @throws Error when a resume did not replay exactly its WARM_MISSED messages.
  */
 export async function serveResumes(
   instance: {
@@ -98,40 +130,29 @@ export async function serveResumes(
     control(path: string, body: unknown): Promise<unknown>;
   },
   count: number,
-  { missed = 10, inFlight = 25 } = {},
 ): Promise<void> {
   const { WsTestClient } = await import('../test/support/ws-test-client.js');
-  const topics = 10;
+  const topicOf = (n: number) => `chat/rooms/warm-${instance.port}-${n % WARM_TOPICS}`;
   const sessions: { topic: string; token: string; positions: string[] }[] = [];
-  const lanes = async (work: (i: number) => Promise<void>) => {
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: Math.min(inFlight, count) }, async () => {
-        while (next < count) await work(next++);
-      }),
-    );
-  };
-  await lanes(async (i) => {
+  const all = [...Array(count).keys()];
+  await inBatches(all, 25, async (i) => {
     const client = await WsTestClient.connect(instance.url());
-    const topic = `chat/rooms/warm-${instance.port}-${i % topics}`;
+    const topic = topicOf(i);
     await client.request('subscribe', { topic });
     sessions[i] = { topic, token: client.welcome.data.sessionToken, positions: client.positions() };
     client.close();
     await client.waitClosed();
   });
-  for (let n = 0; n < topics * missed; n++) {
-    await instance.control('publish', {
-      topic: `chat/rooms/warm-${n % topics}`,
-      payload: { text: `m${n}` },
-    });
+  for (let n = 0; n < WARM_TOPICS * WARM_MISSED; n++) {
+    await instance.control('publish', { topic: topicOf(n), payload: { text: `m${n}` } });
   }
   // Until the instance's reader has them: they are replayed then, not held as live ones.
   await new Promise((resolve) => setTimeout(resolve, 500));
-  await lanes(async (i) => {
+  await inBatches(all, 25, async (i) => {
     const { topic, token, positions } = sessions[i];
     const client = await WsTestClient.connect(instance.url());
     const ack = await client.request('resume', { token, topics: [topic], positions }, 30_000);
-    if (!ack.data?.recovered) {
+    if (!ack.data?.recovered || ack.data.replayed !== WARM_MISSED) {
       throw new Error(`warm-up resume ${i}: ${JSON.stringify(ack.data)}`);
     }
     client.close();

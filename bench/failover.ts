@@ -14,13 +14,13 @@
 // BENCH_PERF (a file prefix: `perf record` of the whole machine during each wave, into
 // <prefix>.<wave>, with the JavaScript frames of instances and clients named; `perf report -i <file>`).
 import { type ChildProcess, spawn } from 'node:child_process';
-import { cpuMicros, recordProfile, serveResumes } from './common.js';
+import { cpuMicros, profileEnv, recordProfile, serveResumes } from './common.js';
 import { Agent, request } from 'node:http';
 import { cpus, loadavg } from 'node:os';
 import { createInterface } from 'node:readline';
 import { type InstanceProcess, startInstance } from '../test/support/app-process.js';
 import { freePort } from '../test/support/free-port.js';
-import { cpuMsOf, cpuTimesOf } from '../test/support/proc-stats.js';
+import { cpuTimesOf } from '../test/support/proc-stats.js';
 import { startRedisServer } from '../test/support/redis-server.js';
 
 const CLIENTS = Number(process.env.FO_CLIENTS ?? 3000);
@@ -84,11 +84,6 @@ function histogramPercentile(histogram: number[], p: number): number {
 
 const redis = await startRedisServer();
 const ports = await Promise.all([0, 1, 2].map(() => freePort()));
-const profile: Record<string, string> = process.env.BENCH_CPU_PROF
-  ? { NODE_OPTIONS: `--import ${new URL('./cpu-profile.mjs', import.meta.url).pathname}` }
-  : process.env.BENCH_PERF
-    ? { NODE_OPTIONS: '--perf-basic-prof' }
-    : {};
 let waves = 0;
 const METRICS = process.env.FO_METRICS === '1';
 const WARM = Number(process.env.FO_WARM ?? 0);
@@ -98,7 +93,7 @@ const env = (i: number) => ({
   DWS_SESSION_SECRET: SECRET,
   PORT: String(ports[i]),
   LISTEN_BACKLOG: BACKLOG,
-  ...profile,
+  ...profileEnv(),
 });
 const instances: (InstanceProcess | null)[] = await Promise.all(
   [0, 1, 2].map((i) => startInstance(env(i))),
@@ -202,13 +197,12 @@ async function wave(name: string, action: () => Promise<void>, timeoutMs = 120_0
   const cpuBefore = survivors.map((i) => cpuMicros(i.pid));
   // Of it, the kernel's and the main thread's (the rest: V8's compiler and GC threads).
   const sysBefore = survivors.map((i) => cpuTimesOf(i.pid).sysMs);
-  const mainBefore = survivors.map((i) => cpuMsOf(i.pid, i.pid));
+  const mainBefore = survivors.map((i) => cpuMicros(i.pid, i.pid));
   // And of everything else on the machine's cores: the client processes, Redis, this process.
   const others = () =>
     procs.reduce((sum, p) => sum + cpuMicros(p.child.pid!), 0) +
     cpuMicros(redis.pid) +
-    process.cpuUsage().user +
-    process.cpuUsage().system;
+    cpuMicros(process.pid);
   const othersBefore = others();
   const countersBefore = METRICS ? await countersOf(survivors) : null;
   publishMs = new Uint32Array(10_001);
@@ -241,7 +235,7 @@ async function wave(name: string, action: () => Promise<void>, timeoutMs = 120_0
       instances.includes(i)
         ? `${i.pid} ${Math.round((cpuMicros(i.pid) - cpuBefore[k]) / 1000)} ms ` +
           `(kernel ${Math.round(cpuTimesOf(i.pid).sysMs - sysBefore[k])}, ` +
-          `main thread ${Math.round(cpuMsOf(i.pid, i.pid) - mainBefore[k])})`
+          `main thread ${Math.round((cpuMicros(i.pid, i.pid) - mainBefore[k]) / 1000)})`
         : '',
     )
     .filter(Boolean);

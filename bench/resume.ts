@@ -13,14 +13,8 @@
 // BENCH_PERF (a file: `perf record` of the instance's threads during the measured resumes, with
 // JavaScript frames named; read it with `perf report -i <file>`).
 // Exits 1 if a resume did not recover exactly its MISSED messages, in order.
-import { countSyscalls, cpuMicros, recordProfile } from './common.js';
+import { countSyscalls, cpuMicros, inBatches, profileEnv, recordProfile } from './common.js';
 import { cpuTimesOf } from '../test/support/proc-stats.js';
-
-/** CPU of the process's main thread (its event loop), in µs: the rest runs beside it. */
-function mainThreadMicros(pid: number): number {
-  const { userMs, sysMs } = cpuTimesOf(pid, pid);
-  return (userMs + sysMs) * 1000;
-}
 import { startInstance } from '../test/support/app-process.js';
 import { startRedisServer } from '../test/support/redis-server.js';
 import { WsTestClient } from '../test/support/ws-test-client.js';
@@ -32,6 +26,7 @@ const IN_FLIGHT = Number(process.env.IN_FLIGHT ?? 25);
 const WILDCARD = process.env.WILDCARD === '1';
 const WARMUP = Number(process.env.WARMUP ?? 500);
 const BLOCKS = Number(process.env.BLOCKS ?? 5);
+const SYSCALLS = process.env.BENCH_SYSCALLS === '1';
 
 interface Session {
   topic: string;
@@ -41,25 +36,11 @@ interface Session {
   positions: string[];
 }
 
-/** Runs `work` over `items`, `limit` at a time. */
-async function inBatches<T>(items: T[], limit: number, work: (item: T) => Promise<void>) {
-  let next = 0;
-  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await work(items[next++]);
-  });
-  await Promise.all(lanes);
-}
-
 const redis = await startRedisServer();
-const profile: Record<string, string> = process.env.BENCH_CPU_PROF
-  ? { NODE_OPTIONS: `--import ${new URL('./cpu-profile.mjs', import.meta.url).pathname}` }
-  : process.env.BENCH_PERF
-    ? { NODE_OPTIONS: '--perf-basic-prof' }
-    : {};
 const instance = await startInstance({
   BROKER: redis.url,
   DWS_SESSION_SECRET: 'bench-resume-session-secret',
-  ...profile,
+  ...profileEnv(),
 });
 const problems: string[] = [];
 try {
@@ -91,7 +72,7 @@ try {
   });
 
   // New sockets first, measured apart: the resume phase then costs the resumes alone.
-  const connectSyscalls = process.env.BENCH_SYSCALLS === '1' ? countSyscalls(instance.pid) : null;
+  const connectSyscalls = SYSCALLS ? countSyscalls(instance.pid) : null;
   if (connectSyscalls) await new Promise((resolve) => setTimeout(resolve, 300));
   const connectStart = cpuMicros(instance.pid);
   const connectStartUs = process.hrtime.bigint() / 1000n;
@@ -107,7 +88,7 @@ try {
   async function resumeAll(from: number, to: number) {
     const cpuStart = cpuMicros(instance.pid);
     const sysStart = cpuTimesOf(instance.pid).sysMs;
-    const mainStart = mainThreadMicros(instance.pid);
+    const mainStart = cpuMicros(instance.pid, instance.pid);
     const started = process.hrtime.bigint();
     await inBatches([...sessions.keys()].slice(from, to), IN_FLIGHT, async (i) => {
       const { topic, filter, token, positions } = sessions[i];
@@ -126,14 +107,14 @@ try {
     return {
       cpu: cpuMicros(instance.pid) - cpuStart,
       sys: (cpuTimesOf(instance.pid).sysMs - sysStart) * 1000,
-      main: mainThreadMicros(instance.pid) - mainStart,
+      main: cpuMicros(instance.pid, instance.pid) - mainStart,
       seconds: Number(process.hrtime.bigint() - started) / 1e9,
       started,
       count: to - from,
     };
   }
   const warm = await resumeAll(0, WARMUP);
-  const syscalls = process.env.BENCH_SYSCALLS === '1' ? countSyscalls(instance.pid) : null;
+  const syscalls = SYSCALLS ? countSyscalls(instance.pid) : null;
   const perf = process.env.BENCH_PERF ? recordProfile(instance.pid, process.env.BENCH_PERF) : null;
   // perf needs a moment to attach.
   if (syscalls || perf) await new Promise((resolve) => setTimeout(resolve, 300));
