@@ -3,7 +3,7 @@ import { shardOfTopic } from '../../lib/protocol/offset.js';
 import { RedisStreamsBroker } from '../../lib/broker/redis-streams/index.js';
 import type { InstanceProcess } from '../support/app-process.js';
 import { freePort } from '../support/free-port.js';
-import { redisCli } from '../support/redis-cli.js';
+import { cutOffReplica, redisCli } from '../support/redis-cli.js';
 import { useSentinelApp } from '../support/sentinel-app.js';
 import { waitFor } from '../support/wait-for.js';
 
@@ -146,11 +146,10 @@ describe('Redis Sentinel failover', () => {
     affected.close();
     spared.close();
 
-    // Cut the replica off: stopped, and its link closed by the primary at the next write.
+    // Cut the replica off before the entries it must lose.
     const [primary, replica] = fleet.group.nodes;
-    process.kill(replica.pid, 'SIGSTOP');
     stopped.push(replica.pid);
-    await redisCli(primary.port, ['CONFIG', 'SET', 'client-output-buffer-limit', 'replica 1 1 0']);
+    await cutOffReplica(primary.port, replica.pid);
     const lost = await fleet.app.control('publish-many', {
       topic: lostTopic,
       count: 20,
