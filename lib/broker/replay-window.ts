@@ -19,7 +19,7 @@ const ENTRY_OVERHEAD_BYTES = 245;
  * an entry of a topic of its own (a `$dws/conn/…` takeover) costs this on top. Measured as above
  * with every entry on its own topic: 536 bytes per entry.
  */
-const TOPIC_BYTES = 210;
+export const TOPIC_BYTES = 210;
 /**
  * The publish script trims the entries older than `retentionMs` at most once a second, by the
  * Redis clock: an entry this close to that age may be gone from Redis already, so a replay that

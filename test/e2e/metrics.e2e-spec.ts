@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Registry } from 'prom-client';
 import { FRAME_OVERHEAD_BYTES } from '../../lib/adapter/resume/frame-cache.js';
-import { entryBytes } from '../../lib/broker/replay-window.js';
+import type { BrokerMessage } from '../../lib/broker/broker.interface.js';
+import { entryBytes, TOPIC_BYTES } from '../../lib/broker/replay-window.js';
 import { Broadcaster } from '../../lib/index.js';
 import { shardOfTopic } from '../../lib/protocol/offset.js';
 import { BROADCAST_TOPIC, connectionTopic } from '../../lib/topics/implicit-topics.js';
@@ -11,6 +12,19 @@ import { startTestApp } from '../support/test-app.js';
 import { waitFor } from '../support/wait-for.js';
 import { WsTestClient } from '../support/ws-test-client.js';
 import { FixtureGateway } from './fixtures/fixture.gateway.js';
+
+/** A delivered message as the broker stored it: its payload's JSON text and its stream id. */
+function asStored(m: { topic: string; offset: string; payload: unknown }): BrokerMessage {
+  const { topic, offset } = m;
+  const id = offset.slice(offset.lastIndexOf(':') + 1);
+  return {
+    topic,
+    offset,
+    id,
+    shard: Number(offset.split(':')[0]),
+    payload: JSON.stringify(m.payload),
+  };
+}
 
 const SECRET = 'metrics-e2e-secret-0123456789abcdef';
 // No heartbeat during the test, so that `positions` frames are only those a resume sends.
@@ -140,8 +154,12 @@ describe('metrics of two instances on one Redis', () => {
     await onB[0].until(() => onB[0].messages('news/world').length === 7, 10_000);
     const beforeResume = await scrape(b.port);
     expect(beforeResume.get('dws_replay_window_entries')).toBe(7);
-    // Each entry costs its strings and ~180 bytes of objects (replay-window.ts).
-    expect(beforeResume.get('dws_replay_window_bytes')).toBeGreaterThan(7 * 180);
+    // Each entry costs its strings and the objects around them, and their topic's list of the
+    // index one more (replay-window.ts): all 7 on one topic, of one shard.
+    const kept = onB[0].messages('news/world').map(asStored);
+    expect(beforeResume.get('dws_replay_window_bytes')).toBe(
+      kept.reduce((sum, m) => sum + entryBytes(m), 0) + TOPIC_BYTES,
+    );
 
     const back = await WsTestClient.connect(b.url());
     const lost = await WsTestClient.connect(b.url());
@@ -171,11 +189,7 @@ describe('metrics of two instances on one Redis', () => {
     expect(fromB.get('dws_replayed_messages_total')).toBe(2);
     // The two replayed frames, built once and kept for the next resumes of the wave: one 64 KiB
     // block, and for each frame its view and map slot (180) and the message it keeps alive.
-    const replayed = back.messages('news/world').map((m) => ({
-      ...m,
-      payload: JSON.stringify(m.payload),
-      id: m.offset.slice(m.offset.lastIndexOf(':') + 1),
-    }));
+    const replayed = back.messages('news/world').map(asStored);
     expect(replayed).toHaveLength(2);
     expect(fromB.get('dws_replay_frames_bytes')).toBe(
       64 * 1024 + replayed.reduce((sum, m) => sum + FRAME_OVERHEAD_BYTES + entryBytes(m), 0),

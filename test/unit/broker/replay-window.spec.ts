@@ -5,7 +5,7 @@ import type {
 } from '../../../lib/broker/broker.interface.js';
 import { InMemoryBroker } from '../../../lib/broker/in-memory/in-memory.broker.js';
 import { ReplayReads } from '../../../lib/broker/replay-reads.js';
-import { entryBytes, ReplayWindow } from '../../../lib/broker/replay-window.js';
+import { entryBytes, ReplayWindow, TOPIC_BYTES } from '../../../lib/broker/replay-window.js';
 import { waitFor } from '../../support/wait-for.js';
 
 const SHARDS = 4;
@@ -122,8 +122,10 @@ describe('ReplayWindow', () => {
     };
     const old = fresh();
     // Each on a topic of its own (takeovers of connections), then a few shared topics.
-    old.record(Array.from({ length: 500 }, (_, k) => message(k, `$dws/conn/c${k}`)));
-    old.record(Array.from({ length: 500 }, (_, k) => message(500 + k, `t/${k % 5}`)));
+    const own = Array.from({ length: 500 }, (_, k) => message(k, `$dws/conn/c${k}`));
+    const shared = Array.from({ length: 500 }, (_, k) => message(500 + k, `t/${k % 5}`));
+    old.record(own);
+    old.record(shared);
     const held = old.size;
     expect(held.entries).toBe(1000);
     now += 60_000;
@@ -133,8 +135,13 @@ describe('ReplayWindow', () => {
     only.record(recent);
     expect(old.size).toEqual(only.size);
     expect(only.size.entries).toBe(10);
-    // A topic of its own costs more than its entry's strings: the index counts its list.
+    // A topic of its own costs more than its entry's strings: the index counts its list, one
+    // per topic and shard.
     expect(held.bytes).toBeGreaterThan(500 * entryBytes(message(0, '$dws/conn/c0')) + 500 * 100);
+    const lists = new Set([...own, ...shared].map((m) => `${m.shard} ${m.topic}`)).size;
+    expect(held.bytes).toBe(
+      [...own, ...shared].reduce((sum, m) => sum + entryBytes(m), 0) + lists * TOPIC_BYTES,
+    );
   });
 
   it('started after messages were published, fills itself from the log and answers as the log does', async () => {
