@@ -57,33 +57,23 @@ export interface FailoverFleet {
  * describe block, victims started per test and killed after it, everything stopped at the end.
  */
 export function useFailoverFleet(env: Record<string, string>): FailoverFleet {
-  let cluster: RedisInstances | undefined;
+  const pair = useInstancePair(env);
   const victims: InstanceProcess[] = [];
-  const started = (): RedisInstances => {
-    if (!cluster) throw new Error('useFailoverFleet: the fleet is used outside a test');
-    return cluster;
-  };
-  beforeAll(async () => {
-    cluster = await startRedisInstances(2, env);
-  }, 30_000);
   afterEach(async () => {
     await Promise.all(victims.splice(0).map((victim) => victim.kill('SIGKILL')));
   });
-  afterAll(async () => {
-    await cluster?.stop();
-  });
   return {
     get cluster() {
-      return started();
+      return pair.cluster;
     },
     get publisher() {
-      return started().instances[0];
+      return pair.a;
     },
     get spare() {
-      return started().instances[1];
+      return pair.b;
     },
     async startVictim() {
-      const victim = await startInstance(started().env);
+      const victim = await startInstance(pair.cluster.env);
       victims.push(victim);
       return victim;
     },
