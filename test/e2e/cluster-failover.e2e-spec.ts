@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { keySlot } from '../../lib/broker/redis-streams/key-slot.js';
+import { ownsTopic } from '../support/stream-keys.js';
 import { shardOfTopic } from '../../lib/protocol/offset.js';
 import { BROADCAST_TOPIC, connectionTopic } from '../../lib/topics/implicit-topics.js';
 import { type InstanceProcess, startInstance } from '../support/app-process.js';
@@ -15,10 +15,6 @@ import { WsTestClient } from '../support/ws-test-client.js';
 const SECRET = 'cluster-failover-secret-0123456789abcdef';
 const SHARDS = 16;
 const shardOf = (topic: string) => shardOfTopic(topic, SHARDS);
-const owns = (owner: ClusterShardOwner, topic: string) => {
-  const slot = keySlot(`dws:{s${shardOf(topic)}}:log`);
-  return owner.slots.some(([first, last]) => slot >= first && slot <= last);
-};
 
 /**
  * Issue 19: a master of a 3 + 3 Redis Cluster is SIGKILLed while its replica is cut off from it,
@@ -51,17 +47,17 @@ describe('Redis Cluster master failover that loses acked entries', () => {
     for (;;) {
       const client = await WsTestClient.connect(b.url());
       clients.push(client);
-      if (!owns(victim, connectionTopic(client.welcome.data.connectionId))) return client;
+      if (!ownsTopic(victim, connectionTopic(client.welcome.data.connectionId))) return client;
       client.close();
     }
   }
 
   it('answers recovered: false (epoch) on the lost shard, an exact replay elsewhere, and acks live shards within 2 s', async () => {
     const owners = await clusterOwners(cluster, cluster.nodes[0]);
-    const victim = owners.find((o) => !owns(o, BROADCAST_TOPIC) && o.replicas.length === 1)!;
+    const victim = owners.find((o) => !ownsTopic(o, BROADCAST_TOPIC) && o.replicas.length === 1)!;
     const topics = Array.from({ length: 64 }, (_, i) => `orders/${i}/status`);
-    const lostTopic = topics.find((t) => owns(victim, t))!;
-    const liveTopic = topics.find((t) => !owns(victim, t))!;
+    const lostTopic = topics.find((t) => ownsTopic(victim, t))!;
+    const liveTopic = topics.find((t) => !ownsTopic(victim, t))!;
 
     const affected = await WsTestClient.connect(b.url());
     const spared = await clientOffVictim(victim);

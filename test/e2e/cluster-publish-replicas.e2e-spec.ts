@@ -1,24 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { keySlot } from '../../lib/broker/redis-streams/key-slot.js';
-import { shardOfTopic } from '../../lib/protocol/offset.js';
+import { ownsTopic } from '../support/stream-keys.js';
 import { type InstanceProcess, startInstance } from '../support/app-process.js';
 import { redisCli } from '../support/redis-cli.js';
-import {
-  type ClusterShardOwner,
-  clusterOwners,
-  type RedisCluster,
-  startRedisCluster,
-} from '../support/redis-cluster.js';
+import { clusterOwners, type RedisCluster, startRedisCluster } from '../support/redis-cluster.js';
 import { waitFor } from '../support/wait-for.js';
 import { type Frame, WsTestClient } from '../support/ws-test-client.js';
 
 const SECRET = 'cluster-replicas-secret-0123456789abcdef';
 const REPLICAS_TIMEOUT_MS = 1000;
-const logOf = (topic: string) => `dws:{s${shardOfTopic(topic, 16)}}:log`;
-const owns = (owner: ClusterShardOwner, topic: string) => {
-  const slot = keySlot(logOf(topic));
-  return owner.slots.some(([first, last]) => slot >= first && slot <= last);
-};
 const NOT_REPLICATED =
   'The message could not be published: not replicated in time (0 of 1 replicas); it may still be delivered.';
 
@@ -57,7 +46,7 @@ describe('publishReplicas on Redis Cluster', () => {
     expect(owners.map((o) => o.replicas.length)).toEqual([1, 1, 1]);
     const candidates = Array.from({ length: 64 }, (_, i) => `orders/${i}/status`);
     // One topic per master; the first master's replica is the one stopped.
-    const topics = owners.map((owner) => candidates.find((t) => owns(owner, t))!);
+    const topics = owners.map((owner) => candidates.find((t) => ownsTopic(owner, t))!);
     const [victimTopic, ...spareTopics] = topics;
     const victim = owners[0];
     const [replica] = victim.replicas;

@@ -1,17 +1,15 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { shardOfTopic } from '../../lib/protocol/offset.js';
+import { logOf } from '../support/stream-keys.js';
+import { parseOffset, shardOfTopic } from '../../lib/protocol/offset.js';
 import { RedisStreamsBroker } from '../../lib/broker/redis-streams/index.js';
-import type { InstanceProcess } from '../support/app-process.js';
+import { type InstanceProcess, publishedPayloads } from '../support/app-process.js';
 import { freePort } from '../support/free-port.js';
 import { cutOffReplica, redisCli } from '../support/redis-cli.js';
 import { useSentinelApp } from '../support/sentinel-app.js';
 import { waitFor } from '../support/wait-for.js';
 
 const SECRET = 'sentinel-failover-secret-0123456789abcdef';
-const logOf = (topic: string) => `dws:{s${shardOfTopic(topic, 16)}}:log`;
-const idOf = (offset: string) => offset.split(':')[2];
-const payloads = (from: string, count: number, first = 0) =>
-  Array.from({ length: count }, (_, k) => ({ seq: first + k, from }));
+const idOf = (offset: string) => parseOffset(offset)!.id;
 
 /**
  * Issue 18, "Redis primary failover": a primary, one replica (`--replicaof`) and one Sentinel
@@ -111,8 +109,8 @@ describe('Redis Sentinel failover', () => {
 
     // The live connection missed nothing and saw nothing twice, in order; it was never closed.
     expect(live.messages(topic).map((m) => m.payload)).toEqual([
-      ...payloads('before', 20),
-      ...payloads('after', 10),
+      ...publishedPayloads('before', 20),
+      ...publishedPayloads('after', 10),
     ]);
     expect(live.closed).toBeNull();
     // A session resumed after the failover (session claim, replay read) on the new primary: exact.
@@ -120,7 +118,7 @@ describe('Redis Sentinel failover', () => {
     const ack = await resumed.resumeSessionOf(away, [topic], positions);
     expect(ack.data).toMatchObject({ recovered: true, replayed: 10 });
     await resumed.until(() => resumed.messages(topic).length === 10);
-    expect(resumed.messages(topic).map((m) => m.payload)).toEqual(payloads('after', 10));
+    expect(resumed.messages(topic).map((m) => m.payload)).toEqual(publishedPayloads('after', 10));
     // Presence, stored through the same connection, answers from the new primary.
     const presence = await fleet.app.control('presence', { topic: 'lobby/7' });
     expect(presence.members.map((m: { connectionId: string }) => m.connectionId)).toEqual([
@@ -191,7 +189,9 @@ describe('Redis Sentinel failover', () => {
     const recovered = await resumedSpared.resumeSessionOf(spared, [spareTopic], sparedPositions);
     expect(recovered.data).toMatchObject({ recovered: true, replayed: 5 });
     await resumedSpared.until(() => resumedSpared.messages(spareTopic).length === 5);
-    expect(resumedSpared.messages(spareTopic).map((m) => m.payload)).toEqual(payloads('after', 5));
+    expect(resumedSpared.messages(spareTopic).map((m) => m.payload)).toEqual(
+      publishedPayloads('after', 5),
+    );
     // Publishing on the rewound shard goes on, in its new epoch, to the resumed session.
     await fleet.app.control('publish', {
       topic: lostTopic,
@@ -260,7 +260,7 @@ describe('Redis Sentinel failover', () => {
     expect(ack.data).toMatchObject({ recovered: true, replayed: 20 + alone });
     await resumed.until(() => resumed.messages(topic).length === 20 + alone);
     expect(resumed.messages(topic).map((m) => m.payload)).toEqual([
-      ...payloads('acked', 20),
+      ...publishedPayloads('acked', 20),
       ...Array.from({ length: alone }, () => ({ seq: 0, from: 'alone' })),
     ]);
     expect(live.closed).toBeNull();

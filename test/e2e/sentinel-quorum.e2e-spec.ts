@@ -1,15 +1,14 @@
 import { describe, expect, it } from '@jest/globals';
-import { shardOfTopic } from '../../lib/protocol/offset.js';
+import { logOf } from '../support/stream-keys.js';
+import { publishedPayloads } from '../support/app-process.js';
+import { parseOffset } from '../../lib/protocol/offset.js';
 import { redisCli } from '../support/redis-cli.js';
 import type { RedisSentinel } from '../support/redis-sentinel.js';
 import { useSentinelApp } from '../support/sentinel-app.js';
 import { waitFor } from '../support/wait-for.js';
 
 const SECRET = 'sentinel-quorum-secret-0123456789abcdef';
-const logOf = (topic: string) => `dws:{s${shardOfTopic(topic, 16)}}:log`;
-const idOf = (offset: string) => offset.split(':')[2];
-const payloads = (from: string, count: number) =>
-  Array.from({ length: count }, (_, seq) => ({ seq, from }));
+const idOf = (offset: string) => parseOffset(offset)!.id;
 
 /** A field of `SENTINEL master mymaster` as `sentinel` reports it. */
 async function masterField(sentinel: RedisSentinel, name: string): Promise<string> {
@@ -103,9 +102,9 @@ describe('Redis Sentinel failover with three Sentinels, quorum 2', () => {
     await app.control('publish-many', { topic, count: 10, from: 'after' });
     await live.until(() => live.messages(topic).length === 35, 10_000);
     expect(live.messages(topic).map((m) => m.payload)).toEqual([
-      ...payloads('early', 5),
-      ...payloads('before', 20),
-      ...payloads('after', 10),
+      ...publishedPayloads('early', 5),
+      ...publishedPayloads('before', 20),
+      ...publishedPayloads('after', 10),
     ]);
     expect(live.closed).toBeNull();
 
@@ -114,8 +113,8 @@ describe('Redis Sentinel failover with three Sentinels, quorum 2', () => {
     expect(ack.data).toMatchObject({ recovered: true, replayed: 30 });
     await resumed.until(() => resumed.messages(topic).length === 30);
     expect(resumed.messages(topic).map((m) => m.payload)).toEqual([
-      ...payloads('before', 20),
-      ...payloads('after', 10),
+      ...publishedPayloads('before', 20),
+      ...publishedPayloads('after', 10),
     ]);
     process.stdout.write(
       `sentinel quorum 2 of 3${killSentinel ? ', one Sentinel killed' : ''}: promoted ` +

@@ -74,6 +74,11 @@ export async function spawnTs(
   };
 }
 
+/** The payloads `/control/publish-many` publishes for `from`: `{ seq, from }`, seq from `first`. */
+export function publishedPayloads(from: string, count: number, first = 0) {
+  return Array.from({ length: count }, (_, k) => ({ seq: first + k, from }));
+}
+
 /** An app instance running in its own process (test/support/instance/main.ts). */
 export interface InstanceProcess extends TsProcess {
   readonly port: number;
