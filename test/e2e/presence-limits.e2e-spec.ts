@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import type { InstanceProcess } from '../support/app-process.js';
 import { anonymousMember as member, presenceFrames } from '../support/presence.js';
 import { rssOf } from '../support/proc-stats.js';
 import { redisCli } from '../support/redis-cli.js';
@@ -283,10 +284,15 @@ describe('presence after Redis lost its data', () => {
     );
 
     const everyone = ids([...before, member(newcomer)]);
+    // On both instances: each answer lists the other's members once the other's repair renewed
+    // its liveness too, which may land a moment after its members (one full run saw `a` miss one
+    // right after `b` listed them all).
+    const listed = async (instance: InstanceProcess) =>
+      JSON.stringify(ids((await instance.control('presence', { topic: 'lobby/r' })).members));
     await waitFor(
       async () =>
-        JSON.stringify(ids((await b.control('presence', { topic: 'lobby/r' })).members)) ===
-        JSON.stringify(everyone),
+        (await listed(b)) === JSON.stringify(everyone) &&
+        (await listed(a)) === JSON.stringify(everyone),
       { timeout: 10_000, interval: 20, message: 'the members of before the restart' },
     );
     const backAfter = Date.now() - restartedAt;
