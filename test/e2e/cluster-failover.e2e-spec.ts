@@ -80,7 +80,7 @@ describe('Redis Cluster master failover that loses acked entries', () => {
     // Cut the replica off before the entries it must lose.
     const [replica] = victim.replicas;
     stopped.push(replica.pid);
-    await cutOffReplica(victim.master.port, replica.pid);
+    await cutOffReplica(victim.master.port, replica);
     const lost = await a.control('publish-many', {
       topic: lostTopic,
       count: 20,

@@ -147,7 +147,7 @@ describe('Redis Sentinel failover', () => {
     // Cut the replica off before the entries it must lose.
     const [primary, replica] = fleet.group.nodes;
     stopped.push(replica.pid);
-    await cutOffReplica(primary.port, replica.pid);
+    await cutOffReplica(primary.port, replica);
     const lost = await fleet.app.control('publish-many', {
       topic: lostTopic,
       count: 20,
