@@ -4,7 +4,7 @@ import { parseOffset, shardOfTopic } from '../../lib/protocol/offset.js';
 import { RedisStreamsBroker } from '../../lib/broker/redis-streams/index.js';
 import { type InstanceProcess, publishedPayloads } from '../support/app-process.js';
 import { freePort } from '../support/free-port.js';
-import { cutOffReplica, redisCli } from '../support/redis-cli.js';
+import { cutOffReplica, redisCli, replicaCaughtUp } from '../support/redis-cli.js';
 import { useSentinelApp } from '../support/sentinel-app.js';
 import { waitFor } from '../support/wait-for.js';
 
@@ -89,13 +89,9 @@ describe('Redis Sentinel failover', () => {
     away.close();
     // The replica has every acked entry (asynchronous replication, caught up).
     const newest = idOf(before.offsets.at(-1));
-    const replica = fleet.group.nodes[1];
-    await waitFor(
-      async () => (await redisCli(replica.port, ['XRANGE', logOf(topic), newest, newest])) !== '',
-      {
-        message: 'the replica to hold the newest acked entry',
-      },
-    );
+    const [primary, replica] = fleet.group.nodes;
+    await replicaCaughtUp(primary.port, replica.port);
+    expect(await redisCli(replica.port, ['XRANGE', logOf(topic), newest, newest])).not.toBe('');
 
     const killedAt = Date.now();
     const promotedAfterMs = await killPrimary();

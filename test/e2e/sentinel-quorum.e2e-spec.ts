@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { logOf } from '../support/stream-keys.js';
 import { publishedPayloads } from '../support/app-process.js';
 import { parseOffset } from '../../lib/protocol/offset.js';
-import { redisCli } from '../support/redis-cli.js';
+import { redisCli, replicaCaughtUp } from '../support/redis-cli.js';
 import type { RedisSentinel } from '../support/redis-sentinel.js';
 import { useSentinelApp } from '../support/sentinel-app.js';
 import { waitFor } from '../support/wait-for.js';
@@ -53,11 +53,10 @@ describe('Redis Sentinel failover with three Sentinels, quorum 2', () => {
     await live.until(() => live.messages(topic).length === 25);
     const [primary, replica] = group.nodes;
     const newestBefore = idOf(before.offsets.at(-1));
-    await waitFor(
-      async () =>
-        (await redisCli(replica.port, ['XRANGE', logOf(topic), newestBefore, newestBefore])) !== '',
-      { message: 'the replica to hold the newest acked entry' },
-    );
+    await replicaCaughtUp(primary.port, replica.port);
+    expect(
+      await redisCli(replica.port, ['XRANGE', logOf(topic), newestBefore, newestBefore]),
+    ).not.toBe('');
 
     // The first Sentinel is the one the app's ioredis asks first: it finds it gone on reconnect.
     let watching = group.sentinels;

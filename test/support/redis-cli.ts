@@ -35,24 +35,29 @@ async function replicationField(port: number, field: string): Promise<number> {
 }
 
 /**
- * Cuts `replica` off its master on `masterPort` before writes it must lose. First it waits until
- * the replica has applied every write the master had made (its `slave_repl_offset` reaches the
- * master's `master_repl_offset`): what the test wrote before must survive a promotion. Then the
- * replica is stopped (SIGSTOP: it cannot reconnect; SIGCONT it to let it go on) and its link
- * closed by the master now and again at the next write should it come back. Closed before the
- * writes, nothing of them can sit in a socket buffer the replica reads later.
+ * Waits until the replica on `replicaPort` has applied every write its master on `masterPort`
+ * had made when called (its `slave_repl_offset` reaches the master's `master_repl_offset`): every
+ * shard's entries, claims and marks, not only the one a test looks at, survive a promotion.
+ */
+export async function replicaCaughtUp(masterPort: number, replicaPort: number): Promise<void> {
+  const written = await replicationField(masterPort, 'master_repl_offset');
+  await waitFor(async () => (await replicationField(replicaPort, 'slave_repl_offset')) >= written, {
+    message: `the replica on port ${replicaPort} to apply its master's writes up to offset ${written}`,
+  });
+}
+
+/**
+ * Cuts `replica` off its master on `masterPort` before writes it must lose. It waits until the
+ * replica has caught up ({@link replicaCaughtUp}): what the test wrote before must survive the
+ * promotion. Then the replica is stopped (SIGSTOP: it cannot reconnect; SIGCONT it to let it go
+ * on) and its link closed by the master now and again at the next write should it come back.
+ * Closed before the writes, nothing of them can sit in a socket buffer the replica reads later.
  */
 export async function cutOffReplica(
   masterPort: number,
   replica: { port: number; pid: number },
 ): Promise<void> {
-  const written = await replicationField(masterPort, 'master_repl_offset');
-  await waitFor(
-    async () => (await replicationField(replica.port, 'slave_repl_offset')) >= written,
-    {
-      message: `the replica on port ${replica.port} to apply the master's writes up to offset ${written}`,
-    },
-  );
+  await replicaCaughtUp(masterPort, replica.port);
   process.kill(replica.pid, 'SIGSTOP');
   await redisCli(masterPort, ['CONFIG', 'SET', 'client-output-buffer-limit', 'replica 1 1 0']);
   await redisCli(masterPort, ['CLIENT', 'KILL', 'TYPE', 'replica']);

@@ -99,17 +99,25 @@ describe('writeDirect', () => {
     const sent = frames(1024, () => 256 * 1024);
     let n = 0;
     while (writeDirect(server, fd, sent[n++]));
+    // Eight frames more wait in the stream (2 MiB): what the kernel may take in before the
+    // client's first read (its buffers can grow meanwhile; CI once saw the stream empty by then
+    // when it held only the refused frame) cannot empty it.
+    for (let i = 0; i < 8; i++) expect(writeDirect(server, fd, sent[n++])).toBe(false);
     // The client's first read makes room in the kernel before the stream hears of it: a frame
     // written right then would go out ahead of the bytes the stream still holds.
     const marker = Buffer.from('marker');
+    let heldAtFirstRead = -1;
+    let markerWentDirect: boolean | undefined;
     client.once('data', () => {
-      expect(server.writableLength).toBeGreaterThan(0);
-      expect(writeDirect(server, fd, marker)).toBe(false);
+      heldAtFirstRead = server.writableLength;
+      markerWentDirect = writeDirect(server, fd, marker);
     });
     client.resume();
     const expected = Buffer.concat([...sent.slice(0, n), marker]);
     await receivedLength(expected.length);
     expect(received().equals(expected)).toBe(true);
+    expect(heldAtFirstRead).toBeGreaterThan(0);
+    expect(markerWentDirect).toBe(false);
   });
 
   it('leaves a corked socket to the stream, so a batch stays one write', async () => {
