@@ -36,3 +36,12 @@ export async function waitFor<T>(
     await new Promise((resolve) => setTimeout(resolve, interval));
   }
 }
+
+/**
+ * A timer of this process armed now for `ms`: resolves with the time it fired. An upper bound on
+ * when an in-process deadline (the library's timer, due at the same time) acted is then measured
+ * against it, so a loaded machine that fires every timer late does not fail the test.
+ */
+export function timerFiredAt(ms: number): Promise<number> {
+  return new Promise((resolve) => setTimeout(() => resolve(Date.now()), ms));
+}
