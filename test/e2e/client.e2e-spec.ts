@@ -122,7 +122,7 @@ describe('client SDK against the sample app (Node, ws)', () => {
   });
 
   it('reconnects after the server drops the socket and receives what was missed, once and in order', async () => {
-    const { sdk: reader, events } = await client({ minDelayMs: 300, maxDelayMs: 300 });
+    const { sdk: reader, events } = await client({ minDelayMs: 1500, maxDelayMs: 1500 });
     const { sdk: writer } = await client();
     const texts: string[] = [];
     await reader.subscribe('chat/rooms/resume', (m) => texts.push(m.text)).ready;
@@ -133,7 +133,7 @@ describe('client SDK against the sample app (Node, ws)', () => {
     registry.get(sessionId)!.ws.terminate();
     await waitFor(() => events.disconnected.length === 1);
     expect(events.disconnected).toEqual([{ code: 1006, reason: '', willReconnect: true }]);
-    // The reconnect waits 300 ms: these are published while the reader is away.
+    // The reconnect waits 1.5 s: these are published while the reader is away.
     for (let i = 1; i <= 5; i++) await writer.publish('chat/rooms/resume', { text: `away ${i}` });
     expect(reader.state).toBe('reconnecting');
 

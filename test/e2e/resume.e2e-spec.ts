@@ -174,11 +174,13 @@ describe('resume on one instance (memory broker)', () => {
 
 describe('heartbeat', () => {
   it('terminates a peer that stops answering pings, and keeps one that answers', async () => {
-    const app = await startTestApp({ heartbeatIntervalMs: 100 }, { providers: [FixtureGateway] });
+    // 400 ms: a pong has a whole interval to come back, which a stall of the test's process
+    // (client and server share it) must not outlast; the silent peer goes after two intervals.
+    const app = await startTestApp({ heartbeatIntervalMs: 400 }, { providers: [FixtureGateway] });
     try {
       const silent = await app.connect({ autoPong: false });
       const healthy = await app.connect();
-      expect((await silent.waitClosed(2000)).code).toBe(1006);
+      expect((await silent.waitClosed(3000)).code).toBe(1006);
       await healthy.next((f) => f.event === 'positions');
       expect(healthy.closed).toBeNull();
     } finally {

@@ -176,8 +176,9 @@ describe('security: what a client can make the server hold', () => {
     });
     const elapsed = Date.now() - started;
     expect(ack.data).toMatchObject({ recovered: false, reason: 'positions', replayed: 0 });
-    // It used to wait 3 s for a reader that could never get there.
-    expect(elapsed).toBeLessThan(1000);
+    // It used to wait 3 s for a reader that could never get there (the bound leaves a loaded
+    // machine room, and still rules that wait out).
+    expect(elapsed).toBeLessThan(2500);
     await broadcaster.publish('chat/rooms/1', { text: 'live' });
     expect((await second.next((f) => f.event === 'message')).data.payload).toEqual({
       text: 'live',
