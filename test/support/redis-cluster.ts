@@ -82,9 +82,25 @@ export async function startRedisCluster(
         const linked = roles.filter(
           (role) => role.startsWith('slave') && role.includes('connected'),
         );
-        return linked.length === masters * replicas;
+        if (linked.length !== masters * replicas) return false;
+        // Every node's view agrees (gossip): each replica listed under a master, everywhere.
+        const views = await Promise.all(
+          nodes.map((node) => redisCli(node.port, ['CLUSTER', 'NODES'])),
+        );
+        const known = (view: string) =>
+          view.split('\n').filter((line) => {
+            const [, , flags, masterId] = line.split(' ');
+            return (
+              flags.split(',').includes('slave') && !flags.includes('fail') && masterId !== '-'
+            );
+          }).length;
+        return views.every((view) => known(view) === masters * replicas);
       },
-      { timeout: 15_000, interval: 50, message: 'cluster_state:ok on every node' },
+      {
+        timeout: 15_000,
+        interval: 50,
+        message: 'cluster_state:ok, and every replica linked and known to every node',
+      },
     );
   } catch (error) {
     await stop();
