@@ -7,7 +7,6 @@ import {
   RedisStreamsBroker,
   type RedisStreamsBrokerOptions,
 } from '../../lib/broker/redis-streams/index.js';
-import { freePort } from '../support/free-port.js';
 import { redisCli } from '../support/redis-cli.js';
 import { type RedisServer, startRedisServer } from '../support/redis-server.js';
 import { timerFiredAt, waitFor } from '../support/wait-for.js';
@@ -206,7 +205,8 @@ describe('RedisStreamsBroker under faults', () => {
   });
 
   it('rejects connect() within connectTimeoutMs, saying where Redis was expected and what to do', async () => {
-    const port = await freePort();
+    // Port 1: nothing listens, and no other test can start listening there.
+    const port = 1;
     const created = broker({ connection: `redis://127.0.0.1:${port}/0`, connectTimeoutMs: 700 });
     const startedAt = Date.now();
     const due = timerFiredAt(700);

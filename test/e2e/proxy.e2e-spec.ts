@@ -116,7 +116,8 @@ describe('WsProxyModule', () => {
         }),
         WsProxyModule.register({
           path: '/down',
-          upstream: `ws://127.0.0.1:${await freePort()}/ws`,
+          // Port 1: nothing listens, and no other test can start listening there.
+          upstream: 'ws://127.0.0.1:1/ws',
         }),
       ],
       providers: [FixtureGateway],

@@ -3,7 +3,6 @@ import { logOf } from '../support/stream-keys.js';
 import { parseOffset, shardOfTopic } from '../../lib/protocol/offset.js';
 import { RedisStreamsBroker } from '../../lib/broker/redis-streams/index.js';
 import { type InstanceProcess, publishedPayloads } from '../support/app-process.js';
-import { freePort } from '../support/free-port.js';
 import { cutOffReplica, redisCli, replicaCaughtUp } from '../support/redis-cli.js';
 import { useSentinelApp } from '../support/sentinel-app.js';
 import { waitFor } from '../support/wait-for.js';
@@ -65,7 +64,8 @@ describe('Redis Sentinel failover', () => {
   // ioredis leaves a 2 s timer per Sentinel it asked (their disconnectTimeout): here, not in a
   // unit spec, where Jest would wait for it.
   it('names the master and the Sentinels when none answers within connectTimeoutMs', async () => {
-    const port = await freePort();
+    // Port 1: nothing listens, and no other test can start listening there.
+    const port = 1;
     const broker = new RedisStreamsBroker({
       connection: { sentinels: [{ host: '127.0.0.1', port }], name: 'mymaster' },
       connectTimeoutMs: 300,
