@@ -199,7 +199,12 @@ describe('session tokens: rotation and supersession across instances (Redis)', (
       message: 'the first resume answered, with the token of generation 1',
     });
     first.close();
+    const witness = await b.connect();
+    await witness.request('subscribe', { topic: 'news/lost-ack' });
     await a.app.get(Broadcaster).publish('news/lost-ack', { n: 1 });
+    // Once b's reader has it, the resume replays it (counted in `replayed`); before, it would come
+    // live through the seam, once all the same. A loaded run once resumed before b read it.
+    await witness.until(() => witness.messages('news/lost-ack').length === 1);
     const second = await b.connect();
     const ack = await second.request('resume', data);
     expect(ack.data).toMatchObject({ recovered: true, topics: ['news/lost-ack'], replayed: 1 });
